@@ -1,0 +1,58 @@
+"""How one reported figure reads, in the source's own terms: "more than 1,000", "50-70 per day".
+
+The value, its qualifier (about, more than, a range...) and its rate (per day...) travel together, so
+no page shows a bound as if it were an exact count, or a daily average as if it were a total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .i18n import format_number, t
+
+_QUALIFIER_TEMPLATES = {
+    "exact": "{value}",
+    "about": "about {value}",
+    "more_than": "more than {value}",
+    "at_least": "at least {value}",
+    "less_than": "fewer than {value}",
+    "up_to": "up to {value}",
+    "nearly": "nearly {value}",
+    "range": "{low}–{high}",
+}
+
+_RATE_TEMPLATES = {
+    "day": "{figure} per day",
+    "week": "{figure} per week",
+    "month": "{figure} per month",
+    "year": "{figure} per year",
+}
+
+PERIOD_KIND_LABELS = {
+    "day": "single day",
+    "month": "month",
+    "year": "year",
+    "span": "period",
+    "since_opening": "since opening",
+    "snapshot": "at a date",
+}
+
+
+def describe_value(row: Mapping[str, Any]) -> str:
+    """The figure as text: value with its qualifier and rate, e.g. `more than 1,000 per day`."""
+    qualifier = row.get("qualifier") or "exact"
+    if qualifier == "range":
+        figure = t(
+            _QUALIFIER_TEMPLATES["range"],
+            low=format_number(row["value_low"]),
+            high=format_number(row["value_high"]),
+        )
+    else:
+        figure = t(_QUALIFIER_TEMPLATES[qualifier], value=format_number(row["value"]))
+    rate_per = row.get("rate_per")
+    return t(_RATE_TEMPLATES[rate_per], figure=figure) if rate_per else figure
+
+
+def period_kind_label(period_kind: str) -> str:
+    return t(PERIOD_KIND_LABELS[period_kind])

@@ -1,0 +1,205 @@
+"""The one place where the columns of every source table and extract are named.
+
+Source tables live in `data/sources/*.csv` and are edited by people; extracts are the Parquet files the
+build writes from them. Validation, build, queries, exports and the upload format all read these specs,
+so a column is renamed here or nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["id", "text", "date", "number", "integer", "bool", "url", "choice"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a source table: its name, type, whether it may be empty, and allowed values."""
+
+    name: str
+    type: ColumnType
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A source table: its file name, columns and the columns that together identify a row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    doc: str = ""
+    optional_file: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
+
+
+SCOPES = ("facility", "city", "region", "country", "multinational")
+PERIOD_KINDS = ("day", "month", "year", "span", "since_opening", "snapshot")
+QUALIFIERS = ("exact", "about", "more_than", "at_least", "less_than", "up_to", "nearly", "range")
+RATE_PER = ("day", "week", "month", "year")
+FACILITY_TYPES = ("injection", "inhalation", "mixed", "unknown")
+EVENT_KINDS = ("opening", "closure", "policy", "relocation")
+BREAKDOWN_DIMENSIONS = ("sex", "age", "drug", "nationality", "site")
+METRIC_KINDS = ("count", "rate", "mass", "percent_change", "population")
+
+CITIES = Table(
+    name="cities",
+    doc="Cities that appear in the evidence. Population is an observation (metric `population`), "
+    "so it carries its own year, source and quote.",
+    key=("city_id",),
+    columns=(
+        Column("city_id", "id", doc="Lower-case slug, e.g. `copenhagen`."),
+        Column("name", "text", doc="The city's name in English usage, e.g. `Copenhagen`."),
+        Column("country", "text", doc="Country name in English, e.g. `Denmark`."),
+        Column("country_code", "text", doc="ISO 3166-1 alpha-2 code, e.g. `DK`."),
+        Column("latitude", "number", doc="Approximate city centre, WGS84 degrees."),
+        Column("longitude", "number", doc="Approximate city centre, WGS84 degrees."),
+        Column("in_europe", "bool", doc="`true` for European cities, `false` for reference sites abroad."),
+    ),
+)
+
+FACILITIES = Table(
+    name="facilities",
+    doc="Supervised consumption facilities. Coordinates are approximate (city centre unless noted).",
+    key=("facility_id",),
+    columns=(
+        Column("facility_id", "id", doc="Lower-case slug, e.g. `copenhagen-skyen`."),
+        Column("name", "text"),
+        Column("city_id", "id"),
+        Column("operator", "text", required=False),
+        Column(
+            "opened",
+            "date",
+            required=False,
+            doc="`YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as precise as the source.",
+        ),
+        Column("closed", "date", required=False),
+        Column("type", "choice", choices=FACILITY_TYPES),
+        Column("latitude", "number"),
+        Column("longitude", "number"),
+        Column("location_note", "text", required=False, doc="How approximate the coordinates are."),
+        Column("source_id", "id", required=False, doc="Source of the opening date and type."),
+        Column("quote", "text", required=False, doc="The words of the source about opening or type."),
+    ),
+)
+
+METRICS = Table(
+    name="metrics",
+    doc="The metric catalogue. Observations may only use metric ids listed here.",
+    key=("metric_id",),
+    columns=(
+        Column("metric_id", "id"),
+        Column("label", "text"),
+        Column("unit", "text"),
+        Column("kind", "choice", choices=METRIC_KINDS),
+        Column("definition", "text"),
+        Column("additive", "bool", doc="Whether values may be summed across periods and sites."),
+        Column(
+            "higher_is_better",
+            "choice",
+            required=False,
+            choices=("true", "false"),
+            doc="Empty when neither direction is better.",
+        ),
+    ),
+)
+
+SOURCES = Table(
+    name="sources",
+    doc="Every document a figure comes from.",
+    key=("source_id",),
+    columns=(
+        Column("source_id", "id"),
+        Column("title", "text"),
+        Column("publisher", "text"),
+        Column("date", "date", required=False, doc="Publication date, as precise as known."),
+        Column("url", "url", required=False, doc="Either `url` or `document` must be given."),
+        Column("document", "text", required=False, doc="A citation for sources without a URL."),
+        Column("licence_note", "text", required=False),
+    ),
+)
+
+OBSERVATIONS = Table(
+    name="observations",
+    doc="One reported figure: what, where, when, how much, and the words in which the source said it.",
+    key=("observation_id",),
+    columns=(
+        Column("observation_id", "id"),
+        Column("scope", "choice", choices=SCOPES),
+        Column("country", "text", doc="Country, or the area name for multinational rows (e.g. `EU`)."),
+        Column("region", "text", required=False, doc="Required when scope is `region`, e.g. `Catalonia`."),
+        Column("city_id", "id", required=False, doc="Required when scope is `city` or `facility`."),
+        Column("facility_id", "id", required=False, doc="Required when scope is `facility`."),
+        Column("metric_id", "id"),
+        Column(
+            "breakdown",
+            "text",
+            required=False,
+            doc="Empty for a total, else `dimension=value`, e.g. `sex=female`.",
+        ),
+        Column("period_kind", "choice", choices=PERIOD_KINDS),
+        Column(
+            "period_start",
+            "date",
+            required=False,
+            doc="`YYYY`, `YYYY-MM` or `YYYY-MM-DD`. May be empty only for `since_opening`.",
+        ),
+        Column("period_end", "date", doc="`YYYY`, `YYYY-MM` or `YYYY-MM-DD`."),
+        Column("value", "number", required=False, doc="The figure; empty only for a range."),
+        Column("value_low", "number", required=False, doc="Lower end of a range."),
+        Column("value_high", "number", required=False, doc="Upper end of a range."),
+        Column(
+            "qualifier",
+            "choice",
+            choices=QUALIFIERS,
+            doc="`exact` unless the source says about / more than / at least / fewer than / up to / "
+            "nearly, or gives a range.",
+        ),
+        Column(
+            "rate_per",
+            "choice",
+            required=False,
+            choices=RATE_PER,
+            doc="Set when the value is an average per day/week/month/year over the period.",
+        ),
+        Column("unit", "text", doc="What one unit of the value is, e.g. `persons`, `syringes`."),
+        Column("counted_as", "text", doc="The source's own wording of what was counted."),
+        Column("source_id", "id"),
+        Column("quote", "text", doc="The sentence or table cell in which the figure appears."),
+        Column("notes", "text", required=False),
+    ),
+)
+
+EVENTS = Table(
+    name="events",
+    doc="Openings, closures and policy changes drawn as markers on trend charts.",
+    key=("event_id",),
+    optional_file=True,
+    columns=(
+        Column("event_id", "id"),
+        Column("city_id", "id"),
+        Column("facility_id", "id", required=False),
+        Column("date", "date"),
+        Column("kind", "choice", choices=EVENT_KINDS),
+        Column("label", "text", doc="A short label in English, e.g. `Night opening`."),
+        Column("source_id", "id"),
+        Column("quote", "text"),
+    ),
+)
+
+SOURCE_TABLES: tuple[Table, ...] = (METRICS, SOURCES, CITIES, FACILITIES, OBSERVATIONS, EVENTS)
+TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in SOURCE_TABLES}

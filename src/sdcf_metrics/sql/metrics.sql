@@ -1,0 +1,2 @@
+-- The metric catalogue.
+SELECT * FROM metrics ORDER BY metric_id;

@@ -1,0 +1,43 @@
+-- Views the named queries share. Run once per connection, before the configuration is locked.
+CREATE VIEW observation_details AS
+SELECT
+    o.observation_id,
+    o.scope,
+    o.country,
+    o.region,
+    o.city_id,
+    c.name AS city,
+    o.facility_id,
+    f.name AS facility,
+    o.metric_id,
+    m.label AS metric,
+    m.kind AS metric_kind,
+    m.additive,
+    m.definition,
+    o.breakdown,
+    o.period_kind,
+    o.period_start,
+    o.period_end,
+    o.period_start_date,
+    o.period_end_date,
+    o.period_label,
+    o.value,
+    o.value_low,
+    o.value_high,
+    o.qualifier,
+    o.rate_per,
+    o.unit,
+    o.counted_as,
+    o.source_id,
+    s.title AS source_title,
+    s.publisher AS source_publisher,
+    s.date AS source_date,
+    coalesce(s.url, s.document) AS source_url,
+    s.licence_note AS source_licence,
+    o.quote,
+    o.notes
+FROM observations AS o
+JOIN metrics AS m USING (metric_id)
+JOIN sources AS s USING (source_id)
+LEFT JOIN cities AS c ON c.city_id = o.city_id
+LEFT JOIN facilities AS f ON f.facility_id = o.facility_id;

@@ -1,0 +1,104 @@
+"""View state <-> URL query string, so every view is a link that reopens it.
+
+Each selection is read from the URL first, then from what this visitor chose on another page (Streamlit
+clears the query string on a page switch), then from the default; values not among the options are
+ignored, so a tampered link can only select what a widget could. After the widget, the choice is written
+back to the URL and remembered for the next page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+_REMEMBERED = "view:"
+_WIDGET = "widget:"
+
+
+def _from_url(key: str, multiple: bool) -> list[str] | None:
+    if key not in st.query_params:
+        return None
+    return st.query_params.get_all(key) if multiple else [st.query_params[key]]
+
+
+def _initial(key: str, options: Sequence[str], default: Any, multiple: bool) -> Any:
+    from_url = _from_url(key, multiple)
+    if from_url is not None:
+        valid = [value for value in from_url if value in options]
+        if multiple and valid:
+            return list(dict.fromkeys(valid))
+        if not multiple and valid:
+            return valid[0]
+    remembered = st.session_state.get(_REMEMBERED + key)
+    if remembered is not None:
+        return remembered
+    return default
+
+
+def _sync_widget(key: str, initial: Any) -> str:
+    """Put the URL's value into the widget when the URL changed since the widget last ran."""
+    widget_key = _WIDGET + key
+    if widget_key not in st.session_state or st.session_state.get(_REMEMBERED + key) != initial:
+        st.session_state[widget_key] = initial
+    return widget_key
+
+
+def _publish(key: str, value: Any) -> None:
+    st.session_state[_REMEMBERED + key] = value
+    if isinstance(value, list):
+        st.query_params[key] = value
+    else:
+        st.query_params[key] = str(value)
+
+
+def choice(
+    key: str,
+    label: str,
+    options: Sequence[str],
+    default: str,
+    *,
+    format_func: Callable[[str], str] = str,
+    widget: Callable[..., Any] | None = None,
+    **widget_args: Any,
+) -> str:
+    """A single choice (selectbox by default, or a radio/segmented control) kept in the URL."""
+    initial = _initial(key, options, default, multiple=False)
+    if initial not in options:
+        initial = options[0]
+    widget_key = _sync_widget(key, initial)
+    (widget or st.selectbox)(label, options, key=widget_key, format_func=format_func, **widget_args)
+    value = st.session_state[widget_key]
+    _publish(key, value)
+    return value
+
+
+def choices(
+    key: str,
+    label: str,
+    options: Sequence[str],
+    default: Sequence[str],
+    *,
+    format_func: Callable[[str], str] = str,
+    **widget_args: Any,
+) -> list[str]:
+    """Several choices (multiselect) kept in the URL as a repeated parameter (`?city=a&city=b`)."""
+    initial = [value for value in _initial(key, options, list(default), multiple=True) if value in options]
+    widget_key = _sync_widget(key, initial)
+    st.multiselect(label, options, key=widget_key, format_func=format_func, **widget_args)
+    value = list(st.session_state[widget_key])
+    _publish(key, value)
+    return value
+
+
+def text(key: str, label: str, default: str = "", **widget_args: Any) -> str:
+    """Free text (a search box) kept in the URL; the value is only ever used as a bound parameter."""
+    from_url = st.query_params.get(key)
+    initial = from_url if from_url is not None else st.session_state.get(_REMEMBERED + key, default)
+    widget_key = _sync_widget(key, initial)
+    st.text_input(label, key=widget_key, **widget_args)
+    value = st.session_state[widget_key]
+    _publish(key, value)
+    return value

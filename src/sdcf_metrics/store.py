@@ -1,0 +1,159 @@
+"""The read-only, sandboxed DuckDB store over the published extracts.
+
+One connection per process, held in a module-level singleton rather than a Streamlit cache (any
+visitor can clear those). Every call takes its own cursor, because a DuckDB 2.0 connection refuses work
+from a second thread. The connection may read the current version's Parquet files and nothing else:
+external access is off, extensions cannot be installed or loaded, and the configuration is locked.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from . import paths
+from .build import MANIFEST_FILE, POINTER_FILE
+from .schema import SOURCE_TABLES
+
+QUERY_TIME_LIMIT_MS = 10_000
+MEMORY_LIMIT = "2GB"
+THREADS = 2
+
+
+class DataUnavailable(RuntimeError):
+    """The extracts are missing or damaged; the message says what to run to fix it."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a reader needs to know about the published data: version, date and where it lives."""
+
+    data_version: str
+    published_on: str
+    directory: Path
+    files: dict[str, Path]
+
+
+def _quote_literal(text: str) -> str:
+    """A SQL string literal for a path the build wrote (never for user input, which is bound)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def load_sql(name: str) -> str:
+    """The text of `sql/<name>.sql`: queries live in files named for what they return."""
+    return resources.files("sdcf_metrics").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def current_release(extracts: Path | None = None) -> Release:
+    """Resolve `current.json` to the files of the published version, or raise DataUnavailable."""
+    extracts = extracts or paths.extracts_dir()
+    pointer_path = extracts / POINTER_FILE
+    try:
+        pointer = json.loads(pointer_path.read_text(encoding="utf-8"))
+        directory = extracts / pointer["data_version"]
+        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as error:
+        raise DataUnavailable(
+            f"No published data at {extracts} ({error.__class__.__name__}); run `sdcf-metrics build`."
+        ) from None
+    files = {name: directory / entry["file"] for name, entry in manifest["tables"].items()}
+    missing = [str(path) for path in files.values() if not path.is_file()]
+    if missing or set(files) != {table.name for table in SOURCE_TABLES}:
+        raise DataUnavailable(f"The published data at {directory} is incomplete; run `sdcf-metrics build`.")
+    return Release(pointer["data_version"], pointer.get("published_on", ""), directory, files)
+
+
+def open_sandboxed(
+    views: dict[str, list[Path]], setup_sql: str = "", time_limit_ms: int = QUERY_TIME_LIMIT_MS
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection exposing each Parquet file list as a view and nothing else.
+
+    `setup_sql` (the library's own derived views) runs before the configuration is locked.
+
+    The order matters (verified on DuckDB 2.0): limits and extension switches first, then the exact
+    paths allowed, then external access off, then the configuration locked.
+    """
+    connection = duckdb.connect(
+        ":memory:",
+        config={
+            "threads": THREADS,
+            "memory_limit": MEMORY_LIMIT,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+            # No spilling to disk: a runaway query fails on memory instead of filling the disk.
+            "temp_directory": "",
+        },
+    )
+    allowed: list[str] = []
+    for name, files in views.items():
+        file_list = ", ".join(_quote_literal(str(path)) for path in files)
+        # `name` and the paths come from the build's manifest, never from input.
+        view = f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{file_list}])'  # noqa: S608
+        connection.execute(view)
+        allowed.extend(str(path) for path in files)
+    if setup_sql:
+        connection.execute(setup_sql)
+    connection.execute("SET allowed_paths = $paths", {"paths": allowed})
+    # GLOBAL, because each cursor starts a new session with the global defaults.
+    connection.execute("SET GLOBAL max_temp_directory_size = '0GB'")
+    connection.execute(f"SET GLOBAL max_execution_time = {int(time_limit_ms)}")
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
+    return connection
+
+
+class Store:
+    """Named, parameterised queries over one release; safe to share between Streamlit threads."""
+
+    def __init__(self, release: Release, connection: duckdb.DuckDBPyConnection) -> None:
+        self.release = release
+        self._connection = connection
+
+    @classmethod
+    def open(cls, release: Release, time_limit_ms: int = QUERY_TIME_LIMIT_MS) -> Store:
+        views = {name: [path] for name, path in release.files.items()}
+        return cls(release, open_sandboxed(views, load_sql("views"), time_limit_ms))
+
+    @property
+    def data_version(self) -> str:
+        return self.release.data_version
+
+    def query(self, name: str, **params: Any) -> pa.Table:
+        """Run `sql/<name>.sql` with `$param` values bound, on a fresh cursor, as an Arrow table."""
+        return self.sql(load_sql(name), **params)
+
+    def sql(self, text: str, **params: Any) -> pa.Table:
+        """Run SQL text with bound parameters; for the library's own queries and the sandbox tests."""
+        cursor = self._connection.cursor()
+        try:
+            return cursor.sql(text, params=params or None).to_arrow_table()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+_lock = threading.Lock()
+_stores: dict[Path, Store] = {}
+
+
+def get_store(extracts: Path | None = None) -> Store:
+    """The process-wide store for the current release; reopened when a new version is published."""
+    extracts = (extracts or paths.extracts_dir()).resolve()
+    release = current_release(extracts)
+    with _lock:
+        store = _stores.get(extracts)
+        if store is None or store.data_version != release.data_version:
+            _stores[extracts] = store = Store.open(release)
+    return store

@@ -1,0 +1,695 @@
+"""Check the human-edited source CSVs before anything is built from them.
+
+Validation is lazy: every problem in a batch is collected and reported as `FILE:ROW:COLUMN: message`, where
+the message says what is wrong and how to fix it, so a curator can fix a whole batch in one pass. Nothing is
+built while any problem remains: `load_sources` either returns typed rows for every table or raises
+`ValidationFailed` (reliability guide R-5.1, R-5.2, R-5.4).
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row is row 2, and row 0
+means the whole file. Column lists, types, choices and keys all come from `schema`.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sdcf_metrics import periods
+from sdcf_metrics.schema import BREAKDOWN_DIMENSIONS, RATE_PER, SOURCE_TABLES, TABLES_BY_NAME, Column, Table
+
+WHOLE_FILE = 0
+NO_COLUMN = "-"
+
+# The columns that say which figure an observation reports: two rows agreeing on all of them give the same
+# figure twice. `rate_per` is part of it because a period's total and its daily average are two figures.
+OBSERVATION_NATURAL_KEY = (
+    "scope",
+    "country",
+    "region",
+    "city_id",
+    "facility_id",
+    "metric_id",
+    "breakdown",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "rate_per",
+    "source_id",
+)
+
+# Metric kinds whose values may be below zero, and those counted in whole units (unless averaged).
+_SIGNED_METRIC_KINDS = ("percent_change",)
+_WHOLE_NUMBER_METRIC_KINDS = ("count", "population")
+
+# Observation scopes and the columns each one needs filled in.
+_SCOPE_NEEDS = {"city": ("city_id",), "facility": ("city_id", "facility_id"), "region": ("region",)}
+
+# Period kinds that cover exactly one day, month or year, named like `periods.precision` names precisions.
+_SINGLE_UNIT_PERIODS = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
+
+_COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_INTEGER = re.compile(r"^-?\d+$")
+_SHOWN_LENGTH = 40
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a source file, located as a curator would look for it."""
+
+    path: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.row}:{self.column}: {self.message}"
+
+
+class ValidationFailed(Exception):
+    """The sources have problems, so nothing may be built from them; `problems` lists every one, sorted."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = sorted(problems)
+        count = len(self.problems)
+        summary = f"{count} problem{'' if count == 1 else 's'} in the source files"
+        super().__init__(f"{summary}; the first is {self.problems[0]}" if self.problems else summary)
+
+
+def decode_csv_bytes(data: bytes, path: str) -> tuple[str, list[Problem]]:
+    """Decode a CSV file as UTF-8, with or without a byte order mark.
+
+    This is the one place that decides which encodings are accepted. Undecodable files get a problem naming
+    the line of the first bad byte (in the message: the spreadsheet row is unknowable when the file cannot be
+    read) and an empty text.
+    """
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        message = (
+            f"byte 0x{data[error.start]:02X} on line {line} is not UTF-8; save the file as UTF-8 "
+            "(in Excel: Save As, 'CSV UTF-8')"
+        )
+        return "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)]
+
+
+def read_table_rows(path: Path, table: Table) -> tuple[list[dict[str, str]], list[Problem]]:
+    """Read a source CSV into raw text rows keyed by the table's column names, with header problems.
+
+    `rows[i]` is always spreadsheet row `i + 2`; a column the file lacks reads as "". When the header is
+    unusable (empty file, missing required or duplicated columns) no rows are returned.
+    """
+    read = _read_file(path, table)
+    return [row.text for row in read.rows], read.problems
+
+
+def parse_cell(column: Column, text: str) -> object:
+    """Turn one cell's text into its typed value: None when empty, else float, int, bool or str by type.
+
+    Raises ValueError whose message says what is wrong with the text and how to write it instead.
+    """
+    if text == "":
+        return None
+    return _PARSERS[column.type](text, column)
+
+
+def validate_paths(paths: Sequence[Path], today: date | None = None) -> list[Problem]:
+    """Every problem in the given source directories or single source files, sorted by place.
+
+    A single file is named after its table (e.g. `observations.csv`); its references are checked against the
+    other tables in the same directory when those files exist.
+    """
+    today = today or date.today()
+    problems: set[Problem] = set()
+    for path in map(Path, paths):
+        if path.is_dir():
+            problems.update(_validate_directory(path, today)[1])
+        elif path.exists():
+            problems.update(_validate_single_file(path, today))
+        else:
+            message = "no such file or directory; give a source directory or one of its CSV files"
+            problems.add(Problem(str(path), WHOLE_FILE, NO_COLUMN, message))
+    return sorted(problems)
+
+
+def load_sources(source_dir: Path, today: date | None = None) -> dict[str, list[dict[str, object]]]:
+    """Typed rows of every source table, by table name, or ValidationFailed listing every problem.
+
+    Empty cells are None, numbers float, integers int, booleans bool; everything else stays text.
+    An absent optional table (events) gives an empty list.
+    """
+    files, problems = _validate_directory(Path(source_dir), today or date.today())
+    if problems:
+        raise ValidationFailed(problems)
+    tables: dict[str, list[dict[str, object]]] = {table.name: [] for table in SOURCE_TABLES}
+    for read in files:
+        tables[read.table.name] = [
+            {name: row.value[name] for name in read.table.column_names} for row in read.rows
+        ]
+    return tables
+
+
+# Reading -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """A data row: its raw text and, for each cell that passed its own checks, the typed value."""
+
+    path: str
+    number: int
+    text: dict[str, str]
+    value: dict[str, object]
+    checked: bool = True
+
+    def problem(self, column: str, message: str) -> Problem:
+        return Problem(self.path, self.number, column, message)
+
+    def get(self, name: str) -> object:
+        """The typed value, or None when the cell is empty or failed its own checks."""
+        return self.value.get(name)
+
+
+@dataclass
+class _TableFile:
+    """One source file as read: `readable` is False when its header (or bytes) made the rows unusable."""
+
+    table: Table
+    path: str
+    rows: list[_Row]
+    problems: list[Problem]
+    readable: bool
+
+    @property
+    def checked_rows(self) -> list[_Row]:
+        """Rows whose shape was sound; blank and ragged rows are reported once and not checked further."""
+        return [row for row in self.rows if row.checked]
+
+
+def _read_file(path: Path, table: Table) -> _TableFile:
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        message = f"cannot read the file ({error.strerror or error}); check the path"
+        return _unreadable(table, name, [Problem(name, WHOLE_FILE, NO_COLUMN, message)])
+    text, problems = decode_csv_bytes(data, name)
+    if problems:
+        return _unreadable(table, name, problems)
+    records, problems = _parse_csv(text, name)
+    if problems:
+        return _unreadable(table, name, problems)
+    if not records or not any(records[0]):
+        message = f"the file is empty; row 1 must be the header: {','.join(table.column_names)}"
+        return _unreadable(table, name, [Problem(name, WHOLE_FILE, NO_COLUMN, message)])
+    header = records[0]
+    problems, usable = _check_header(header, table, name)
+    if not usable:
+        return _unreadable(table, name, problems)
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        cells = dict(zip(header, record, strict=False))
+        row = _Row(name, number, {column: cells.get(column, "") for column in table.column_names}, {})
+        shape_problem = _row_shape_problem(record, header)
+        if shape_problem:
+            row.checked = False
+            problems.append(row.problem(NO_COLUMN, shape_problem))
+        else:
+            problems.extend(_check_cells(row, table))
+        rows.append(row)
+    return _TableFile(table, name, rows, problems, readable=True)
+
+
+def _unreadable(table: Table, path: str, problems: list[Problem]) -> _TableFile:
+    return _TableFile(table, path, [], problems, readable=False)
+
+
+def _parse_csv(text: str, path: str) -> tuple[list[list[str]], list[Problem]]:
+    """Split the text into records, quoting strictly so an unclosed quote cannot swallow the rest."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return list(reader), []
+    except csv.Error as error:
+        message = f"cannot read the CSV near line {reader.line_num} ({error}); check the double quotes there"
+        return [], [Problem(path, WHOLE_FILE, NO_COLUMN, message)]
+
+
+def _check_header(header: list[str], table: Table, path: str) -> tuple[list[Problem], bool]:
+    """Header problems, and whether the rows can still be read (unknown columns are merely ignored)."""
+    if len(header) == 1 and ";" in header[0]:
+        message = "the file is not comma-separated (it uses ';'); save it as CSV with commas between cells"
+        return [Problem(path, WHOLE_FILE, NO_COLUMN, message)], False
+    problems, usable = [], True
+    for name, count in Counter(header).items():
+        if count > 1:
+            usable = False
+            message = f"column appears {count} times in the header; keep one"
+            problems.append(Problem(path, 1, name or NO_COLUMN, message))
+        if name not in table.column_names:
+            hint = _did_you_mean(name.strip().lower(), table.column_names)
+            columns = ", ".join(table.column_names)
+            message = f"unknown column {_show(name)}{hint}; the columns of {table.file_name} are {columns}"
+            problems.append(Problem(path, 1, name or NO_COLUMN, message))
+    for column in table.columns:
+        if column.required and column.name not in header:
+            usable = False
+            message = "required column is missing from the header; add it"
+            problems.append(Problem(path, 1, column.name, message))
+    return problems, usable
+
+
+def _row_shape_problem(record: list[str], header: list[str]) -> str | None:
+    """Blank and ragged rows are reported once and not checked further: their cells are misplaced."""
+    if not any(record):
+        return "blank row; delete it"
+    if len(record) != len(header):
+        return (
+            f"the row has {len(record)} cells but the header has {len(header)}; put any text containing a "
+            "comma in double quotes, and give every row one cell per column"
+        )
+    return None
+
+
+def _check_cells(row: _Row, table: Table) -> Iterator[Problem]:
+    """Check each cell on its own (hygiene, required, type) and keep the typed value of those that pass."""
+    for column in table.columns:
+        text = row.text[column.name]
+        message = _hygiene_problem(text)
+        if message is None and text == "" and column.required:
+            message = "required value is missing; fill it in" + (f" ({column.doc})" if column.doc else "")
+        if message is None:
+            try:
+                row.value[column.name] = parse_cell(column, text)
+            except ValueError as error:
+                message = str(error)
+        if message is not None:
+            yield row.problem(column.name, message)
+
+
+def _hygiene_problem(text: str) -> str | None:
+    """Invisible differences make equal-looking ids differ and can disguise names (RTL, zero-width)."""
+    if text != text.strip():
+        return f"{_show(text)} starts or ends with spaces; delete them"
+    for position, character in enumerate(text, 1):
+        if unicodedata.category(character) in ("Cc", "Cf"):
+            label = unicodedata.name(character, "a control character")
+            return (
+                f"{_show(text)} contains the invisible character U+{ord(character):04X} ({label}) at "
+                f"position {position}; delete it, and write line breaks and tabs as spaces"
+            )
+    if not unicodedata.is_normalized("NFC", text):
+        return f"{_show(text)} is not in Unicode NFC form; retype the accented letters or save it normalised"
+    return None
+
+
+# Cell types ----------------------------------------------------------------------------------------------
+
+
+def _parse_number(text: str, column: Column) -> float:
+    if not _NUMBER.match(text):
+        raise ValueError(
+            f"{_show(text)} is not a plain number; write digits with '.' for decimals and no thousands "
+            "separators, spaces or units, e.g. 1234 or 12.5"
+        )
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{_show(text)} is too large to be a number; check for a typo")
+    return number
+
+
+def _parse_integer(text: str, column: Column) -> int:
+    if not _INTEGER.match(text):
+        raise ValueError(f"{_show(text)} is not a whole number; write digits only, e.g. 1234")
+    return int(text)
+
+
+def _parse_bool(text: str, column: Column) -> bool:
+    if text not in ("true", "false"):
+        raise ValueError(f"{_show(text)} is not a yes/no value; write true or false")
+    return text == "true"
+
+
+def _parse_date(text: str, column: Column) -> str:
+    try:
+        periods.parse_partial_date(text)
+    except periods.PartialDateError as error:
+        # periods quotes the text in full; shorten it as every other message does.
+        raise ValueError(str(error).replace(repr(text), _show(text))) from None
+    return text
+
+
+def _parse_url(text: str, column: Column) -> str:
+    scheme, _, rest = text.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if scheme not in ("http", "https") or not host or any(character.isspace() for character in text):
+        raise ValueError(
+            f"{_show(text)} is not a web address; write the full http:// or https:// address with no spaces, "
+            "e.g. https://example.org/report.pdf"
+        )
+    return text
+
+
+def _parse_choice(text: str, column: Column) -> str:
+    if text not in column.choices:
+        hint = _did_you_mean(text.lower(), column.choices)
+        raise ValueError(f"{_show(text)} is not allowed{hint}; write one of: {', '.join(column.choices)}")
+    return text
+
+
+def _parse_id(text: str, column: Column) -> str:
+    if not _ID.match(text):
+        raise ValueError(
+            f"{_show(text)} is not an id; use lower-case letters, digits, '-' and '_', starting with a "
+            "letter or digit, e.g. copenhagen-skyen"
+        )
+    return text
+
+
+def _parse_text(text: str, column: Column) -> str:
+    return text
+
+
+_PARSERS: dict[str, Callable[[str, Column], object]] = {
+    "number": _parse_number,
+    "integer": _parse_integer,
+    "bool": _parse_bool,
+    "date": _parse_date,
+    "url": _parse_url,
+    "choice": _parse_choice,
+    "id": _parse_id,
+    "text": _parse_text,
+}
+
+
+# Validating a directory or a file ------------------------------------------------------------------------
+
+
+def _validate_directory(directory: Path, today: date) -> tuple[list[_TableFile], list[Problem]]:
+    files, problems = [], []
+    for table in SOURCE_TABLES:
+        path = directory / table.file_name
+        if path.is_file():
+            files.append(_read_file(path, table))
+        elif not table.optional_file:
+            message = f"{table.file_name} is missing; a source directory needs it, if only its header row"
+            problems.append(Problem(str(path), WHOLE_FILE, NO_COLUMN, message))
+    for read in files:
+        problems.extend(_check_file(read, files, today))
+    return files, sorted(problems)
+
+
+def _validate_single_file(path: Path, today: date) -> list[Problem]:
+    table = next((table for table in SOURCE_TABLES if table.file_name == path.name), None)
+    if table is None:
+        names = ", ".join(table.file_name for table in SOURCE_TABLES)
+        message = f"unknown file name; name the file after its table: {names}"
+        return [Problem(str(path), WHOLE_FILE, NO_COLUMN, message)]
+    read = _read_file(path, table)
+    siblings = [
+        _read_file(path.parent / other.file_name, other)
+        for other in SOURCE_TABLES
+        if other is not table and (path.parent / other.file_name).is_file()
+    ]
+    return _check_file(read, [read, *siblings], today)
+
+
+def _check_file(read: _TableFile, files: Sequence[_TableFile], today: date) -> list[Problem]:
+    """All problems of one file: its own reading problems, then checks across its rows and other tables."""
+    if not read.readable:
+        return list(read.problems)
+    known = _Known({other.table.name: other for other in files if other.readable})
+    rows = read.checked_rows
+    problems = list(read.problems)
+    problems.extend(_duplicate_keys(rows, read.table.key, _key_message(read.table)))
+    if read.table.name == "observations":
+        problems.extend(_duplicate_keys(rows, OBSERVATION_NATURAL_KEY, _same_figure_message))
+    references = _references(read.table)
+    names_facility_and_city = "facility_id" in dict(references) and "city_id" in read.table.column_names
+    for row in rows:
+        problems.extend(_future_dates(row, read.table, today))
+        problems.extend(_coordinates(row))
+        problems.extend(_unknown_references(row, references, known))
+        if names_facility_and_city:
+            problems.extend(_facility_city(row, known))
+        for rule in _TABLE_RULES.get(read.table.name, ()):
+            problems.extend(rule(row, known))
+    return problems
+
+
+class _Known:
+    """The rows of the readable tables by their key, for checking references between tables."""
+
+    def __init__(self, files: dict[str, _TableFile]) -> None:
+        self._rows: dict[str, dict[object, _Row]] = {}
+        for name, read in files.items():
+            (key,) = TABLES_BY_NAME[name].key
+            by_key: dict[object, _Row] = {}
+            for row in read.checked_rows:
+                by_key.setdefault(row.get(key), row)
+            self._rows[name] = by_key
+
+    def has_table(self, name: str) -> bool:
+        return name in self._rows
+
+    def ids(self, name: str) -> list[str]:
+        return [key for key in self._rows.get(name, {}) if isinstance(key, str)]
+
+    def row(self, table: str, key: object) -> _Row | None:
+        return self._rows.get(table, {}).get(key)
+
+
+def _references(table: Table) -> list[tuple[str, Table]]:
+    """Columns naming another table's key column (e.g. `city_id`) must hold one of that table's ids."""
+    return [
+        (column.name, target)
+        for column in table.columns
+        for target in SOURCE_TABLES
+        if target is not table and target.key == (column.name,)
+    ]
+
+
+# Checks across rows and tables ---------------------------------------------------------------------------
+
+
+def _key_message(table: Table) -> Callable[[tuple[str, ...], int], str]:
+    def message(values: tuple[str, ...], first: int) -> str:
+        key, shown = " + ".join(table.key), ", ".join(_show(value) for value in values)
+        return f"duplicate {key} {shown}: row {first} already has it; give each row its own {key}"
+
+    return message
+
+
+def _same_figure_message(values: tuple[str, ...], first: int) -> str:
+    return (
+        f"same figure as row {first} (same scope, place, metric, breakdown, period, rate_per and source); "
+        "delete one of them, or tell them apart with a breakdown"
+    )
+
+
+def _duplicate_keys(
+    rows: Iterable[_Row], key: tuple[str, ...], message: Callable[[tuple[str, ...], int], str]
+) -> Iterator[Problem]:
+    """Rows agreeing on every key column, each reported naming the row seen first; empty ids are skipped."""
+    column = key[0] if len(key) == 1 else NO_COLUMN
+    first_rows: dict[tuple[str, ...], int] = {}
+    for row in rows:
+        values = tuple(row.text[name] for name in key)
+        if len(key) == 1 and not values[0]:
+            continue
+        first = first_rows.setdefault(values, row.number)
+        if first != row.number:
+            yield row.problem(column, message(values, first))
+
+
+def _future_dates(row: _Row, table: Table, today: date) -> Iterator[Problem]:
+    for column in table.columns:
+        text = row.get(column.name)
+        if column.type == "date" and isinstance(text, str) and periods.parse_partial_date(text)[0] > today:
+            message = f"{_show(text)} is in the future (today is {today.isoformat()}); check for a typo"
+            yield row.problem(column.name, message)
+
+
+def _coordinates(row: _Row) -> Iterator[Problem]:
+    for name, limit in _COORDINATE_LIMITS.items():
+        value = row.get(name)
+        if isinstance(value, float) and abs(value) > limit:
+            yield row.problem(
+                name,
+                f"{value:g} is outside -{limit:g} to {limit:g}; write WGS84 degrees and check that "
+                "latitude and longitude are not swapped",
+            )
+
+
+def _unknown_references(row: _Row, references: list[tuple[str, Table]], known: _Known) -> Iterator[Problem]:
+    for name, target in references:
+        value = row.get(name)
+        if value is None or not known.has_table(target.name):
+            continue
+        if known.row(target.name, value) is None:
+            hint = _did_you_mean(str(value), known.ids(target.name))
+            message = f"unknown {name} {_show(str(value))}{hint}; use one in {target.file_name} or add it"
+            yield row.problem(name, message)
+
+
+def _facility_city(row: _Row, known: _Known) -> Iterator[Problem]:
+    """A row naming both a facility and a city must name the city the facility is in."""
+    facility = known.row("facilities", row.get("facility_id"))
+    city = row.get("city_id")
+    if facility is None or city is None or (known.has_table("cities") and known.row("cities", city) is None):
+        return  # an unknown facility or city is reported as such
+    facility_city = facility.get("city_id")
+    if facility_city is not None and facility_city != city:
+        facility_id = _show(str(row.get("facility_id")))
+        message = f"facility {facility_id} is in city {_show(str(facility_city))}, not {_show(str(city))}"
+        yield row.problem("city_id", f"{message}; make city_id match the facility")
+
+
+# Table-specific rules ------------------------------------------------------------------------------------
+
+
+def _scope(row: _Row, known: _Known) -> Iterator[Problem]:
+    scope = row.get("scope")
+    for name in _SCOPE_NEEDS.get(str(scope), ()):
+        if not row.text[name]:
+            yield row.problem(name, f"required when scope is {scope}; fill it in")
+
+
+def _period(row: _Row, known: _Known) -> Iterator[Problem]:
+    kind = row.get("period_kind")
+    start, end = row.get("period_start"), row.get("period_end")
+    if kind is None:
+        return
+    if not row.text["period_start"] and kind != "since_opening":
+        message = f"required when period_kind is {kind}; only since_opening may leave it empty"
+        yield row.problem("period_start", message)
+    if isinstance(start, str) and isinstance(end, str):
+        if periods.parse_partial_date(end)[1] < periods.parse_partial_date(start)[0]:
+            message = f"{_show(end)} is before period_start {_show(start)}; swap them or fix the typo"
+            yield row.problem("period_end", message)
+    if kind in _SINGLE_UNIT_PERIODS:
+        yield from _single_unit_period(row, str(kind), start, end)
+
+
+def _single_unit_period(row: _Row, kind: str, start: object, end: object) -> Iterator[Problem]:
+    """A day, month or year period names that one day, month or year twice, written at that precision."""
+    written_right = True
+    for name, text in (("period_start", start), ("period_end", end)):
+        if isinstance(text, str) and periods.precision(text) != kind:
+            written_right = False
+            message = f"write a {kind} period as {_SINGLE_UNIT_PERIODS[kind]}, not {_show(text)}"
+            yield row.problem(name, f"{message}, or choose the period_kind that matches the dates")
+    if written_right and isinstance(start, str) and isinstance(end, str) and start != end:
+        yield row.problem(
+            "period_end",
+            f"a {kind} period starts and ends in the same {kind}, but {_show(start)} and "
+            f"{_show(end)} differ; make them equal, or use period_kind span",
+        )
+
+
+def _value_shape(row: _Row, known: _Known) -> Iterator[Problem]:
+    """A range has a low and a high end and no single value; every other qualifier has just a value."""
+    qualifier = row.get("qualifier")
+    if qualifier is None:
+        return
+    if qualifier == "range":
+        if row.text["value"]:
+            yield row.problem(
+                "value", "a range has no single value; leave value empty and use value_low and value_high"
+            )
+        for name in ("value_low", "value_high"):
+            if not row.text[name]:
+                yield row.problem(name, "required when qualifier is range; fill it in")
+        low, high = row.get("value_low"), row.get("value_high")
+        if isinstance(low, float) and isinstance(high, float) and low > high:
+            yield row.problem("value_high", f"{high:g} is below value_low {low:g}; swap them")
+    else:
+        if not row.text["value"]:
+            message = f"required when qualifier is {qualifier}; fill it in, or use qualifier range"
+            yield row.problem("value", f"{message} with value_low and value_high")
+        for name in ("value_low", "value_high"):
+            if row.text[name]:
+                yield row.problem(
+                    name,
+                    f"only a range has {name}; empty it, or set qualifier to range and leave value empty",
+                )
+
+
+def _value_sign(row: _Row, known: _Known) -> Iterator[Problem]:
+    """What a value may be depends on its metric's kind: counts are whole, and only changes go negative."""
+    metric = known.row("metrics", row.get("metric_id"))
+    kind = metric.get("kind") if metric else None
+    if kind is None:
+        return
+    metric_id = row.get("metric_id")
+    for name in ("value", "value_low", "value_high"):
+        value = row.get(name)
+        if not isinstance(value, float):
+            continue
+        if value < 0 and kind not in _SIGNED_METRIC_KINDS:
+            message = f"{value:g} is negative, but {metric_id} is a {kind}"
+            yield row.problem(name, f"{message}; only a percent_change may be below zero")
+        elif kind in _WHOLE_NUMBER_METRIC_KINDS and not value.is_integer() and row.get("rate_per") is None:
+            message = f"{value:g} is not a whole number, but {metric_id} is a {kind}"
+            yield row.problem(
+                name,
+                f"{message}; write the figure the source gives, or set rate_per "
+                f"({', '.join(RATE_PER)}) if it is an average",
+            )
+
+
+def _breakdown(row: _Row, known: _Known) -> Iterator[Problem]:
+    text = row.get("breakdown")
+    if not isinstance(text, str):
+        return
+    dimension, equals, value = text.partition("=")
+    if not equals or not value or dimension not in BREAKDOWN_DIMENSIONS:
+        yield row.problem(
+            "breakdown",
+            f"{_show(text)} is not dimension=value; leave it empty for a total, or write e.g. "
+            f"sex=female with dimension one of: {', '.join(BREAKDOWN_DIMENSIONS)}",
+        )
+
+
+def _url_or_document(row: _Row, known: _Known) -> Iterator[Problem]:
+    if not row.text["url"] and not row.text["document"]:
+        yield row.problem("url", "a source needs a url, or a citation in document when it has no url")
+
+
+def _closed_after_opened(row: _Row, known: _Known) -> Iterator[Problem]:
+    opened, closed = row.get("opened"), row.get("closed")
+    if isinstance(opened, str) and isinstance(closed, str):
+        if periods.parse_partial_date(closed)[1] < periods.parse_partial_date(opened)[0]:
+            message = f"{_show(closed)} is before opened {_show(opened)}; swap them or fix the typo"
+            yield row.problem("closed", message)
+
+
+_TABLE_RULES: dict[str, tuple[Callable[[_Row, _Known], Iterable[Problem]], ...]] = {
+    "observations": (_scope, _period, _value_shape, _value_sign, _breakdown),
+    "facilities": (_closed_after_opened,),
+    "sources": (_url_or_document,),
+}
+
+
+# Messages ------------------------------------------------------------------------------------------------
+
+
+def _show(text: str) -> str:
+    """A cell's text quoted for a message: shortened, with invisible characters made visible."""
+    return repr(text if len(text) <= _SHOWN_LENGTH else text[:_SHOWN_LENGTH] + "…")
+
+
+def _did_you_mean(text: str, candidates: Iterable[str]) -> str:
+    matches = difflib.get_close_matches(text, list(candidates), n=1)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""

@@ -1,0 +1,138 @@
+"""The store: one sandboxed, read-only DuckDB connection over the published extracts.
+
+Probes go through the app's own connection factory (T-09), values are bound (T-10) and threads each
+take a cursor (T-12).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pytest
+from fixtures import write_sources
+
+from sdcf_metrics import paths
+from sdcf_metrics.build import POINTER_FILE, build
+from sdcf_metrics.store import DataUnavailable, Store, current_release, get_store
+
+
+@pytest.fixture
+def store(tmp_path):
+    write_sources(paths.sources_dir(tmp_path))
+    build(tmp_path)
+    return get_store(paths.extracts_dir(tmp_path))
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM glob('/etc/*')",
+        "SELECT * FROM sniff_csv('/etc/passwd')",
+        "ATTACH '/tmp/sdcf-probe.duckdb' AS probe",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SELECT * FROM read_parquet('https://example.org/x.parquet')",
+        "SET enable_external_access = true",
+        "SET lock_configuration = false",
+        "SET memory_limit = '20GB'",
+        "SET allowed_directories = ['/']",
+    ],
+)
+def test_sandbox_refuses_to_reach_outside_the_extracts(store, probe):
+    with pytest.raises(duckdb.Error):
+        store.sql(probe)
+
+
+def test_sandbox_refuses_to_write_even_beside_the_extracts(store):
+    target = store.release.directory / "copied.csv"
+    with pytest.raises(duckdb.Error):
+        store.sql(f"COPY (SELECT 1) TO '{target}'")
+    assert not target.exists()
+
+
+def test_sandbox_refuses_a_relative_escape(store):
+    escape = store.release.directory / ".." / ".." / "sources" / "observations.csv"
+    with pytest.raises(duckdb.Error):
+        store.sql(f"SELECT * FROM read_csv('{escape}')")
+
+
+def test_values_are_bound_not_spliced(store):
+    hostile = "copenhagen' OR 1=1 --"
+    assert store.query("city_observations", city_id=hostile).num_rows == 0
+
+
+def test_named_queries_return_arrow_tables(store):
+    cities = store.query("cities")
+    assert cities.num_rows > 0
+    assert "population" in cities.column_names
+    flat = store.query("flat_dataset", city_ids=None, metric_ids=None)
+    assert flat.num_rows == store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
+
+
+def test_threads_each_get_a_cursor(store):
+    errors, results = [], []
+
+    def work():
+        try:
+            for _ in range(25):
+                results.append(store.query("flat_dataset", city_ids=None, metric_ids=None).num_rows)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(results)) == 1 and len(results) == 200
+
+
+def test_a_runaway_query_is_interrupted_and_the_store_still_works(store):
+    """T-11: the time limit interrupts a runaway query; the same connection serves the next one."""
+    hurried = Store.open(store.release, time_limit_ms=500)
+    with pytest.raises(duckdb.Error, match="maximum execution time"):
+        hurried.sql("SELECT sum(hash(i)) FROM range(100000000000) AS t(i)")
+    assert hurried.query("cities").num_rows > 0
+
+
+def test_missing_extracts_raise_a_clear_error(tmp_path):
+    with pytest.raises(DataUnavailable, match="sdcf-metrics build"):
+        current_release(paths.extracts_dir(tmp_path))
+
+
+def test_corrupt_pointer_raises_a_clear_error(tmp_path):
+    write_sources(paths.sources_dir(tmp_path))
+    build(tmp_path)
+    (paths.extracts_dir(tmp_path) / POINTER_FILE).write_text("{not json")
+    with pytest.raises(DataUnavailable):
+        current_release(paths.extracts_dir(tmp_path))
+
+
+def test_the_store_follows_a_new_release(tmp_path):
+    from fixtures import default_rows, write_table
+
+    write_sources(paths.sources_dir(tmp_path))
+    build(tmp_path)
+    first = get_store(paths.extracts_dir(tmp_path))
+    rows = default_rows("observations")[:-1]
+    write_table(paths.sources_dir(tmp_path), "observations", rows)
+    build(tmp_path)
+    second = get_store(paths.extracts_dir(tmp_path))
+    assert second.data_version != first.data_version
+    assert second.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py() == len(rows)
+
+
+def test_no_module_level_duckdb_calls_in_the_library():
+    """T-12: `duckdb.sql()` and `duckdb.execute()` share one default connection across threads."""
+    import re
+
+    offenders = []
+    for path in [*paths.PROJECT_ROOT.joinpath("src").rglob("*.py"), *paths.PROJECT_ROOT.glob("*.py")]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"duckdb\.(sql|execute|query)\(", line):
+                offenders.append(f"{path}:{number}")
+    assert offenders == []
