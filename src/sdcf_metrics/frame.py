@@ -6,13 +6,18 @@ server start (a shared link), so each calls `page_frame()` before anything else.
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from .attribution import DATA_LICENCE_NOTE, citation
+from .charts import chart_config
 from .i18n import t
 from .store import DataUnavailable, Store, get_store
+from .untrusted import escape_markdown
 
 APP_TITLE = "SDCF evidence"
+DATA_PAGE = "pages/5_Data_and_sources.py"
 
 
 def page_frame(page_title: str) -> Store:
@@ -41,3 +46,29 @@ def page_frame(page_title: str) -> Store:
             st.caption(t(DATA_LICENCE_NOTE))
             st.code(citation(store.release.data_version, store.release.published_on), language=None)
     return store
+
+
+def show_chart(figure: go.Figure, data: pa.Table, title: str, key: str, summary: str = "") -> None:
+    """Draw a chart, then its text alternative: a generated sentence and the plotted values as a table.
+
+    Every chart of the dashboard goes through here, so what sits beside a chart (its data, its
+    downloads, its link) is the same on every page.
+    """
+    st.plotly_chart(
+        figure,
+        config=chart_config(title),
+        key=f"chart:{key}",
+        width="stretch",
+        theme=None,
+        alt=summary or title,
+    )
+    if summary:
+        st.text(summary)
+    with st.expander(t("Data behind this chart ({rows} rows)", rows=data.num_rows)):
+        st.dataframe(data.to_pandas(), hide_index=True, width="stretch", key=f"table:{key}")
+
+
+def no_data(what: str) -> None:
+    """Say plainly that there is no sourced figure, and point to the coverage table."""
+    st.info(t("No sourced figure for {what}.", what=escape_markdown(what)))
+    st.page_link(DATA_PAGE, label=t("See what the dataset covers"), icon="🔎")

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from .attribution import DATA_LICENCE, release_line
-from .i18n import t
+from ..attribution import DATA_LICENCE, release_line
+from ..i18n import t
 
 # Okabe-Ito first (colour-blind safe), then Paul Tol's muted scheme; yellow is left out for contrast.
 PALETTE = (

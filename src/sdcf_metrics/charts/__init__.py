@@ -1,0 +1,23 @@
+"""Plotly figure builders, one module per kind of chart; `base` holds what every figure shares."""
+
+from .base import (
+    FOCUS_CITIES,
+    PALETTE,
+    attributed_figure,
+    chart_config,
+    city_colours,
+    escape_label,
+    file_name,
+    source_line,
+)
+
+__all__ = [
+    "FOCUS_CITIES",
+    "PALETTE",
+    "attributed_figure",
+    "chart_config",
+    "city_colours",
+    "escape_label",
+    "file_name",
+    "source_line",
+]
