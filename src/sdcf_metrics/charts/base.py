@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -23,6 +24,7 @@ PALETTE = (
 )  # fmt: skip
 FOCUS_CITIES = ("copenhagen", "amsterdam", "brussels")
 FONT = "Helvetica, Arial, sans-serif"
+FOOTER_WIDTH = 150  # characters per footer line, so long source lists wrap inside the image
 
 
 def escape_label(text: str) -> str:
@@ -63,25 +65,30 @@ def attributed_figure(
 
     All text arguments may contain data values; they are escaped here.
     """
-    footer_lines = [escape_label(line) for line in (note, source_line(source_titles)) if line]
-    footer_lines.append(
-        escape_label(
-            f"{t('Licence')}: {DATA_LICENCE} · {release_line(data_version, published_on)} · sdcf-metrics"
-        )
-    )
+    licence = f"{t('Licence')}: {DATA_LICENCE} · {release_line(data_version, published_on)} · sdcf-metrics"
+    footer_lines = [
+        escape_label(wrapped)
+        for line in (note, source_line(source_titles), licence)
+        if line
+        for wrapped in textwrap.wrap(line, FOOTER_WIDTH)
+    ]
+    # Room under the plot for the x-axis labels, then the footer lines, then a small gap.
+    footer_margin = 64 + 17 * len(footer_lines)
     figure = go.Figure()
     figure.update_layout(
         title={
             "text": f"<b>{escape_label(title)}</b><br><span style='font-size:13px;color:#444'>"
             f"{escape_label(subtitle)}</span>",
             "x": 0,
+            "xref": "container",
             "xanchor": "left",
+            "pad": {"l": 14},
             "y": 0.97,
             "yanchor": "top",
         },
         font={"family": FONT, "size": 13, "color": "#222"},
         template="plotly_white",
-        margin={"l": 60, "r": 30, "t": 90, "b": 70 + 18 * len(footer_lines)},
+        margin={"l": 60, "r": 30, "t": 90, "b": footer_margin},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         height=480,
         annotations=[
@@ -91,9 +98,9 @@ def attributed_figure(
                 "yref": "paper",
                 "x": 0,
                 "y": 0,
-                "yshift": -(50 + 18 * len(footer_lines)),
+                "yshift": -(footer_margin - 8),
                 "xanchor": "left",
-                "yanchor": "top",
+                "yanchor": "bottom",
                 "align": "left",
                 "showarrow": False,
                 "font": {"size": 11, "color": "#555"},

@@ -1,0 +1,55 @@
+"""Server-side PNG and SVG: attribution inside the image, rendered once, and a clear failure without a browser."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sdcf_metrics import images
+from sdcf_metrics.charts import attributed_figure
+
+
+def sample_figure():
+    figure = attributed_figure(
+        "Registered users, Copenhagen", "Since opening", ["The Copenhagen Post"], "abc123", "2026-11-23"
+    )
+    figure.add_scatter(x=["2014-09-18"], y=[3090], name="Copenhagen")
+    return figure
+
+
+@pytest.fixture
+def chromium():
+    if images.browser_path() is None:
+        message = "no Chromium on this machine: apt-get install -y chromium (.ci/run does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def test_svg_carries_title_source_licence_and_version_as_text(chromium):
+    svg = images.render(sample_figure(), "svg").decode()
+    for text in ("Registered users, Copenhagen", "Source: The Copenhagen Post", "CC BY 4.0", "abc123"):
+        assert text in svg
+
+
+def test_png_is_a_png_at_twice_the_size(chromium):
+    png = images.render(sample_figure(), "png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width = int.from_bytes(png[16:20], "big")
+    assert width == images.WIDTH * images.PNG_SCALE
+
+
+def test_the_same_figure_is_rendered_once(chromium, monkeypatch):
+    images.render(sample_figure(), "svg")
+    monkeypatch.setattr(images, "_start_server", lambda: pytest.fail("rendered twice"))
+    assert images.render(sample_figure(), "svg")
+
+
+def test_without_a_browser_export_says_so(monkeypatch):
+    monkeypatch.setattr(images, "_server_started", False)
+    monkeypatch.setattr(images, "browser_path", lambda: None)
+    figure = sample_figure()
+    figure.update_layout(title_text="A figure never rendered before")
+    with pytest.raises(images.ImageExportUnavailable):
+        images.render(figure, "png")
