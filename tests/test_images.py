@@ -1,4 +1,4 @@
-"""Server-side PNG and SVG: attribution inside the image, rendered once, and a clear failure without a browser."""
+"""Server-side PNG and SVG: attribution in the image, rendered once, a clear failure without a browser."""
 
 from __future__ import annotations
 
