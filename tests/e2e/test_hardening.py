@@ -11,7 +11,8 @@ from websockets.sync.client import connect
 
 def test_a_websocket_from_a_foreign_origin_is_refused(app_url):
     stream = app_url.replace("http://", "ws://") + "/_stcore/stream"
-    with pytest.raises(InvalidStatus) as refused, connect(stream, origin="https://evil.example", open_timeout=10):
+    foreign = "https://evil.example"
+    with pytest.raises(InvalidStatus) as refused, connect(stream, origin=foreign, open_timeout=10):
         pass
     assert refused.value.response.status_code == 403
 

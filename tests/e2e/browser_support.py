@@ -1,0 +1,26 @@
+"""Helpers shared by the browser tests."""
+
+from __future__ import annotations
+
+from sdcf_metrics import paths
+
+CHART = "[data-testid=stPlotlyChart] .main-svg"
+APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def page_url_paths() -> list[str]:
+    """URL paths of every page: "" for the home page, then `pages/N_Name.py` -> `Name`."""
+    names = [path.stem.split("_", 1)[1] for path in sorted((paths.PROJECT_ROOT / "pages").glob("*.py"))]
+    return ["", *names]
+
+
+def wait_until_idle(page) -> None:
+    """Wait until the script has finished its run, so what is on screen is final."""
+    page.wait_for_selector(APP_IDLE, state="attached")
+    page.wait_for_timeout(300)
+    page.wait_for_selector(APP_IDLE, state="attached")
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert "Traceback" not in page.inner_text("body")
