@@ -1,8 +1,13 @@
 """`sdcf-metrics`: the command line is a public contract; other tools and tests rely on it.
 
-sdcf-metrics validate PATH...    check source files; problems on stderr as PATH:ROW:COLUMN: message
+sdcf-metrics validate PATH...    check source files or upload-format files; problems on stderr as
+                                 PATH:ROW:COLUMN: message
 sdcf-metrics build [--if-stale]  validate the sources and publish the Parquet extracts atomically
 sdcf-metrics export --format csv|xlsx|parquet --output PATH|-
+sdcf-metrics ingest FILE         merge an upload-format CSV or Excel file into the sources and publish it
+sdcf-metrics rollback            publish the previous version again, with the source files it was built from
+sdcf-metrics template --output PATH|-   write the upload template (.csv or .xlsx)
+sdcf-metrics bench [--large] [--only queries,pages,...] [--output PATH]   measure, write docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -14,10 +19,17 @@ from pathlib import Path
 
 from . import paths
 from .attribution import DATA_LICENCE_NOTE, citation
+from .bench import BENCHMARKS, parse_only
+from .bench import DEFAULT_REPORT as DEFAULT_BENCHMARK_REPORT
 from .build import build, is_stale
+from .disclosure import ThresholdError
 from .export import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
+from .ingest import IngestError, IngestRejected, IngestReport, ProgressBar, ingest, publishing, rollback
+from .schema import SOURCE_TABLES
 from .store import DataUnavailable, get_store
-from .validate import ValidationFailed, validate_paths
+from .template import write_template
+from .upload import check_upload_file
+from .validate import ValidationFailed, load_sources, validate_paths
 
 EXIT_OK, EXIT_INVALID, EXIT_UNAVAILABLE = 0, 1, 2
 
@@ -29,7 +41,19 @@ def _print_problems(problems: Sequence[object]) -> None:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    problems = validate_paths([Path(path) for path in args.paths])
+    given = [Path(path) for path in args.paths]
+    uploads = [path for path in given if _is_upload_file(path)]
+    problems = validate_paths([path for path in given if path not in uploads])
+    for path in uploads:
+        try:
+            reference = load_sources(paths.sources_dir())
+        except ValidationFailed as failure:
+            print(f"Cannot check {path}: {failure} (run `sdcf-metrics validate` on it).", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        found, notes = check_upload_file(path, reference)
+        problems = sorted({*problems, *found})
+        for note in notes:
+            print(f"{path}: {note}", file=sys.stderr)
     if problems:
         _print_problems(problems)
         return EXIT_INVALID
@@ -37,7 +61,23 @@ def command_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _is_upload_file(path: Path) -> bool:
+    """A file not named after a source table is read as an upload (the format of docs/data-format.md)."""
+    return path.is_file() and path.name not in {table.file_name for table in SOURCE_TABLES}
+
+
 def command_build(args: argparse.Namespace) -> int:
+    try:
+        with publishing() as recovered:
+            if recovered:
+                print(f"An interrupted ingest or rollback was {recovered} first.", file=sys.stderr)
+            return _build(args)
+    except (IngestError, ThresholdError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+
+
+def _build(args: argparse.Namespace) -> int:
     if args.if_stale and not is_stale():
         print("Extracts are up to date.", file=sys.stderr)
         return EXIT_OK
@@ -87,6 +127,117 @@ def command_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    from .bench import suite  # here, not at the top: it imports AppTest and Playwright
+
+    options = suite.Options(only=args.only, large=args.large, output=Path(args.output))
+    print(f"Wrote {suite.run(options)}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _benchmark_names(text: str) -> tuple[str, ...]:
+    try:
+        return parse_only(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def command_ingest(args: argparse.Namespace) -> int:
+    bar = ProgressBar(sys.stderr)
+    try:
+        report = ingest(Path(args.file), progress=bar)
+    except IngestRejected as rejection:
+        bar.close()
+        _print_problems(rejection.problems)
+        print("The whole batch was rejected; nothing was published.", file=sys.stderr)
+        return EXIT_INVALID
+    except (IngestError, ThresholdError) as error:
+        bar.close()
+        print(error, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except OSError as error:
+        bar.close()
+        print(f"Cannot read {args.file}: {error.strerror or error}.", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    bar.close()
+    _print_ingest_report(report)
+    return EXIT_OK
+
+
+def _print_ingest_report(report: IngestReport) -> None:
+    print(f"{report.filename}: {report.rows_read} row(s) read.")
+    for note in report.notes:
+        print(f"  note: {note}")
+    if not report.published:
+        print(
+            f"Nothing new: every figure is already published (data version {report.data_version} unchanged)."
+        )
+    else:
+        print(f"Published data version {report.data_version} (previous: {report.previous_version}).")
+        print(
+            f"{len(report.added)} figure(s) added, {len(report.replaced)} replaced, "
+            f"{len(report.duplicates)} already published (not added again); "
+            f"{report.new_sources} new source(s)."
+        )
+    for (city, metric), counts in report.counts_by_city_and_metric().items():
+        parts = [f"{counts[kind]} {label}" for kind, label in _CHANGE_LABELS if counts[kind]]
+        print(f"  {city} / {metric}: {', '.join(parts)}")
+    for heading, changes in (("Replaced:", report.replaced), ("Already published:", report.duplicates)):
+        if changes:
+            print(heading)
+        for change in changes:
+            was = f"{change.previous} -> " if change.previous is not None else ""
+            figure = f"{change.city}, {change.metric_id}, {change.period}: {was}{change.value}"
+            print(f"  row {change.row}: {figure} (observation {change.observation_id})")
+    if report.published and report.disclosure:
+        done, threshold = report.disclosure, report.disclosure.threshold
+        print(
+            f"Disclosure control in the published data (threshold {threshold}): {done.suppressed_small} "
+            f"small count(s) shown as <{threshold}, {done.suppressed_secondary} part(s) withheld to protect "
+            f"them, {done.withheld_rows} breakdown row(s) not published."
+        )
+    if report.published:
+        print("To undo: sdcf-metrics rollback")
+
+
+_CHANGE_LABELS = (("added", "added"), ("replaced", "replaced"), ("duplicate", "already published"))
+
+
+def command_rollback(args: argparse.Namespace) -> int:
+    try:
+        result = rollback()
+    except IngestError as error:
+        print(error, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    print(
+        f"Rolled back from data version {result.from_version} to {result.to_version}; "
+        f"{paths.sources_dir()} holds the source files {result.to_version} was built from.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def command_template(args: argparse.Namespace) -> int:
+    try:
+        metrics = get_store().query("metrics").to_pylist()
+    except DataUnavailable:
+        metrics = []
+        print(
+            "No published data: the template lists no metric ids (see docs/data-format.md).", file=sys.stderr
+        )
+    try:
+        written = write_template(args.output, metrics, sys.stdout.buffer)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as error:
+        print(f"Cannot write {args.output}: {error.strerror or error}.", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if args.output != "-":
+        print(f"Wrote the upload template to {written}.", file=sys.stderr)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sdcf-metrics",
@@ -107,6 +258,34 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "xlsx", "parquet"), required=True)
     export.add_argument("--output", required=True, help="file path, or - for standard output (csv only)")
     export.set_defaults(run=command_export)
+
+    bench = commands.add_parser("bench", help="run the performance benchmarks and write their report")
+    bench.add_argument("--large", action="store_true", help="also measure the query engine at 100M rows")
+    bench.add_argument(
+        "--only",
+        type=_benchmark_names,
+        default=BENCHMARKS,
+        help=f"comma-separated subset of {','.join(BENCHMARKS)} (default: all)",
+    )
+    bench.add_argument("--output", default=str(DEFAULT_BENCHMARK_REPORT), help="where to write the report")
+    bench.set_defaults(run=command_bench)
+
+    ingest_command = commands.add_parser(
+        "ingest", help="merge an upload-format CSV or Excel file into the sources and publish a new version"
+    )
+    ingest_command.add_argument("file", help="a file in the upload format (see docs/data-format.md)")
+    ingest_command.set_defaults(run=command_ingest)
+
+    rollback_command = commands.add_parser(
+        "rollback", help="publish the previous version again, with the source files it was built from"
+    )
+    rollback_command.set_defaults(run=command_rollback)
+
+    template = commands.add_parser("template", help="write the upload template, with example rows")
+    template.add_argument(
+        "--output", required=True, help="a .csv or .xlsx file path, or - for CSV on standard output"
+    )
+    template.set_defaults(run=command_template)
     return top
 
 

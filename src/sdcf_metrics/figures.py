@@ -1,7 +1,8 @@
 """How one reported figure reads, in the source's own terms: "more than 1,000", "50-70 per day".
 
 The value, its qualifier (about, more than, a range...) and its rate (per day...) travel together, so
-no page shows a bound as if it were an exact count, or a daily average as if it were a total.
+no page shows a bound as if it were an exact count, or a daily average as if it were a total. A figure
+withheld by disclosure control reads "<10" (a small count) or "withheld", never as a number.
 """
 
 from __future__ import annotations
@@ -9,6 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .disclosure import (
+    COUNT_KINDS,
+    SMALL_COUNT_THRESHOLD,
+    STATUS_OK,
+    STATUS_SMALL,
+    ThresholdError,
+    small_count_threshold,
+)
 from .i18n import format_number, t
 
 _QUALIFIER_TEMPLATES = {
@@ -39,8 +48,15 @@ PERIOD_KIND_LABELS = {
 }
 
 
-def describe_value(row: Mapping[str, Any]) -> str:
-    """The figure as text: value with its qualifier and rate, e.g. `more than 1,000 per day`."""
+def describe_value(row: Mapping[str, Any], *, with_rate: bool = True) -> str:
+    """The figure as text: value with its qualifier and rate, e.g. `more than 1,000 per day`.
+
+    `with_rate=False` leaves the rate out (`more than 1,000`) for a place that names it elsewhere, such
+    as a tile labelled "average per day".
+    """
+    status = row.get("status") or STATUS_OK
+    if status != STATUS_OK:
+        return _describe_withheld(row, status)
     qualifier = row.get("qualifier") or "exact"
     if qualifier == "range":
         figure = t(
@@ -50,8 +66,21 @@ def describe_value(row: Mapping[str, Any]) -> str:
         )
     else:
         figure = t(_QUALIFIER_TEMPLATES[qualifier], value=format_number(row["value"]))
-    rate_per = row.get("rate_per")
+    rate_per = row.get("rate_per") if with_rate else None
     return t(_RATE_TEMPLATES[rate_per], figure=figure) if rate_per else figure
+
+
+def _describe_withheld(row: Mapping[str, Any], status: str) -> str:
+    """A small count reads "<10"; a part hidden to protect one, an average or a rate reads "withheld",
+    because its own value need not be below the threshold."""
+    is_count = row.get("metric_kind", "count") in COUNT_KINDS and not row.get("rate_per")
+    if status == STATUS_SMALL and is_count:
+        try:
+            threshold = small_count_threshold()
+        except ThresholdError:
+            threshold = SMALL_COUNT_THRESHOLD
+        return t("<{threshold}", threshold=format_number(threshold))
+    return t("withheld")
 
 
 def period_kind_label(period_kind: str) -> str:

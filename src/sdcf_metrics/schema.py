@@ -203,3 +203,65 @@ EVENTS = Table(
 
 SOURCE_TABLES: tuple[Table, ...] = (METRICS, SOURCES, CITIES, FACILITIES, OBSERVATIONS, EVENTS)
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in SOURCE_TABLES}
+
+
+def _observation_doc(name: str) -> str:
+    return OBSERVATIONS.column(name).doc
+
+
+UPLOAD = Table(
+    name="upload",
+    doc="The upload format: one row per figure, its source written out on the same row, so that a city "
+    "officer fills in one sheet. Each row becomes an observation (and, the first time a document is cited, "
+    "a source); see docs/data-format.md.",
+    key=(),
+    columns=(
+        Column("city", "text", doc="The city's name or id as the dashboard lists it, e.g. `Copenhagen`."),
+        Column("country", "text", doc="The country in English, e.g. `Denmark`."),
+        Column(
+            "facility",
+            "text",
+            required=False,
+            doc="The facility's name or id; empty for a figure about the whole city.",
+        ),
+        Column("metric", "id", doc="A metric id from the catalogue, e.g. `unique_clients`."),
+        Column("breakdown", "text", required=False, doc=_observation_doc("breakdown")),
+        Column("period_kind", "choice", choices=PERIOD_KINDS, doc="What kind of period the figure covers."),
+        Column("period_start", "date", required=False, doc=_observation_doc("period_start")),
+        Column("period_end", "date", doc=_observation_doc("period_end")),
+        Column("value", "number", required=False, doc=_observation_doc("value")),
+        Column("value_low", "number", required=False, doc=_observation_doc("value_low")),
+        Column("value_high", "number", required=False, doc=_observation_doc("value_high")),
+        Column(
+            "qualifier",
+            "choice",
+            required=False,
+            choices=QUALIFIERS,
+            doc="Empty means `exact` (or `range` when only value_low and value_high are given).",
+        ),
+        Column("rate_per", "choice", required=False, choices=RATE_PER, doc=_observation_doc("rate_per")),
+        Column(
+            "unit",
+            "text",
+            required=False,
+            doc="What one unit is, e.g. `persons`; empty means the metric's unit.",
+        ),
+        Column("counted_as", "text", doc=_observation_doc("counted_as")),
+        Column("source_title", "text", doc="The title of the document the figure comes from."),
+        Column("source_publisher", "text", doc="Who published it, e.g. the city's health department."),
+        Column("source_date", "date", required=False, doc="Publication date, as precise as known."),
+        Column(
+            "source_url", "url", required=False, doc="Either `source_url` or `source_document` must be given."
+        ),
+        Column("source_document", "text", required=False, doc="A citation for a document without a URL."),
+        Column("quote", "text", doc=_observation_doc("quote")),
+        Column(
+            "notes",
+            "text",
+            required=False,
+            doc="Anything a reader needs to know, e.g. what the figure leaves out or how its period "
+            "was read.",
+        ),
+    ),
+)
+UPLOAD_COLUMNS: tuple[str, ...] = UPLOAD.column_names

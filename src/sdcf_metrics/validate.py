@@ -11,6 +11,7 @@ means the whole file. Column lists, types, choices and keys all come from `schem
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -18,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -87,22 +88,50 @@ class ValidationFailed(Exception):
         super().__init__(f"{summary}; the first is {self.problems[0]}" if self.problems else summary)
 
 
-def decode_csv_bytes(data: bytes, path: str) -> tuple[str, list[Problem]]:
-    """Decode a CSV file as UTF-8, with or without a byte order mark.
+@dataclass(frozen=True)
+class DecodedText:
+    """A file's text, the encoding it was read as (said to whoever sent the file), and any problem."""
 
-    This is the one place that decides which encodings are accepted. Undecodable files get a problem naming
-    the line of the first bad byte (in the message: the spreadsheet row is unknowable when the file cannot be
-    read) and an empty text.
+    text: str
+    encoding: str
+    problems: list[Problem]
+
+
+def decode_text(data: bytes, path: str, *, accept_legacy: bool = False) -> DecodedText:
+    """Decode a CSV file: the one place that decides which encodings are accepted.
+
+    Source files must be UTF-8, with or without a byte order mark. Uploads (`accept_legacy`) may also be
+    UTF-16 with a byte order mark (Excel's "Unicode Text") or Windows-1252, which Excel writes on Western
+    European systems and which covers every printable Latin-1 character; `encoding` says which was used.
+    Undecodable files get a problem naming the line of the first bad byte (in the message: the spreadsheet
+    row is unknowable when the file cannot be read) and an empty text.
     """
+    if accept_legacy and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return DecodedText(data.decode("utf-16"), "UTF-16", [])
+        except UnicodeDecodeError:
+            message = "the file starts like UTF-16 but is damaged; save it again as CSV UTF-8"
+            return DecodedText("", "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)])
     try:
-        return data.decode("utf-8-sig"), []
+        encoding = "UTF-8 with a byte order mark" if data.startswith(codecs.BOM_UTF8) else "UTF-8"
+        return DecodedText(data.decode("utf-8-sig"), encoding, [])
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        message = (
-            f"byte 0x{data[error.start]:02X} on line {line} is not UTF-8; save the file as UTF-8 "
-            "(in Excel: Save As, 'CSV UTF-8')"
-        )
-        return "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)]
+        byte = f"byte 0x{data[error.start]:02X} on line {line}"
+    if accept_legacy:
+        try:
+            return DecodedText(data.decode("cp1252"), "Windows-1252", [])
+        except UnicodeDecodeError:
+            message = f"{byte} is neither UTF-8 nor Windows-1252; save the file as CSV UTF-8"
+            return DecodedText("", "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)])
+    message = f"{byte} is not UTF-8; save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8')"
+    return DecodedText("", "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)])
+
+
+def decode_csv_bytes(data: bytes, path: str) -> tuple[str, list[Problem]]:
+    """Decode a source CSV file, which must be UTF-8 with or without a byte order mark (see `decode_text`)."""
+    decoded = decode_text(data, path)
+    return decoded.text, decoded.problems
 
 
 def read_table_rows(path: Path, table: Table) -> tuple[list[dict[str, str]], list[Problem]]:
@@ -161,6 +190,66 @@ def load_sources(source_dir: Path, today: date | None = None) -> dict[str, list[
     return tables
 
 
+@dataclass(frozen=True)
+class CheckedRecords:
+    """Rows read from records (row 1 the header), with their spreadsheet row numbers and problems.
+
+    `rows` holds the cell text of every row whose shape is sound, keyed by the table's column names; blank
+    and ragged rows are left out (and reported), as are all rows when the header is unusable.
+    """
+
+    rows: list[dict[str, str]]
+    numbers: list[int]
+    problems: list[Problem]
+
+
+def check_records(records: Sequence[Sequence[str]], table: Table, path: str) -> CheckedRecords:
+    """Header, row-shape and per-cell problems of a table that did not come from a source file on disk.
+
+    Uploads use this with their own column spec, so a cell in an upload is checked exactly as the same kind
+    of cell in a source file (types, choices, hygiene), and problems already carry the upload's row and
+    column.
+    """
+    read = _read_records([list(record) for record in records], table, path)
+    checked = read.checked_rows
+    return CheckedRecords([row.text for row in checked], [row.number for row in checked], read.problems)
+
+
+def check_rows(
+    rows: Mapping[str, Sequence[tuple[int, Mapping[str, str]]]],
+    reference: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+    today: date | None = None,
+) -> tuple[dict[str, list[dict[str, object]]], list[Problem]]:
+    """Check rows held in memory (e.g. converted from an upload) with every rule the source files get.
+
+    `rows` maps a table name to (row number, cell text) pairs. Problems carry the table name as their path
+    and the given row numbers, so the caller can say where each came from. `reference` holds rows already
+    validated (typed, as `load_sources` returns them) that ids may refer to. Returns the typed rows of
+    each table (a cell that failed its check is None) and every problem, sorted.
+    """
+    today = today or date.today()
+    files: list[_TableFile] = []
+    for name, numbered in rows.items():
+        table = TABLES_BY_NAME[name]
+        read = _TableFile(table, name, [], [], readable=True)
+        for number, cells in numbered:
+            row = _Row(name, number, {column: cells.get(column, "") for column in table.column_names}, {})
+            read.problems.extend(_check_cells(row, table))
+            read.rows.append(row)
+        files.append(read)
+    known = {read.table.name: read for read in files}
+    for name, typed_rows in (reference or {}).items():
+        trusted = [_Row(name, WHOLE_FILE, {}, dict(row)) for row in typed_rows]
+        mine = known[name].rows if name in known else []
+        known[name] = _TableFile(TABLES_BY_NAME[name], name, [*mine, *trusted], [], readable=True)
+    problems = [problem for read in files for problem in _check_file(read, list(known.values()), today)]
+    typed = {
+        read.table.name: [{name: row.get(name) for name in read.table.column_names} for row in read.rows]
+        for read in files
+    }
+    return typed, sorted(set(problems))
+
+
 # Reading -------------------------------------------------------------------------------------------------
 
 
@@ -211,6 +300,11 @@ def _read_file(path: Path, table: Table) -> _TableFile:
     records, problems = _parse_csv(text, name)
     if problems:
         return _unreadable(table, name, problems)
+    return _read_records(records, table, name)
+
+
+def _read_records(records: list[list[str]], table: Table, name: str) -> _TableFile:
+    """Check the header, then each row's shape and cells, of records already split into cells."""
     if not records or not any(records[0]):
         message = f"the file is empty; row 1 must be the header: {','.join(table.column_names)}"
         return _unreadable(table, name, [Problem(name, WHOLE_FILE, NO_COLUMN, message)])
