@@ -1,10 +1,169 @@
-"""Home page: Europe at a glance and headline figures for the focus cities."""
+"""Home page: how much evidence there is, the focus cities' latest figures, and Europe at a glance."""
 
 import streamlit as st
 
-from sdcf_metrics.frame import page_frame
-from sdcf_metrics.i18n import t
+from sdcf_metrics.charts import FOCUS_CITIES
+from sdcf_metrics.charts.area_bars import latest_by_area_figure
+from sdcf_metrics.frame import no_data, page_frame, show_chart
+from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.overview import (
+    area_table,
+    city_headlines,
+    country_counts_summary,
+    dataset_summary,
+    latest_facility_counts,
+)
+from sdcf_metrics.untrusted import escape_markdown
+
+TRENDS_PAGE = "pages/1_City_trends.py"
+TILES_PER_ROW = 2
+# Where to go next: each page with what a reader finds there.
+PAGES = (
+    (
+        TRENDS_PAGE,
+        t("City trends"),
+        ":material/timeline:",
+        t("One city's figures over time, with its events."),
+    ),
+    (
+        "pages/2_Compare_cities.py",
+        t("Compare cities"),
+        ":material/compare_arrows:",
+        t("The same figure across cities, with what makes them comparable or not."),
+    ),
+    (
+        "pages/3_Needle_litter.py",
+        t("Needle litter"),
+        ":material/vaccines:",
+        t("Syringes found in public space, before and after rooms opened."),
+    ),
+    (
+        "pages/4_Facilities.py",
+        t("Facilities"),
+        ":material/location_on:",
+        t("Where the rooms are and when they opened."),
+    ),
+    (
+        "pages/5_Data_and_sources.py",
+        t("Data and sources"),
+        ":material/table_view:",
+        t("Every figure with its source and quote, and the downloads."),
+    ),
+    (
+        "pages/6_Methodology.py",
+        t("Methodology"),
+        ":material/menu_book:",
+        t("What each figure means, and why some cannot be compared."),
+    ),
+)
 
 store = page_frame(t("Overview"))
 st.title(t("Supervised drug consumption facilities in Europe"))
-st.write(t("Sourced figures for councillors, city networks and journalists."))
+st.write(
+    t(
+        "Sourced figures for councillors, city networks and journalists. Every number comes with its "
+        "period, the source's own words and a link to the source; nothing is estimated."
+    )
+)
+
+summary = dataset_summary(store)
+cities_tile, facilities_tile, figures_tile, years_tile = st.columns(4)
+cities_tile.metric(
+    t("European cities"),
+    format_number(summary.european_cities),
+    help=summary.coverage_note,
+)
+facilities_tile.metric(
+    t("Facilities on record"),
+    format_number(summary.facilities),
+    help=t("Facilities with a sourced figure, opening date or event here; not a census of every room."),
+)
+figures_tile.metric(
+    t("Sourced figures"),
+    format_number(summary.observations),
+    help=t(
+        "Each with its period, its source and the quote in which it appears; {sources} sources in all.",
+        sources=format_number(summary.sources),
+    ),
+)
+years_tile.metric(t("Years covered"), summary.years, help=t("The years in which the reported periods end."))
+
+st.header(t("Focus cities"))
+st.caption(
+    t(
+        "The most recent figure of each kind, in the source's own terms. The figures cover different "
+        "periods and places: read the line under each one before setting it against another."
+    )
+)
+for city in city_headlines(store, FOCUS_CITIES):
+    with st.container(border=True):
+        name_column, link_column = st.columns([3, 1], vertical_alignment="center")
+        name_column.subheader(escape_markdown(city.name))
+        name_column.caption(escape_markdown(city.subtitle))
+        link_column.page_link(
+            TRENDS_PAGE,
+            label=t("{city} over time", city=escape_markdown(city.name)),
+            icon=":material/timeline:",
+            query_params={"city": city.city_id},
+        )
+        if not city.figures:
+            st.caption(t("No headline figure is sourced for this city yet."))
+        for start in range(0, len(city.figures), TILES_PER_ROW):
+            for column, figure in zip(
+                st.columns(TILES_PER_ROW), city.figures[start : start + TILES_PER_ROW], strict=False
+            ):
+                column.metric(
+                    escape_markdown(figure.metric),
+                    escape_markdown(figure.figure),
+                    help=t("In the source's words: {quote}", quote=escape_markdown(figure.quote)),
+                )
+                column.caption(escape_markdown(figure.context) + "  \n" + escape_markdown(figure.source))
+
+st.header(t("Europe at a glance"))
+counts = latest_facility_counts(store)
+if counts.countries:
+    chart_title = t("Supervised consumption facilities by country")
+    show_chart(
+        latest_by_area_figure(
+            counts.countries,
+            title=chart_title,
+            subtitle=t(
+                "The latest sourced count for each country; the dates differ, so this is not a ranking"
+            ),
+            axis_title=t("Facilities"),
+            data_version=store.release.data_version,
+            published_on=store.release.published_on,
+        ),
+        area_table(counts.countries),
+        title=chart_title,
+        key="facilities-by-country",
+        summary=country_counts_summary(counts.countries),
+    )
+else:
+    no_data(t("the number of facilities per country"))
+if counts.wider_areas:
+    st.subheader(t("Europe and the world"))
+    st.caption(t("The latest count for each wider area, as each source defines it."))
+    st.dataframe(area_table(counts.wider_areas).to_pandas(), hide_index=True, width="stretch")
+
+st.header(t("Before you compare"))
+st.markdown(
+    t(
+        "- **Since opening, per year, on one day, per day on average**: these are different figures. A count "
+        "since opening keeps growing; a daily average is not a total.\n"
+        "- **Definitions differ between cities.** An overdose managed in one city may be a call to the "
+        "emergency services in another; read what was counted.\n"
+        "- **Counts of people cannot be added up.** The same person may use several rooms or come back "
+        "every year.\n"
+        "- **Aggregates only.** Every figure is a total published by its source; nothing here describes "
+        "a person."
+    )
+)
+
+st.header(t("Explore"))
+for start in range(0, len(PAGES), 3):
+    for column, (page, label, icon, description) in zip(
+        st.columns(3), PAGES[start : start + 3], strict=False
+    ):
+        column.page_link(page, label=label, icon=icon)
+        column.caption(description)

@@ -30,8 +30,11 @@ def test_home_page_url_has_no_page_segment():
 
 
 def test_embed_pins_the_chart_and_data_version_in_chromeless_mode():
-    query = parse_qs(urlsplit(embed_url("http://h", "city_trend", "abc123", {"city": "paris"})).query)
-    assert query == {"city": ["paris"], "chart": ["city_trend"], "v": ["abc123"], "embed": ["true"]}
+    url = embed_url("http://h", "City_trends", "city-trend", "abc123", {"city": ["paris"]})
+    parts = urlsplit(url)
+    assert parts.path == "/City_trends"
+    expected = {"city": ["paris"], "chart": ["city-trend"], "v": ["abc123"], "embed": ["true"]}
+    assert parse_qs(parts.query) == expected
 
 
 def test_iframe_snippet_escapes_title_and_url():

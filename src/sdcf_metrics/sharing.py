@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ParamValue = str | Sequence[str]
-CHART_PAGE = "Chart"
+CHART_PARAMS = ("chart", "v", "embed")  # the parameters that make a page a chart-only embed
 EMBED_HEIGHT = 620
 
 
@@ -31,10 +31,9 @@ def view_url(root: str, page: str, params: Mapping[str, ParamValue]) -> str:
     return f"{root.rstrip('/')}/{page}" + (f"?{query}" if query else "")
 
 
-def embed_url(root: str, chart: str, data_version: str, params: Mapping[str, ParamValue]) -> str:
-    """The chart-only view of one chart, with the data version pinned and Streamlit's chrome hidden."""
-    pinned = {**params, "chart": chart, "v": data_version, "embed": "true"}
-    return view_url(root, CHART_PAGE, pinned)
+def embed_url(root: str, page: str, chart: str, data_version: str, params: Mapping[str, ParamValue]) -> str:
+    """The chart-only view of one chart of `page`, data version pinned, Streamlit's chrome hidden."""
+    return view_url(root, page, {**params, "chart": chart, "v": data_version, "embed": "true"})
 
 
 def iframe_snippet(url: str, title: str, height: int = EMBED_HEIGHT) -> str:

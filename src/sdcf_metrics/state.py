@@ -32,10 +32,20 @@ def _initial(key: str, options: Sequence[str], default: Any, multiple: bool) -> 
             return list(dict.fromkeys(valid))
         if not multiple and valid:
             return valid[0]
-    remembered = st.session_state.get(_REMEMBERED + key)
+    remembered = _as_remembered(st.session_state.get(_REMEMBERED + key), multiple)
     if remembered is not None:
         return remembered
     return default
+
+
+def _as_remembered(value: Any, multiple: bool) -> Any:
+    """A choice remembered from another page, in this widget's shape: one page may pick one city, the
+    next several under the same key; an empty selection carries nothing over."""
+    if multiple and isinstance(value, str):
+        return [value]
+    if not multiple and isinstance(value, list):
+        return value[0] if value else None
+    return value
 
 
 def _sync_widget(key: str, initial: Any) -> str:
@@ -102,3 +112,13 @@ def text(key: str, label: str, default: str = "", **widget_args: Any) -> str:
     value = st.session_state[widget_key]
     _publish(key, value)
     return value
+
+
+def preset(key: str, label: str, values: Sequence[str], **button_args: Any) -> bool:
+    """A button that sets a multiple choice to fixed values (a preset) by writing them to the URL, as a
+    shared link would; the `choices` widget for `key` picks them up on the rerun that follows."""
+
+    def apply() -> None:
+        st.query_params[key] = list(values)
+
+    return st.button(label, on_click=apply, key=f"preset:{key}:{label}", **button_args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -73,11 +74,18 @@ def current_release(extracts: Path | None = None) -> Release:
 
 
 def open_sandboxed(
-    views: dict[str, list[Path]], setup_sql: str = "", time_limit_ms: int = QUERY_TIME_LIMIT_MS
+    views: dict[str, list[Path]],
+    setup_sql: str = "",
+    time_limit_ms: int = QUERY_TIME_LIMIT_MS,
+    uploads: Mapping[str, pa.Table] | None = None,
+    replaced_observation_ids: Sequence[str] = (),
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory connection exposing each Parquet file list as a view and nothing else.
 
-    `setup_sql` (the library's own derived views) runs before the configuration is locked.
+    `setup_sql` (the library's own derived views) runs before the configuration is locked. `uploads` adds
+    rows of a visitor's upload to the views of the same name (copied into this connection's memory, so
+    nothing of them outlives it); `replaced_observation_ids` are published observations an upload corrects,
+    left out of the `observations` view.
 
     The order matters (verified on DuckDB 2.0): limits and extension switches first, then the exact
     paths allowed, then external access off, then the configuration locked.
@@ -95,11 +103,28 @@ def open_sandboxed(
         },
     )
     allowed: list[str] = []
+    uploads = dict(uploads or {})
+    unknown = set(uploads) - set(views)
+    if unknown:
+        raise ValueError(f"uploads name tables the release does not have: {', '.join(sorted(unknown))}")
+    if uploads:
+        uploads["replaced_observations"] = pa.table(
+            {"observation_id": pa.array(replaced_observation_ids, pa.string())}
+        )
+    for name, table in uploads.items():
+        connection.register("upload_arrow", table)
+        # `name` is one of the release's table names (checked above), never input.
+        connection.execute(f'CREATE TABLE "upload_{name}" AS SELECT * FROM upload_arrow')  # noqa: S608
+        connection.unregister("upload_arrow")
     for name, files in views.items():
         file_list = ", ".join(_quote_literal(str(path)) for path in files)
         # `name` and the paths come from the build's manifest, never from input.
-        view = f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{file_list}])'  # noqa: S608
-        connection.execute(view)
+        rows = f"SELECT * FROM read_parquet([{file_list}])"  # noqa: S608
+        if name == "observations" and uploads:
+            rows += " WHERE observation_id NOT IN (SELECT observation_id FROM upload_replaced_observations)"
+        if name in uploads:
+            rows += f' UNION ALL BY NAME SELECT * FROM "upload_{name}"'  # noqa: S608
+        connection.execute(f'CREATE VIEW "{name}" AS {rows}')
         allowed.extend(str(path) for path in files)
     if setup_sql:
         connection.execute(setup_sql)
@@ -140,20 +165,62 @@ class Store:
         finally:
             cursor.close()
 
+    def with_upload(
+        self, tables: Mapping[str, pa.Table], replaced_observation_ids: Sequence[str] = ()
+    ) -> Store:
+        """A separate, short-lived store: this release plus one visitor's upload, for a session-only preview.
+
+        `tables` (e.g. `upload.UploadPreview.tables`, already validated and disclosure-protected) are copied
+        into a new in-memory connection with the same sandbox, so the named queries see published and
+        uploaded rows together while no other session ever can. Use it in a `with` block so it is closed.
+        """
+        views = {name: [path] for name, path in self.release.files.items()}
+        connection = open_sandboxed(
+            views, load_sql("views"), QUERY_TIME_LIMIT_MS, tables, replaced_observation_ids
+        )
+        return Store(self.release, connection)
+
     def close(self) -> None:
         self._connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 _lock = threading.Lock()
 _stores: dict[Path, Store] = {}
 
 
-def get_store(extracts: Path | None = None) -> Store:
-    """The process-wide store for the current release; reopened when a new version is published."""
-    extracts = (extracts or paths.extracts_dir()).resolve()
+def release_of(extracts: Path, version: str | None) -> Release:
+    """The release a reader asked for: a still-published earlier `version` (an embed pins one), else the
+    current one. Unknown or pruned versions fall back to the current release."""
     release = current_release(extracts)
+    if not version or version == release.data_version:
+        return release
+    pointer = json.loads((extracts / POINTER_FILE).read_text(encoding="utf-8"))
+    if version not in pointer.get("history", []):
+        return release
+    try:
+        directory = extracts / version
+        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        files = {name: directory / entry["file"] for name, entry in manifest["tables"].items()}
+    except (OSError, ValueError, KeyError):
+        return release
+    if not all(path.is_file() for path in files.values()):
+        return release
+    return Release(version, "", directory, files)
+
+
+def get_store(extracts: Path | None = None, version: str | None = None) -> Store:
+    """The process-wide store for the current release (or a pinned earlier one); reopened when a new
+    version is published."""
+    extracts = (extracts or paths.extracts_dir()).resolve()
+    release = release_of(extracts, version)
     with _lock:
-        store = _stores.get(extracts)
+        store = _stores.get(release.directory)
         if store is None or store.data_version != release.data_version:
-            _stores[extracts] = store = Store.open(release)
+            _stores[release.directory] = store = Store.open(release)
     return store

@@ -1,4 +1,6 @@
 -- Views the named queries share. Run once per connection, before the configuration is locked.
+-- `status` is `ok`, or `suppressed_small` / `suppressed_secondary` for a figure withheld by disclosure
+-- control (its value is NULL): see `disclosure.py`.
 CREATE VIEW observation_details AS
 SELECT
     o.observation_id,
@@ -24,6 +26,7 @@ SELECT
     o.value,
     o.value_low,
     o.value_high,
+    o.status,
     o.qualifier,
     o.rate_per,
     o.unit,
@@ -41,3 +44,33 @@ JOIN metrics AS m USING (metric_id)
 JOIN sources AS s USING (source_id)
 LEFT JOIN cities AS c ON c.city_id = o.city_id
 LEFT JOIN facilities AS f ON f.facility_id = o.facility_id;
+
+-- One observation as a row of the published dataset: the columns of every export and of the data table.
+CREATE VIEW dataset_rows AS
+SELECT
+    coalesce(city, '') AS city,
+    country,
+    coalesce(region, '') AS region,
+    scope,
+    coalesce(facility, '') AS facility,
+    metric_id AS metric,
+    metric AS metric_label,
+    coalesce(breakdown, '') AS breakdown,
+    period_kind,
+    coalesce(period_start, '') AS period_start,
+    period_end,
+    value,
+    value_low,
+    value_high,
+    status,
+    qualifier,
+    coalesce(rate_per, '') AS rate_per,
+    unit,
+    counted_as,
+    source_title,
+    source_publisher,
+    source_url,
+    quote,
+    coalesce(notes, '') AS notes,
+    observation_id
+FROM observation_details;

@@ -1,0 +1,124 @@
+"""City trends: one city's sourced figures for one metric over time, with its events and sources."""
+
+import streamlit as st
+
+from sdcf_metrics import state
+from sdcf_metrics.charts import FOCUS_CITIES, city_colours
+from sdcf_metrics.charts.trend import city_trend_figure
+from sdcf_metrics.frame import no_data, page_frame, show_chart
+from sdcf_metrics.headlines import headline, latest_figure
+from sdcf_metrics.i18n import t
+from sdcf_metrics.trends import (
+    breakdown_table,
+    city_choices,
+    default_metric,
+    events_in_view,
+    events_table,
+    metric_choices,
+    of_metric,
+    split_series,
+    trend_summary,
+    trend_table,
+    units,
+)
+from sdcf_metrics.untrusted import escape_markdown
+
+store = page_frame(t("City trends"))
+st.title(t("City trends"))
+st.caption(
+    t(
+        "One city's figures over time, as the sources report them: each with its period, what was "
+        "counted and where it comes from."
+    )
+)
+
+cities = {city["city_id"]: city for city in store.query("cities").to_pylist()}
+city_options = city_choices(list(cities.values()))
+city_column, metric_column = st.columns(2)
+with city_column:
+    city_id = state.choice(
+        "city", t("City"), list(city_options), FOCUS_CITIES[0], format_func=city_options.get
+    )
+city = cities[city_id]
+observations = store.query("city_observations", city_id=city_id).to_pylist()
+events = store.query("city_events", city_id=city_id).to_pylist()
+
+if not observations:
+    no_data(city["name"])
+    if events:
+        st.subheader(t("Events on record"))
+        st.dataframe(events_table(events).to_pandas(), hide_index=True, width="stretch")
+    st.stop()
+
+metric_options = metric_choices(observations)
+with metric_column:
+    metric_id = state.choice(
+        "metric",
+        t("Figure"),
+        list(metric_options),
+        default_metric(observations),
+        format_func=metric_options.get,
+    )
+rows = of_metric(observations, metric_id)
+metric_label = rows[0]["metric"]
+
+latest_column, reading_column = st.columns(2)
+with latest_column.container(border=True):
+    latest = headline(latest_figure(rows))
+    st.metric(
+        t("Most recent figure: {metric}", metric=escape_markdown(latest.metric)),
+        escape_markdown(latest.figure),
+        help=t("In the source's words: {quote}", quote=escape_markdown(latest.quote)),
+    )
+    st.caption(escape_markdown(latest.context) + "  \n" + escape_markdown(latest.source))
+with reading_column:
+    st.markdown(
+        t(
+            "**{metric}**: {definition}",
+            metric=escape_markdown(metric_label),
+            definition=escape_markdown(rows[0]["definition"]),
+        )
+    )
+    if not rows[0]["additive"]:
+        st.caption(
+            t(
+                "These figures must not be added together: the same people or facilities are counted again "
+                "in each period and at each site."
+            )
+        )
+    counted_in = units(rows)
+    if len(counted_in) > 1:
+        st.warning(
+            t(
+                "These figures count different things ({units}). Read what was counted before setting one "
+                "against another.",
+                units=escape_markdown(", ".join(counted_in)),
+            )
+        )
+
+series = split_series(rows)
+figure = city_trend_figure(
+    city_name=city["name"],
+    city_colour=city_colours(list(cities))[city_id],
+    metric_label=metric_label,
+    series=series,
+    events=events_in_view(events, rows),
+    data_version=store.release.data_version,
+    published_on=store.release.published_on,
+)
+show_chart(
+    figure,
+    trend_table(rows),
+    title=t("{metric}, {city}", metric=metric_label, city=city["name"]),
+    key="city-trend",
+    summary=trend_summary(city["name"], metric_label, rows, series),
+)
+
+if events:
+    with st.expander(t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))):
+        st.caption(t("Events within two years of the charted figures are marked on the chart."))
+        st.dataframe(events_table(events).to_pandas(), hide_index=True, width="stretch")
+parts = of_metric(store.query("city_breakdowns", city_id=city_id).to_pylist(), metric_id)
+if parts:
+    with st.expander(t("Parts of a total, as the source split them ({count})", count=len(parts))):
+        st.dataframe(breakdown_table(parts).to_pandas(), hide_index=True, width="stretch")

@@ -1,0 +1,224 @@
+"""Compare cities: one figure side by side for several cities, with what is comparable and what is not."""
+
+import streamlit as st
+
+from sdcf_metrics import compare, state
+from sdcf_metrics.charts import city_colours
+from sdcf_metrics.charts.compare import latest_chart, national_chart, time_chart
+from sdcf_metrics.figures import describe_value
+from sdcf_metrics.frame import no_data, page_frame, show_chart
+from sdcf_metrics.i18n import t
+from sdcf_metrics.trends import city_choices
+from sdcf_metrics.untrusted import escape_markdown
+
+METHODOLOGY_PAGE = "pages/6_Methodology.py"
+DEATH_RATE = "drug_induced_death_rate"
+
+store = page_frame(t("Compare cities"))
+st.title(t("Compare cities"))
+st.caption(
+    t(
+        "One figure side by side for several cities. Cities count different things under similar names, so "
+        "every figure is marked against a reference: the same definition, or a different kind of period, "
+        "scope or definition. Derived figures are computed here and labelled; nothing is ever added up."
+    )
+)
+
+cities = store.query("cities").to_pylist()
+city_options = city_choices(cities)
+metric_rows = {row["metric_id"]: row for row in store.query("compare_metrics").to_pylist()}
+metric_options = compare.metric_options(list(metric_rows.values()))
+if not metric_options:
+    no_data(t("any city"))
+    st.stop()
+
+metric_column, per_column = st.columns([2, 3])
+with metric_column:
+    metric_id = state.choice(
+        "metric", t("Figure"), list(metric_options), compare.DEFAULT_METRIC, format_func=metric_options.get
+    )
+with per_column:
+    per = state.choice(
+        "per",
+        t("Compare"),
+        list(compare.NORMALISATIONS),
+        "absolute",
+        format_func=lambda key: t(compare.NORMALISATIONS[key]),
+        widget=st.radio,
+        horizontal=True,
+    )
+preset_columns = st.columns([1] * len(compare.PRESETS) + [2])
+for column, (preset_label, preset_cities) in zip(preset_columns, compare.PRESETS.items(), strict=False):
+    with column:
+        state.preset("cities", t(preset_label), preset_cities, width="stretch")
+city_ids = state.choices(
+    "cities",
+    t("Cities (the first one with a figure gives the reference)"),
+    list(city_options),
+    compare.PRESETS["Focus cities"],
+    format_func=city_options.get,
+)
+preset_label = compare.preset_name(city_ids)
+st.caption(t("Preset: {name}", name=t(preset_label)) if preset_label else t("Custom selection"))
+
+metric = metric_rows[metric_id]
+st.caption(escape_markdown(metric["definition"]))
+denominators = compare.Denominators(
+    populations=store.query("metric_across_cities", metric_id="population", city_ids=city_ids).to_pylist(),
+    facilities=store.query("facilities").to_pylist(),
+    facility_counts=store.query(
+        "metric_across_cities", metric_id="facilities_count", city_ids=city_ids
+    ).to_pylist(),
+    consumptions=store.query("metric_across_cities", metric_id="consumptions", city_ids=city_ids).to_pylist(),
+)
+comparison = compare.compare_cities(
+    store.query("metric_across_cities", metric_id=metric_id, city_ids=city_ids).to_pylist(),
+    city_ids,
+    per,
+    denominators,
+)
+names = {city["city_id"]: city["name"] for city in cities}
+colours = city_colours(list(names))
+reference = comparison.reference
+
+if not city_ids:
+    st.info(t("Choose one or more cities to compare."))
+if comparison.cities_without_data:
+    without = ", ".join(names[city_id] for city_id in comparison.cities_without_data)
+    no_data(t("{metric} in {cities}", metric=metric["label"], cities=without))
+
+if reference is not None:
+    st.markdown(
+        t(
+            "**Reference:** {city}, {figure} ({counted_as}), {period}, {scope}. Every figure is marked "
+            "against it; put another city first to change it.",
+            city=escape_markdown(reference["city"]),
+            figure=escape_markdown(describe_value(reference)),
+            counted_as=escape_markdown(reference["counted_as"]),
+            period=escape_markdown(reference["period_label"]),
+            scope=escape_markdown(compare.scope_label(reference["scope"])),
+        )
+    )
+    warning = compare.comparability_warning(comparison.latest, reference)
+    if warning:
+        st.warning(escape_markdown(warning), icon=":material/warning:")
+    elif len(comparison.latest) > 1:
+        st.success(t("These figures are counted in the same way: same definition, kind of period and scope."))
+    latest_title = t("{metric}: the figure per city closest to the reference", metric=metric["label"])
+    show_chart(
+        latest_chart(
+            comparison,
+            metric_label=metric["label"],
+            colours=colours,
+            data_version=store.release.data_version,
+            published_on=store.release.published_on,
+        ),
+        compare.comparison_table(comparison.latest, per, reference),
+        latest_title,
+        key="compare-latest",
+        summary=compare.latest_summary(comparison, metric["label"]),
+    )
+
+    st.subheader(t("All figures over time"))
+    period_options = compare.period_groups(comparison.values)
+    period_column, axis_column = st.columns(2)
+    with period_column:
+        period = state.choice(
+            "period",
+            t("Kind of period (one per chart)"),
+            list(period_options),
+            compare.period_group(reference),
+            format_func=period_options.get,
+        )
+    with axis_column:
+        axis = state.choice(
+            "axis",
+            t("Time axis"),
+            list(compare.TIME_AXES),
+            "calendar",
+            format_func=lambda key: (
+                t("Calendar date") if key == "calendar" else t("Years since first opening")
+            ),
+            widget=st.radio,
+            horizontal=True,
+        )
+    in_period = [value for value in comparison.values if compare.period_group(value.row) == period]
+    period_label = t(compare.PERIOD_GROUP_LABELS[period])
+    show_chart(
+        time_chart(
+            in_period,
+            per=per,
+            reference=reference,
+            metric_label=metric["label"],
+            period_label=period_label,
+            openings=compare.first_openings(denominators.facilities) if axis == "since_opening" else None,
+            colours=colours,
+            data_version=store.release.data_version,
+            published_on=store.release.published_on,
+        ),
+        compare.comparison_table(in_period, per, reference),
+        t("{metric} over time: {period}", metric=metric["label"], period=period_label.lower()),
+        key="compare-time",
+        summary=compare.time_summary(in_period, metric["label"], period_label),
+    )
+
+    st.subheader(t("Every figure for these cities"))
+    st.caption(
+        t(
+            "Each sourced figure once, marked against the reference, with the source's own wording. No "
+            "totals: people are counted again at each facility and in each period."
+        )
+    )
+    st.dataframe(
+        compare.comparison_table(comparison.values, per, reference).to_pandas(),
+        hide_index=True,
+        width="stretch",
+        key="table:compare-all",
+    )
+
+with st.expander(t("How figures are compared")):
+    for mark, meaning in compare.COMPARABILITY_MARKS.items():
+        st.markdown(t("**{mark}**: {meaning}", mark=t(mark), meaning=t(meaning)))
+    for rule in compare.COMPARABILITY_RULES:
+        st.markdown("- " + t(rule))
+    st.page_link(METHODOLOGY_PAGE, label=t("Methodology"), icon=":material/menu_book:")
+
+st.header(t("Drug-induced death rates by country"))
+st.info(
+    t(
+        "National rates are compared on their own, never with city figures. They follow the EMCDDA/EUDA "
+        "definition (deaths per million people aged 15-64), but national definitions and recording practices "
+        "differ, and the EMCDDA discourages direct comparison between countries."
+    )
+)
+national = store.query("area_observations", metric_id=DEATH_RATE).to_pylist()
+years = compare.national_years(national)
+if not years:
+    no_data(t("national drug-induced death rates"))
+else:
+    counts = dict(years)
+    year = state.choice(
+        "rates_year",
+        t("Year"),
+        list(counts),
+        compare.busiest_year(years),
+        format_func=lambda year: t(
+            "{year} ({countries})", year=year, countries=compare.countries_label(counts[year])
+        ),
+    )
+    rates = compare.national_figures(national, year)
+    rate_label = rates[0]["metric"]
+    show_chart(
+        national_chart(
+            rates,
+            metric_label=rate_label,
+            year=year,
+            highlighted_countries={city["country"] for city in cities if city["city_id"] in city_ids},
+            data_version=store.release.data_version,
+            published_on=store.release.published_on,
+        ),
+        compare.national_table(rates),
+        t("{metric} by country, {year}", metric=rate_label, year=year),
+        key="compare-national",
+        summary=compare.national_summary(rates, rate_label, year),
+    )

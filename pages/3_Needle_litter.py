@@ -1,0 +1,153 @@
+"""Needle litter: syringes found in public space before and after facilities opened, as sources counted."""
+
+import streamlit as st
+
+from sdcf_metrics import state
+from sdcf_metrics.charts import city_colours
+from sdcf_metrics.charts.litter import litter_counts_figure
+from sdcf_metrics.figures import describe_value
+from sdcf_metrics.frame import no_data, page_frame, show_chart
+from sdcf_metrics.i18n import t
+from sdcf_metrics.litter import (
+    ASSOCIATION_IS_NOT_CAUSATION,
+    LITTER_METRICS,
+    city_choices,
+    city_litter,
+    evidence_line,
+    litter_table,
+    series_summary,
+)
+from sdcf_metrics.untrusted import escape_markdown
+
+store = page_frame(t("Needle litter"))
+st.title(t("Needle litter"))
+st.caption(
+    t(
+        "Discarded syringes counted in streets and other public space, before and after a facility "
+        "opened: each count with its period, its place and the words of its source."
+    )
+)
+
+cities = {city["city_id"]: city for city in store.query("cities").to_pylist()}
+litter_rows = store.query("litter_observations", metric_ids=list(LITTER_METRICS)).to_pylist()
+facilities = store.query("facility_directory", countries=None, facility_type=None, status=None).to_pylist()
+city_options = city_choices(cities.values(), litter_rows)
+city_id = state.choice(
+    "city", t("City"), list(city_options), next(iter(city_options)), format_func=city_options.get
+)
+city_name = cities[city_id]["name"]
+view = city_litter(litter_rows, facilities, city_id, city_name)
+st.warning(t(ASSOCIATION_IS_NOT_CAUSATION), icon=":material/warning:")
+
+if not view.has_figures:
+    no_data(t("needle litter in {city}", city=city_name))
+
+colour = city_colours(list(cities))[city_id]
+for index, series in enumerate(view.series):
+    drawn, not_drawn = series.openings_near(view.openings)
+    chart_title = t("{metric}, {city}", metric=series.metric, city=city_name)
+    show_chart(
+        litter_counts_figure(
+            series, city_name, drawn, colour, store.release.data_version, store.release.published_on
+        ),
+        litter_table(series.rows, drawn),
+        title=chart_title,
+        key=f"litter-{index}",
+        summary=series_summary(series, city_name, drawn),
+    )
+    st.caption(
+        t("**What was counted.** {definition}", definition=escape_markdown(series.definition))
+        + "  \n"
+        + "  \n".join(escape_markdown(evidence_line(row)) for row in series.rows)
+    )
+    if series.notes:
+        st.caption("  \n".join(t("Note: {note}", note=escape_markdown(note)) for note in series.notes))
+    if series.has_totals_since_opening:
+        st.caption(
+            t(
+                "A count since opening is a running total: it covers the whole period shown and keeps "
+                "growing, so it cannot be set against a count for one year."
+            )
+        )
+    if series.rate_per:
+        st.caption(
+            t(
+                "These are averages per {rate}, not totals for the period: they cannot be set against the "
+                "totals of other cities.",
+                rate=escape_markdown(series.rate_per),
+            )
+        )
+    if not_drawn:
+        st.caption(
+            t(
+                "Openings in {city} outside this chart's years: {openings}.",
+                city=escape_markdown(city_name),
+                openings=escape_markdown(
+                    "; ".join(f"{opening.facility} ({opening.opened})" for opening in not_drawn)
+                ),
+            )
+        )
+    elif not view.openings:
+        st.caption(t("No facility in {city} has a sourced opening date.", city=escape_markdown(city_name)))
+
+if view.comparisons:
+    st.subheader(t("Before and after an opening"))
+for pair in view.comparisons:
+    with st.container(border=True):
+        st.markdown(
+            t(
+                "**{opening}** opened {opened}. Before: {before} ({before_period}). After: {after} "
+                "({after_period}).",
+                opening=escape_markdown(pair.opening.facility),
+                opened=escape_markdown(pair.opening.opened),
+                before=escape_markdown(describe_value(pair.before)),
+                before_period=escape_markdown(pair.before["period_label"]),
+                after=escape_markdown(describe_value(pair.after)),
+                after_period=escape_markdown(pair.after["period_label"]),
+            )
+        )
+        if pair.change is None:
+            st.caption(
+                t(
+                    "No change is computed from these two counts: {reason}.",
+                    reason=escape_markdown(pair.not_computed_because),
+                )
+            )
+        else:
+            st.metric(t("Change computed from the two counts above"), f"{pair.change:+.0f}%")
+            st.caption(
+                t(
+                    "Our arithmetic, not a figure the source reported: the two counts use the same "
+                    "definition over periods of the same length."
+                )
+            )
+
+if view.reported_changes:
+    st.subheader(t("Changes as the sources reported them"))
+    st.caption(t("Shown as reported, not recomputed; each source chose its own area and periods."))
+for row in view.reported_changes:
+    with st.container(border=True):
+        st.metric(
+            escape_markdown(row["counted_as"]),
+            t("{figure}%", figure=escape_markdown(describe_value(row))),
+            help=t("In the source's words: {quote}", quote=escape_markdown(row["quote"])),
+        )
+        st.caption(
+            t(
+                "{period} · {source} ({publisher})",
+                period=escape_markdown(row["period_label"]),
+                source=escape_markdown(row["source_title"]),
+                publisher=escape_markdown(row["source_publisher"]),
+            )
+            + ("  \n" + escape_markdown(row["notes"]) if row["notes"] else "")
+        )
+
+st.divider()
+with st.expander(t("Every litter figure in the dataset ({count})", count=len(litter_rows))):
+    st.caption(
+        t(
+            "Listed together for reference, not for comparison: each city counts a different area, over a "
+            "different period, in its own way."
+        )
+    )
+    st.dataframe(litter_table(litter_rows).to_pandas(), hide_index=True, width="stretch")

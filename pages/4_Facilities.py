@@ -1,0 +1,110 @@
+"""Facilities: every supervised consumption facility in the dataset on a map of Europe and in a table."""
+
+import streamlit as st
+
+from sdcf_metrics import state
+from sdcf_metrics.charts.facilities_map import (
+    FACILITY_STATUSES,
+    MAP_TITLE,
+    facilities_map_figure,
+    facilities_table,
+    facility_status_label,
+    facility_type_label,
+    map_summary,
+)
+from sdcf_metrics.frame import no_data, page_frame, show_chart
+from sdcf_metrics.geography import places, places_table
+from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.schema import FACILITY_TYPES
+from sdcf_metrics.untrusted import escape_markdown
+
+ALL = "all"
+TABLE_HEIGHT, TABLE_ROW_HEIGHT = 560, 35
+
+store = page_frame(t("Facilities"))
+st.title(t("Facilities"))
+st.caption(
+    t(
+        "Every facility in the dataset, with its opening date as precise as its source. The list holds the "
+        "facilities that have a sourced figure, opening date or event here; it is not a census of every room."
+    )
+)
+
+everything = store.query("facility_directory", countries=None, facility_type=None, status=None)
+country_column, type_column, status_column = st.columns([2, 1, 1])
+with country_column:
+    countries = state.choices(
+        "country",
+        t("Countries (all when empty)"),
+        sorted(set(everything.column("country").to_pylist())),
+        default=[],
+    )
+with type_column:
+    facility_type = state.choice(
+        "type",
+        t("Type"),
+        [ALL, *FACILITY_TYPES],
+        ALL,
+        format_func=lambda value: t("All types") if value == ALL else facility_type_label(value),
+    )
+with status_column:
+    status = state.choice(
+        "status",
+        t("Status"),
+        [ALL, *FACILITY_STATUSES],
+        ALL,
+        format_func=lambda value: t("All") if value == ALL else facility_status_label(value),
+    )
+
+shown = store.query(
+    "facility_directory",
+    countries=countries or None,
+    facility_type=None if facility_type == ALL else facility_type,
+    status=None if status == ALL else status,
+)
+if not shown.num_rows:
+    no_data(t("facilities matching these filters"))
+    st.stop()
+
+on_map, off_map = places(shown.to_pylist())
+st.caption(
+    t(
+        "{shown} of {total} facilities shown. **Approximate locations**: every facility is drawn at the "
+        "centre of its city, not at its address; a number on a marker counts the facilities of that city.",
+        shown=format_number(shown.num_rows),
+        total=format_number(everything.num_rows),
+    )
+)
+map_column, table_column = st.columns([3, 2])
+with map_column:
+    if on_map:
+        show_chart(
+            facilities_map_figure(on_map, off_map, store.release.data_version, store.release.published_on),
+            places_table(on_map),
+            title=t(MAP_TITLE),
+            key="facilities-map",
+            summary=map_summary(on_map),
+        )
+    else:
+        st.info(t("None of the facilities shown is in Europe, so the map is empty; they are in the table."))
+    if off_map:
+        st.caption(
+            t(
+                "Not on the map, which shows Europe only; listed in the table: {cities}.",
+                cities=escape_markdown(", ".join(f"{place.city} ({place.country})" for place in off_map)),
+            )
+        )
+with table_column:
+    st.dataframe(
+        facilities_table(shown).to_pandas(),
+        hide_index=True,
+        width="stretch",
+        height=min(TABLE_HEIGHT, TABLE_ROW_HEIGHT * (shown.num_rows + 1) + 3),
+        column_config={t("Name"): st.column_config.TextColumn(width="medium", pinned=True)},
+    )
+    st.caption(
+        t(
+            "Type is only given where a source says how drugs are taken there. Closed: the date the source "
+            "gives for the closure; a suspension without a later closure is not recorded as one."
+        )
+    )

@@ -1,0 +1,198 @@
+"""Data & sources: every figure with its source and quote, what the dataset covers, and the downloads."""
+
+import streamlit as st
+
+from sdcf_metrics import datatable, state
+from sdcf_metrics.attribution import DATA_LICENCE_NOTE
+from sdcf_metrics.catalogue import metric_catalogue
+from sdcf_metrics.compare import scope_label
+from sdcf_metrics.datatable import DownloadFile, TableFilter
+from sdcf_metrics.figures import period_kind_label
+from sdcf_metrics.frame import page_frame
+from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.schema import PERIOD_KINDS, SCOPES
+from sdcf_metrics.store import Store
+from sdcf_metrics.untrusted import escape_markdown
+
+store = page_frame(t("Data and sources"))
+release = store.release
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def full_dataset_files(_store: Store, data_version: str) -> list[DownloadFile]:
+    """The whole dataset's files, built once per data version (derived and cheap to rebuild)."""
+    rows = datatable.observation_rows(_store, TableFilter())
+    return datatable.dataset_files(rows, data_version, _store.release.published_on)
+
+
+def download_buttons(files: list[DownloadFile], key: str) -> None:
+    """One button per format, side by side; a download does not rerun the page."""
+    for column, file in zip(st.columns(len(files)), files, strict=True):
+        column.download_button(
+            file.label,
+            file.data,
+            file_name=file.file_name,
+            mime=file.mime,
+            key=f"{key}:{file.file_name.rsplit('.', 1)[1]}",
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
+        )
+
+
+st.title(t("Data and sources"))
+st.caption(
+    t(
+        "Every figure in the dashboard, with its period, what was counted, its source and the words in "
+        "which the source gives it. Search it, check what the dataset covers, and download it."
+    )
+)
+
+all_rows = datatable.observation_rows(store, TableFilter())
+sources = store.query("sources")
+with st.container(border=True):
+    st.markdown(
+        t(
+            "**The full dataset**: {figures} figures from {sources} sources, data version {version}, "
+            "published {date}.",
+            figures=format_number(all_rows.num_rows),
+            sources=format_number(sources.num_rows),
+            version=escape_markdown(release.data_version),
+            date=escape_markdown(release.published_on),
+        )
+    )
+    download_buttons(full_dataset_files(store, release.data_version), key="download-all")
+    st.caption(
+        t(
+            "{licence} The Excel file has an About sheet with the citation and the meaning of every column.",
+            licence=t(DATA_LICENCE_NOTE),
+        )
+    )
+
+views = {"figures": t("Figures"), "coverage": t("Coverage"), "sources": t("Sources")}
+view = state.choice(
+    "view",
+    t("Show"),
+    list(views),
+    "figures",
+    format_func=views.get,
+    widget=st.segmented_control,
+    required=True,
+    label_visibility="collapsed",
+)
+
+if view == "figures":
+    search = state.text(
+        "q",
+        t("Search"),
+        placeholder=t("A city, facility, metric, source, or words from a quote"),
+        max_chars=datatable.SEARCH_MAX_LENGTH,
+        icon=":material/search:",
+    )
+    cities = {city["city_id"]: city["name"] for city in store.query("cities").to_pylist()}
+    catalogued = metric_catalogue(store)
+    metrics = {metric.metric_id: metric.label for metric in catalogued}
+    city_column, country_column, metric_column = st.columns(3)
+    with city_column:
+        city_ids = state.choices("city", t("City"), list(cities), [], format_func=cities.get)
+    with country_column:
+        countries = state.choices(
+            "country", t("Country or area"), datatable.distinct(all_rows, "country"), []
+        )
+    with metric_column:
+        metric_ids = state.choices("metric", t("Metric"), list(metrics), [], format_func=metrics.get)
+    period_column, scope_column = st.columns(2)
+    with period_column:
+        period_kinds = state.choices(
+            "period_kind", t("Kind of period"), list(PERIOD_KINDS), [], format_func=period_kind_label
+        )
+    with scope_column:
+        scopes = state.choices("scope", t("Scope"), list(SCOPES), [], format_func=scope_label)
+
+    table_filter = TableFilter(
+        search, tuple(city_ids), tuple(countries), tuple(metric_ids), tuple(period_kinds), tuple(scopes)
+    )
+    rows = datatable.observation_rows(store, table_filter)
+    st.caption(
+        t(
+            "Showing {shown} of {total} figures.",
+            shown=format_number(rows.num_rows),
+            total=format_number(all_rows.num_rows),
+        )
+    )
+    if rows.num_rows == 0:
+        st.info(
+            t(
+                "No figure matches this search and these filters. Remove a filter, or open Coverage to "
+                "see which cities have figures for which metrics."
+            )
+        )
+    else:
+        st.dataframe(
+            datatable.display_frame(rows, {metric.metric_id: metric.kind for metric in catalogued}),
+            hide_index=True,
+            width="stretch",
+            height=datatable.table_height(rows.num_rows),
+            key="figures-table",
+            column_config={
+                t("City"): st.column_config.TextColumn(pinned=True),
+                **{
+                    t(name): st.column_config.TextColumn(width=width)
+                    for name, width in datatable.DISPLAY_WIDTHS.items()
+                },
+            },
+        )
+        if not table_filter.is_everything:
+            st.markdown(
+                t("**Download this figure**")
+                if rows.num_rows == 1
+                else t("**Download these {count} figures**", count=format_number(rows.num_rows))
+            )
+            selection_files = datatable.dataset_files(
+                rows, release.data_version, release.published_on, table_filter.describe()
+            )
+            download_buttons(selection_files, key="download-selection")
+
+elif view == "coverage":
+    st.markdown(
+        t(
+            "How many figures each city has for each metric, counting the city's facilities too. A dash "
+            "means the dataset holds no sourced figure: none was found in the sources checked, which is "
+            "not the same as zero."
+        )
+    )
+    coverage = datatable.coverage_frame(store.query("coverage"))
+    st.dataframe(
+        datatable.style_coverage(coverage),
+        hide_index=True,
+        width="stretch",
+        height=datatable.table_height(len(coverage), tallest=1100),
+        key="coverage-table",
+        column_config={t("City"): st.column_config.TextColumn(pinned=True, width=170)},
+    )
+    st.caption(
+        t(
+            "Figures about countries, regions and several countries are not in this table: choose Figures "
+            "and filter by country or area to see them."
+        )
+    )
+
+else:
+    st.caption(
+        t(
+            "{count} sources. The licence note says on what terms each is quoted; the figures remain "
+            "their publishers'.",
+            count=format_number(sources.num_rows),
+        )
+    )
+    st.dataframe(
+        datatable.sources_frame(sources),
+        hide_index=True,
+        width="stretch",
+        height=datatable.table_height(sources.num_rows),
+        key="sources-table",
+        column_config={
+            t("Title"): st.column_config.TextColumn(width=380),
+            t("Publisher"): st.column_config.TextColumn(width=200),
+        },
+    )

@@ -1,0 +1,75 @@
+"""Methodology: what each metric means, how periods and values read, how cities are compared, and the
+traps, privacy rule, licence and citation.
+
+The prose comes from `docs/methodology.md` (the project's own text, rendered as Markdown). Everything
+that comes from the data (metric labels and definitions, example figures) is in tables whose every cell
+is escaped, because `st.table` renders Markdown.
+"""
+
+import streamlit as st
+
+from sdcf_metrics import catalogue
+from sdcf_metrics.attribution import citation
+from sdcf_metrics.compare import COMPARABILITY_MARKS, COMPARABILITY_RULES
+from sdcf_metrics.disclosure import policy_text
+from sdcf_metrics.frame import DATA_PAGE, page_frame
+from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.untrusted import escape_markdown_table
+
+store = page_frame(t("Methodology"))
+release = store.release
+sections = catalogue.methodology_sections()
+
+st.title(t("Methodology"))
+st.caption(
+    t(
+        "What the figures are, what each metric means, how periods and values are written, what differs "
+        "between cities, and how to reuse and cite the data."
+    )
+)
+
+st.header(t("What the figures are"))
+st.markdown(sections["What the figures are"])
+
+st.header(t("Metric catalogue"))
+metrics = catalogue.metric_catalogue(store)
+st.caption(
+    t(
+        "The {count} metrics a figure may use. “May be summed: no” means that adding figures would count "
+        "the same people or rooms more than once; the dashboard never adds them. Figures: how many the "
+        "dataset holds.",
+        count=format_number(len(metrics)),
+    )
+)
+st.table(escape_markdown_table(catalogue.catalogue_frame(metrics)), hide_index=True)
+
+st.header(t("Periods and values"))
+st.markdown(sections["Periods and values"])
+examples = catalogue.reading_examples(store)
+st.subheader(t("Kinds of period"))
+st.table(escape_markdown_table(catalogue.period_examples(examples)), hide_index=True)
+st.subheader(t("How a source qualifies a figure"))
+st.table(escape_markdown_table(catalogue.value_examples(examples)), hide_index=True)
+
+st.header(t("Definitional traps"))
+st.markdown(sections["Definitional traps"])
+
+st.header(t("Comparing cities"))
+st.markdown(sections["Comparing cities"])
+st.subheader(t("Comparability marks"))
+st.table(escape_markdown_table(catalogue.marks_frame(COMPARABILITY_MARKS)), hide_index=True)
+st.subheader(t("The rules"))
+st.markdown("\n".join(f"1. {t(rule)}" for rule in COMPARABILITY_RULES))
+
+st.header(t("Privacy"))
+st.markdown(sections["Privacy"])
+st.info(policy_text(), icon=":material/shield_person:")
+
+st.header(t("Licence and how to cite"))
+st.markdown(sections["Licence and how to cite"])
+st.code(citation(release.data_version, release.published_on), language=None, wrap_lines=True)
+st.page_link(
+    DATA_PAGE,
+    label=t("Every figure with its source and quote, and the downloads"),
+    icon=":material/table_view:",
+)

@@ -1,0 +1,199 @@
+"""The facilities map: offline country outlines with one marker per city centre, and the table beside it.
+
+Only `go.Scatter` traces on ordinary axes: geo, mapbox and map traces would fetch shapes or tiles from
+the internet when the chart is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+import pyarrow as pa
+
+from ..geography import OUTLINE_CREDIT, Place, country_outlines, map_extent, on_map, project
+from ..i18n import format_number, t
+from .base import attributed_figure, escape_label
+
+FACILITY_TYPE_LABELS = {
+    "injection": "Injection",
+    "inhalation": "Inhalation",
+    "mixed": "Injection and inhalation",
+    "unknown": "Not stated by the sources",
+}
+FACILITY_STATUSES = ("open", "closed")
+FACILITY_STATUS_LABELS = {"open": "No closure recorded", "closed": "Closed"}
+
+LAND = "#eef0f2"
+BORDER = "#b9c0c8"
+SEA = "#f8fbfd"
+MARKER = "#0072B2"
+MAP_HEIGHT = 620
+HOVER_NAME_LENGTH = 48
+MAP_TITLE = "Supervised drug consumption facilities in Europe"
+
+
+def facility_type_label(facility_type: str) -> str:
+    return t(FACILITY_TYPE_LABELS[facility_type])
+
+
+def facility_status_label(status: str) -> str:
+    return t(FACILITY_STATUS_LABELS[status])
+
+
+def _marker_size(count: int) -> float:
+    """Area grows with the number of facilities, so four rooms do not look sixteen times one."""
+    return 13 * count**0.5 + 3
+
+
+def _facility_line(facility: Mapping[str, Any]) -> str:
+    """`• H17 (Halmtorvet 17): opened 2016-08-15`; long names are cut, the table beside has them whole."""
+    name = facility["name"]
+    if len(name) > HOVER_NAME_LENGTH:
+        name = name[: HOVER_NAME_LENGTH - 1].rstrip() + "…"
+    if facility.get("opened"):
+        line = t("{name}: opened {opened}", name=escape_label(name), opened=escape_label(facility["opened"]))
+    else:
+        line = t("{name}: opening date not known", name=escape_label(name))
+    if facility.get("closed"):
+        line += t(", closed {closed}", closed=escape_label(facility["closed"]))
+    return "• " + line
+
+
+def _hover_text(place: Place) -> str:
+    count = len(place.facilities)
+    heading = f"<b>{escape_label(place.city)}</b>, {escape_label(place.country)}"
+    summary = (
+        t("1 facility (drawn at the city centre)")
+        if count == 1
+        else t("{count} facilities (all drawn at the city centre)", count=format_number(count))
+    )
+    return "<br>".join([heading, summary, *(_facility_line(facility) for facility in place.facilities)])
+
+
+def _place_trace(places: Sequence[Place], name: str, hollow: bool) -> go.Scatter:
+    points = [project(place.longitude, place.latitude) for place in places]
+    counts = [len(place.facilities) for place in places]
+    return go.Scatter(
+        x=[x for x, _ in points],
+        y=[y for _, y in points],
+        mode="markers+text",
+        name=name,
+        marker={
+            "size": [_marker_size(count) for count in counts],
+            "color": "white" if hollow else MARKER,
+            "opacity": 0.9,
+            "line": {"color": MARKER, "width": 2},
+        },
+        text=[format_number(count) if count > 1 else "" for count in counts],
+        textfont={"color": MARKER if hollow else "white", "size": 11},
+        textposition="middle center",
+        hovertext=[_hover_text(place) for place in places],
+        hoverinfo="text",
+        hoverlabel={"align": "left"},
+        cliponaxis=False,
+    )
+
+
+def _facilities_in_cities(places: Sequence[Place]) -> str:
+    """`5 facilities in 2 cities`, `1 facility in 1 city`."""
+    facilities = sum(len(place.facilities) for place in places)
+    return t(
+        "{facilities} in {cities}",
+        facilities=t("1 facility")
+        if facilities == 1
+        else t("{count} facilities", count=format_number(facilities)),
+        cities=t("1 city") if len(places) == 1 else t("{count} cities", count=format_number(len(places))),
+    )
+
+
+def map_summary(places_on_map: Sequence[Place]) -> str:
+    """What the map shows, in one sentence, for readers who cannot see it."""
+    return t(
+        "Map of {facilities}: {places}.",
+        facilities=_facilities_in_cities(places_on_map),
+        places="; ".join(f"{place.city} ({format_number(len(place.facilities))})" for place in places_on_map),
+    )
+
+
+def facilities_map_figure(
+    places_on_map: Sequence[Place],
+    places_off_map: Sequence[Place],
+    data_version: str,
+    published_on: str,
+) -> go.Figure:
+    """Europe's outlines with a marker per city centre; hollow where every facility there has closed."""
+    subtitle = t(
+        "{facilities}, each drawn at its city's centre (approximate locations)",
+        facilities=_facilities_in_cities(places_on_map),
+    )
+    note = ""
+    if places_off_map:
+        note = t(
+            "Not on the map: {facilities}: {cities}.",
+            facilities=_facilities_in_cities(places_off_map),
+            cities=", ".join(f"{place.city} ({place.country})" for place in places_off_map),
+        )
+    figure = attributed_figure(
+        t(MAP_TITLE),
+        subtitle,
+        [
+            t("facility list and opening dates: sources in the table"),
+            t("outlines: {credit}", credit=OUTLINE_CREDIT),
+        ],
+        data_version,
+        published_on,
+        note=note,
+    )
+    outline = country_outlines()
+    figure.add_trace(
+        go.Scatter(
+            x=outline.x,
+            y=outline.y,
+            mode="lines",
+            fill="toself",
+            fillcolor=LAND,
+            line={"color": BORDER, "width": 0.7},
+            hoverinfo="skip",
+            showlegend=False,
+            name=t("Country outlines"),
+        )
+    )
+    # Larger markers first, so a neighbouring city's smaller marker stays on top and can be hovered.
+    by_size = sorted(places_on_map, key=lambda place: -len(place.facilities))
+    still_open = [place for place in by_size if not place.all_closed]
+    all_closed = [place for place in by_size if place.all_closed]
+    if still_open:
+        figure.add_trace(_place_trace(still_open, t("Facilities (number when more than one)"), hollow=False))
+    if all_closed:
+        figure.add_trace(_place_trace(all_closed, t("All facilities there closed"), hollow=True))
+    (x0, x1), (y0, y1) = map_extent((place.longitude, place.latitude) for place in places_on_map)
+    figure.update_layout(
+        height=MAP_HEIGHT,
+        plot_bgcolor=SEA,
+        margin={"l": 10, "r": 10},
+        xaxis={"range": [x0, x1], "visible": False, "fixedrange": False},
+        yaxis={"range": [y0, y1], "visible": False, "scaleanchor": "x", "scaleratio": 1},
+        dragmode="pan",
+        hovermode="closest",
+    )
+    return figure
+
+
+def facilities_table(facilities: pa.Table) -> pa.Table:
+    """The table beside the map: one row per facility, dates as precise as the source gave them."""
+    rows = facilities.to_pylist()
+    columns = {
+        t("Name"): [row["name"] for row in rows],
+        t("City"): [row["city"] for row in rows],
+        t("Country"): [row["country"] for row in rows],
+        t("Opened"): [row["opened"] or "" for row in rows],
+        t("Closed"): [row["closed"] or "" for row in rows],
+        t("Type"): [facility_type_label(row["type"]) for row in rows],
+        t("Operator"): [row["operator"] or "" for row in rows],
+        t("On the map"): [t("yes") if on_map(row["longitude"], row["latitude"]) else t("no") for row in rows],
+        t("Source"): [row["source_title"] or "" for row in rows],
+        t("Link or reference"): [row["source_url"] or "" for row in rows],
+    }
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})

@@ -1,0 +1,158 @@
+"""What the home page says: how much evidence there is, the focus cities' latest headline figures, and
+the most recent count of facilities for each country and for wider areas.
+
+Each figure shown is one stored observation, picked by `headlines.latest_figure`; nothing is added up,
+so a country count from 2017 is shown as a 2017 count, next to another country's 2023 count, labelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from .figures import describe_value
+from .headlines import Headline, headline, headline_figures, latest_by
+from .i18n import format_number, t
+from .store import Store
+
+Row = Mapping[str, Any]
+
+FACILITY_COUNT_METRIC = "facilities_count"
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """The size of the published dataset, for the tiles at the top of the home page."""
+
+    european_cities: int
+    european_countries: int
+    reference_cities: int
+    facilities: int
+    observations: int
+    sources: int
+    first_year: int | None
+    last_year: int | None
+
+    @property
+    def coverage_note(self) -> str:
+        """Where the cities are: `In 11 countries, plus 3 reference cities outside Europe.`"""
+        if not self.reference_cities:
+            return t("In {countries} countries.", countries=format_number(self.european_countries))
+        return t(
+            "In {countries} countries, plus {reference} reference cities outside Europe.",
+            countries=format_number(self.european_countries),
+            reference=format_number(self.reference_cities),
+        )
+
+    @property
+    def years(self) -> str:
+        """`1991–2025`: the years in which the reported periods end."""
+        if self.first_year is None:
+            return "–"
+        return (
+            f"{self.first_year}–{self.last_year}"
+            if self.first_year != self.last_year
+            else str(self.first_year)
+        )
+
+
+@dataclass(frozen=True)
+class CityHeadlines:
+    """A focus city: its name, a line with its country and latest sourced population, and its latest
+    headline figures."""
+
+    city_id: str
+    name: str
+    subtitle: str
+    figures: tuple[Headline, ...]
+
+
+def dataset_summary(store: Store) -> DatasetSummary:
+    return DatasetSummary(**store.query("dataset_summary").to_pylist()[0])
+
+
+def _city_subtitle(city: Row) -> str:
+    """`Denmark · population 667,124 (2025) · Source: ...`: a population is a figure, so it has a source."""
+    if city["population"] is None:
+        return t("{country} · no sourced population figure", country=city["country"])
+    return t(
+        "{country} · population {population} ({period}) · Source: {source}",
+        country=city["country"],
+        population=format_number(city["population"]),
+        period=city["population_period"],
+        source=city["population_source"],
+    )
+
+
+def city_headlines(store: Store, city_ids: Sequence[str]) -> list[CityHeadlines]:
+    """The headline figures of each city, in the order given; unknown ids are left out."""
+    cities = {city["city_id"]: city for city in store.query("cities").to_pylist()}
+    return [
+        CityHeadlines(
+            city_id=city_id,
+            name=cities[city_id]["name"],
+            subtitle=_city_subtitle(cities[city_id]),
+            figures=tuple(
+                headline(row)
+                for row in headline_figures(store.query("city_observations", city_id=city_id).to_pylist())
+            ),
+        )
+        for city_id in city_ids
+        if city_id in cities
+    ]
+
+
+@dataclass(frozen=True)
+class AreaCounts:
+    """The latest facility count of each country, and of wider areas (Europe, the world...)."""
+
+    countries: list[Row]
+    wider_areas: list[Row]
+
+
+def latest_facility_counts(store: Store) -> AreaCounts:
+    """The most recent count per area, countries in alphabetical order (the dates differ: not a ranking)."""
+    rows = store.query("area_observations", metric_id=FACILITY_COUNT_METRIC).to_pylist()
+    countries = latest_by((row for row in rows if row["scope"] == "country"), "country")
+    wider = latest_by((row for row in rows if row["scope"] == "multinational"), "country")
+    return AreaCounts(
+        countries=[countries[name] for name in sorted(countries)],
+        wider_areas=sorted(
+            wider.values(), key=lambda row: (row["period_end_date"], row["country"]), reverse=True
+        ),
+    )
+
+
+def area_table(rows: Sequence[Row]) -> pa.Table:
+    """Areas with their figure, date, wording and source: the text alternative and the wider-area list."""
+    return pa.table(
+        {
+            t("Area"): pa.array([row["country"] for row in rows], pa.string()),
+            t("Figure"): pa.array([describe_value(row) for row in rows], pa.string()),
+            t("Date"): pa.array([row["period_label"] for row in rows], pa.string()),
+            t("What was counted"): pa.array([row["counted_as"] for row in rows], pa.string()),
+            t("Value"): pa.array([row["value"] for row in rows], pa.float64()),
+            t("Source"): pa.array([row["source_title"] for row in rows], pa.string()),
+            t("Link or reference"): pa.array([row["source_url"] for row in rows], pa.string()),
+            t("Quote"): pa.array([row["quote"] for row in rows], pa.string()),
+        }
+    )
+
+
+def country_counts_summary(rows: Sequence[Row]) -> str:
+    """The country chart in one sentence: each country's latest count with its date."""
+    if not rows:
+        return ""
+    parts = [
+        t(
+            "{country} {figure} ({period})",
+            country=row["country"],
+            figure=describe_value(row),
+            period=row["period_label"],
+        )
+        for row in rows
+    ]
+    return t("Latest sourced count of facilities per country: {counts}.", counts="; ".join(parts))

@@ -1,0 +1,140 @@
+"""Helpers for tests that run real pages with Streamlit's AppTest.
+
+`run_page` opens a page by its path in the repository (AppTest wants a path it can find from any working
+directory), `chart_specs` reads the Plotly figures a run drew, `numbers` decodes Plotly's base64 arrays,
+and `build_dataset` publishes a fixture dataset to point the app at with `SDCF_DATA_DIR`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fixtures import Override, write_sources
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from sdcf_metrics import paths
+from sdcf_metrics.build import build
+
+
+def run_page(page: str, **query: str | list[str]) -> AppTest:
+    """Run `app.py` or `pages/<file>.py` once with the given query parameters."""
+    app = AppTest.from_file(str(paths.PROJECT_ROOT / page), default_timeout=30)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def chart_specs(app: AppTest) -> list[dict[str, Any]]:
+    """The Plotly figures of the last run, as `{"data": [...], "layout": {...}}` dictionaries."""
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def numbers(array: Any) -> list[Any]:
+    """A Plotly data array as a list: plain lists pass through, `{"dtype", "bdata"}` is decoded."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def build_dataset(root: Path, **overrides: Override) -> Path:
+    """Write the fixture sources under root (overrides as `write_sources` takes them) and publish them."""
+    write_sources(paths.sources_dir(root), **overrides)
+    build(root)
+    return root
+
+
+def run_page_in_app(page: str, **query: str | list[str]) -> AppTest:
+    """Run `pages/<file>.py` the way `streamlit run app.py` serves it, so its links to other pages resolve.
+
+    `run_page` makes the page itself the app, and `st.page_link` (the no-data state links to the coverage
+    page) then fails to find its target.
+    """
+    app = AppTest.from_file(str(paths.PROJECT_ROOT / "app.py"), default_timeout=30)
+    app.switch_page(page)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+@dataclass(frozen=True)
+class SavedDownload:
+    """What a download button of a run would save: its label, file name and bytes."""
+
+    label: str
+    file_name: str
+    data: bytes
+
+
+def record_downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[AppTest], list[SavedDownload]]:
+    """Watch the media files download buttons register; return a reader of a run's downloads.
+
+    AppTest shows a download button's label and URL, not its file name or bytes; the media file manager
+    is where both arrive, so it is wrapped for the test.
+    """
+    saved: dict[str, tuple[str, bytes]] = {}
+    register = MediaFileManager.add
+
+    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        url = register(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+        if is_for_static_download:
+            saved[url] = (file_name, path_or_data)
+        return url
+
+    monkeypatch.setattr(MediaFileManager, "add", add)
+
+    def downloads(app: AppTest) -> list[SavedDownload]:
+        # Buttons whose file is made on click (images) register nothing until then, and are left out.
+        return [
+            SavedDownload(button.label, *saved[button.proto.url])
+            for button in app.download_button
+            if button.proto.url in saved
+        ]
+
+    return downloads
+
+
+def markdown_texts(app: AppTest) -> list[str]:
+    """Every string the last run handed to something that renders Markdown: text elements, alerts,
+    tables (`st.table` renders each cell) and widget labels."""
+    texts = [
+        element.value
+        for kind in (
+            "title",
+            "header",
+            "subheader",
+            "markdown",
+            "caption",
+            "info",
+            "warning",
+            "error",
+            "success",
+        )
+        for element in getattr(app, kind)
+    ]
+    for table in app.table:
+        frame = table.value
+        texts.extend(str(column) for column in frame.columns)
+        texts.extend(str(cell) for cell in frame.to_numpy().ravel())
+    for kind in ("multiselect", "selectbox", "text_input", "segmented_control", "download_button", "button"):
+        texts.extend(widget.label for widget in getattr(app, kind))
+    return texts
+
+
+def rendered_markdown(app: AppTest) -> list[str]:
+    """`markdown_texts` plus metric tiles (label, value and tooltip render Markdown) and expander labels."""
+    metrics = [part for tile in app.metric for part in (tile.proto.label, tile.proto.body, tile.proto.help)]
+    return [*markdown_texts(app), *metrics, *(expander.label for expander in app.expander)]
+
+
+# Markup a data value could smuggle in: a link `](`, an image `![` or a tag `<a` that no backslash made
+# literal, or a bare `https://` that Markdown would autolink.
+LIVE_MARKUP = re.compile(r"(?<!\\)\]\(|(?<!\\)!\[|(?<!\\)<a |https://")

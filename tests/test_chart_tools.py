@@ -1,0 +1,84 @@
+"""What sits beside every chart: its data as CSV/XLSX, its image as PNG/SVG, a link, an embed, a citation."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pyarrow as pa
+from apptest_helpers import chart_specs, record_downloads, run_page
+from openpyxl import load_workbook
+
+from sdcf_metrics import images
+from sdcf_metrics.frame import chart_downloads
+from sdcf_metrics.store import get_store
+
+TRENDS = "pages/1_City_trends.py"
+
+
+def test_chart_data_downloads_hold_exactly_the_plotted_rows_with_their_sources():
+    store = get_store()
+    table = pa.table(
+        {
+            "City": ["Copenhagen", '=HYPERLINK("http://x")'],
+            "Value": [3090.0, 5.0],
+            "Source": ["The Copenhagen Post", "Test source"],
+            "Link or reference": ["https://cphpost.dk/x", "https://example.org"],
+        }
+    )
+    csv_bytes, xlsx_bytes = chart_downloads(
+        table, "Registered users, Copenhagen", store, "People registered."
+    )
+    rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    assert [row["City"] for row in rows] == ["Copenhagen", '\'=HYPERLINK("http://x")']
+    assert [row["Value"] for row in rows] == ["3090", "5"]
+    workbook = load_workbook(io.BytesIO(xlsx_bytes))
+    about = dict(workbook["About"].iter_rows(values_only=True))
+    assert about["Sources"] == "Test source; The Copenhagen Post"
+    assert about["Definition"] == "People registered."
+    assert store.data_version in about["Data version"]
+    assert "CC BY 4.0" in about["Licence"]
+    assert workbook["data"].max_row == 3
+
+
+def test_every_chart_offers_data_and_image_downloads_and_sharing(monkeypatch):
+    downloads = record_downloads(monkeypatch)
+    app = run_page(TRENDS, city="copenhagen", metric="registered_users")
+    assert not app.exception
+    labels = [button.label for button in app.download_button]
+    assert labels[:4] == ["Data (CSV)", "Data (Excel)", "Image (PNG)", "Image (SVG)"]
+    saved = {item.label: item for item in downloads(app)}
+    assert saved["Data (CSV)"].file_name.endswith(f"-{get_store().data_version}.csv")
+    rows = list(csv.DictReader(io.StringIO(saved["Data (CSV)"].data.decode("utf-8-sig"))))
+    assert any(row["Value"] == "3090" and row["Publisher"] == "The Copenhagen Post" for row in rows)
+    shared = [element.value for element in app.get("code")]
+    assert any("<iframe" in text and "embed=true" in text for text in shared)
+    assert any("Data version" in text for text in shared)
+
+
+def test_without_a_browser_the_page_points_to_the_toolbar_camera(monkeypatch):
+    monkeypatch.setattr(images, "browser_path", lambda: None)
+    app = run_page(TRENDS, city="copenhagen")
+    assert not app.exception
+    assert "Image (PNG)" not in [button.label for button in app.download_button]
+    assert any("camera icon" in caption.value for caption in app.caption)
+
+
+def test_chart_only_embed_shows_one_chart_and_its_attribution():
+    version = get_store().data_version
+    app = run_page(TRENDS, city="brussels", metric="visits", chart="city-trend", v=version)
+    assert not app.exception
+    specs = chart_specs(app)
+    assert len(specs) == 1
+    title = specs[0]["layout"]["title"]["text"]
+    assert "Brussels" in title
+    footer = [note["text"] for note in specs[0]["layout"]["annotations"] if "Licence" in note["text"]]
+    assert "CC BY 4.0" in footer[0] and version in footer[0]
+    assert not app.title and not app.selectbox
+    assert [button.label for button in app.get("link_button")] == ["Explore the full dashboard"]
+
+
+def test_an_unknown_pinned_version_falls_back_to_the_current_data():
+    app = run_page(TRENDS, city="brussels", chart="city-trend", v="000000000000")
+    assert not app.exception
+    assert len(chart_specs(app)) == 1

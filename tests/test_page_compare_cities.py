@@ -1,0 +1,179 @@
+"""The Compare cities page as an Efus analyst meets it: the focus cities side by side, each figure marked
+against a reference, a shared link that reopens the view, presets, normalisations, a time axis that can
+start at each city's first opening, and national death rates apart; data text stays text.
+
+Most tests run on the published data, whose sourced figures are the point of the page (Copenhagen's
+3,090 registered users since opening, Brussels' 249, the EMCDDA rates); the hostile-text test runs on
+the small fixture dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from apptest_helpers import build_dataset, chart_specs, markdown_texts, numbers, run_page_in_app
+
+from sdcf_metrics.compare import PRESETS
+from sdcf_metrics.untrusted import escape_markdown
+
+PAGE = "pages/2_Compare_cities.py"
+# A link `](`, an image `![` or a tag `<` that no backslash has made literal.
+LIVE_MARKUP = re.compile(r"(?<!\\)\]\(|(?<!\\)!\[|(?<!\\)<[a-z]")
+
+
+def points(spec: dict) -> dict[str, list]:
+    """City (the y label) -> the x values drawn for it, in the figure-per-city chart."""
+    drawn: dict[str, list] = {}
+    for trace in spec["data"]:
+        if trace.get("y") and trace["y"][0] is not None:
+            drawn.setdefault(trace["y"][0], []).extend(numbers(trace["x"]))
+    return drawn
+
+
+def test_the_page_opens_on_the_focus_cities_and_their_sourced_registered_users():
+    app = run_page_in_app(PAGE)
+    assert not app.exception
+    assert app.query_params["metric"] == "registered_users"
+    assert app.query_params["cities"] == ["copenhagen", "amsterdam", "brussels"]
+    assert app.query_params["per"] == "absolute"
+    latest, _, _ = chart_specs(app)
+    assert points(latest) == {"Copenhagen": [3090.0], "Amsterdam": [90.0], "Brussels": [249.0]}
+    assert latest["layout"]["title"]["text"].startswith(
+        "<b>Registered users: the figure per city closest to the reference</b>"
+    )
+    behind = app.dataframe[0].value
+    assert list(behind["City"]) == ["Copenhagen", "Amsterdam", "Brussels"]
+    assert list(behind["Comparability"]) == [
+        "reference",
+        "different definition, different period kind",
+        "different scope",
+    ]
+    assert behind["Source"][0] == "Successful drug injection rooms to be open at night"
+    reference = next(text for text in markdown_texts(app) if text.startswith("**Reference:**"))
+    assert "Copenhagen, 3,090 (registered users)" in reference
+    (warning,) = app.warning
+    assert warning.value.startswith("These figures are not directly comparable")
+
+
+def test_a_shared_link_restores_the_metric_the_cities_and_the_normalisation():
+    app = run_page_in_app(PAGE, metric="registered_users", cities=["copenhagen", "brussels"], per="per_100k")
+    assert not app.exception
+    assert app.multiselect[0].value == ["copenhagen", "brussels"]
+    assert app.radio[0].value == "per_100k"
+    latest = chart_specs(app)[0]
+    drawn = points(latest)
+    assert drawn["Copenhagen"] == [pytest.approx(3090 / 579_513 * 100_000)]
+    assert drawn["Brussels"] == [pytest.approx(249 / 185_000 * 100_000)]
+    assert "per 100,000 residents (populations of 2014–2020)" in latest["layout"]["title"]["text"]
+    footer = latest["layout"]["annotations"][0]["text"]
+    assert "Population years: Copenhagen 2014; Brussels 2020." in footer
+    assert "computed by sdcf-metrics from two sourced figures" in footer
+    behind = app.dataframe[0].value
+    assert list(behind["Compared value"]) == ["533 per 100,000 residents", "135 per 100,000 residents"]
+    assert behind["Divided by"][0] == "population 579,513 (2014), Copenhagen"
+
+
+def test_changing_the_normalisation_the_cities_and_the_metric_redraws_the_chart():
+    app = run_page_in_app(PAGE)
+    app.radio[0].set_value("per_facility").run()
+    assert not app.exception
+    drawn = points(chart_specs(app)[0])
+    assert "Copenhagen" not in drawn  # its facility list lacks an opening date, so not computable
+    assert drawn["Brussels"] == [249.0]
+    assert app.query_params["per"] == "per_facility"
+
+    app.multiselect[0].set_value(["brussels", "lisbon"]).run()
+    assert set(points(chart_specs(app)[0])) == {"Brussels", "Lisbon"}
+    assert app.query_params["cities"] == ["brussels", "lisbon"]
+
+    app.selectbox[0].select("unique_clients").run()
+    latest = chart_specs(app)[0]
+    assert latest["layout"]["title"]["text"].startswith("<b>Unique clients:")
+    assert points(latest)["Brussels"] == [1000.0]  # "more than 1,000 different drug users" since 2022
+
+
+def test_a_figure_that_cannot_be_normalised_says_why():
+    app = run_page_in_app(PAGE, per="per_facility")
+    latest = chart_specs(app)[0]
+    footer = latest["layout"]["annotations"][0]["text"]
+    assert "Not computable, not drawn: Copenhagen, Amsterdam (see the table)." in footer
+    copenhagen, amsterdam, _ = app.dataframe[0].value["Compared value"]
+    assert copenhagen.startswith("not computable: number of facilities unknown: the opening date of Skyen")
+    assert "does not match the sourced count (4) at 2008" in amsterdam
+
+
+def test_a_preset_selects_the_five_solidify_partners():
+    app = run_page_in_app(PAGE)
+    (button,) = [button for button in app.button if button.label == "SOLIDIFY partners (Efus)"]
+    button.click().run()
+    assert not app.exception
+    assert app.multiselect[0].value == list(PRESETS["SOLIDIFY partners (Efus)"])
+    assert app.query_params["cities"] == ["barcelona", "essen", "paris", "strasbourg", "the-hague"]
+    assert "Preset: SOLIDIFY partners (Efus)" in [caption.value for caption in app.caption]
+
+
+def test_a_city_with_no_figure_for_the_metric_says_so():
+    app = run_page_in_app(PAGE, cities=["copenhagen", "essen"])
+    assert not app.exception
+    assert "No sourced figure for Registered users in Essen." in [info.value for info in app.info]
+    assert set(points(chart_specs(app)[0])) == {"Copenhagen"}
+
+
+def test_the_time_axis_can_count_years_from_each_city_s_first_opening():
+    calendar = run_page_in_app(PAGE, cities=["copenhagen", "brussels"])
+    aligned = run_page_in_app(PAGE, cities=["copenhagen", "brussels"], axis="since_opening")
+    assert not aligned.exception
+    calendar_spec, aligned_spec = chart_specs(calendar)[1], chart_specs(aligned)[1]
+    assert calendar_spec["data"][0]["x"] == ["2014-09-18"]
+    assert aligned_spec["layout"]["xaxis"]["title"]["text"] == "Years since the city's first facility opened"
+    assert "x axis: years since each city's first facility opened" in aligned_spec["layout"]["title"]["text"]
+    copenhagen = next(trace for trace in aligned_spec["data"] if trace["name"] == "Copenhagen · reference")
+    assert numbers(copenhagen["x"]) == [3.02]  # from Det Mobile Fixerum, 12 Sept 2011, to 18 Sept 2014
+    assert "Copenhagen 2011-09-12" in aligned_spec["layout"]["annotations"][0]["text"]
+
+
+def test_national_death_rates_are_a_separate_sorted_chart_with_the_emcdda_caveat():
+    app = run_page_in_app(PAGE)
+    assert any("EMCDDA discourages direct comparison" in info.value for info in app.info)
+    national = chart_specs(app)[2]
+    (bars,) = national["data"]
+    rates = numbers(bars["x"])
+    assert rates == sorted(rates, reverse=True)
+    assert len(rates) == 30
+    assert bars["y"][0] == "Estonia"
+    assert "Denmark" in bars["y"] and "Copenhagen" not in bars["y"]
+
+    app.selectbox[2].select("2016").run()
+    (bars,) = chart_specs(app)[2]["data"]
+    assert bars["y"] == ["Denmark", "Germany", "Spain"]
+
+
+def test_untrusted_city_names_stay_text_on_the_page_and_in_every_chart(tmp_path, monkeypatch):
+    image = "<img src=x onerror=alert(1)>"
+    link = "[x](javascript:alert(1))"
+
+    def rename(rows):
+        names = {"copenhagen": image, "brussels": link}
+        return [{**row, "name": names.get(row["city_id"], row["name"])} for row in rows]
+
+    monkeypatch.setenv("SDCF_DATA_DIR", str(build_dataset(tmp_path, cities=rename)))
+    app = run_page_in_app(PAGE, metric="visits", cities=["copenhagen", "brussels"], axis="since_opening")
+    assert not app.exception
+    texts = markdown_texts(app)
+    assert not [text for text in texts if LIVE_MARKUP.search(text)]
+    assert any(escape_markdown(image) in text for text in texts)
+    assert any(escape_markdown(link) in text for text in texts)
+
+    specs = chart_specs(app)
+    assert len(specs) == 3
+    for spec in specs:
+        assert "<img" not in json.dumps(spec)
+    latest, over_time, _ = specs
+    assert set(points(latest)) == {"&lt;img src=x onerror=alert(1)&gt;", link}
+    assert over_time["data"][0]["name"] == "&lt;img src=x onerror=alert(1)&gt; · reference"
+    summaries = [text.value for text in app.text]
+    assert summaries[0].startswith(
+        "Visits, as reported, the figure per city closest to the reference. " + image
+    )

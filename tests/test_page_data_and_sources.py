@@ -1,0 +1,186 @@
+"""The Data & sources page: every figure with its source and quote, searchable, linkable and downloadable.
+
+Most tests run the page on the published dataset, the one visitors see; expected values are read from
+the store, not written down, except the Copenhagen figure every reader of the brief knows (3,090
+registered users in September 2014, Copenhagen Post).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from apptest_helpers import build_dataset, markdown_texts, record_downloads, run_page
+from fixtures import edit_row
+
+from sdcf_metrics import datatable
+from sdcf_metrics.datatable import TableFilter
+from sdcf_metrics.frame import COVERAGE_VIEW
+from sdcf_metrics.store import get_store
+
+PAGE = "pages/5_Data_and_sources.py"
+
+
+@pytest.fixture(scope="module")
+def store():
+    return get_store()
+
+
+def figures_table(app):
+    return app.dataframe[0].value.set_index("ID")
+
+
+def filter_named(app, label: str):
+    return next(widget for widget in app.multiselect if widget.label == label)
+
+
+def showing_line(app) -> str:
+    return next(caption.value for caption in app.caption if caption.value.startswith("Showing"))
+
+
+def test_the_default_view_lists_every_figure_with_its_source_and_quote(store):
+    app = run_page(PAGE)
+    assert not app.exception
+    total = store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
+    table = figures_table(app)
+    assert len(table) == total
+    assert showing_line(app) == f"Showing {total:,} of {total:,} figures."
+    copenhagen = table.loc["o0001"]
+    assert (copenhagen["City"], copenhagen["Metric"], copenhagen["Value"]) == (
+        "Copenhagen",
+        "Registered users",
+        "3,090",
+    )
+    assert copenhagen["Period"] == "since opening (2012-10) to 2014-09-18"
+    assert copenhagen["Source"] == "Successful drug injection rooms to be open at night"
+    assert copenhagen["Publisher"] == "The Copenhagen Post"
+    assert copenhagen["URL or citation"].startswith("https://")
+    assert "have 3,090 registered users" in copenhagen["Quote"]
+
+
+def test_a_search_narrows_the_table_and_goes_into_the_url(store):
+    app = run_page(PAGE)
+    app.text_input[0].input("Barcelona").run()
+    assert not app.exception
+    assert app.query_params["q"] == "Barcelona"
+    expected = datatable.observation_rows(store, TableFilter(search="Barcelona"))
+    table = figures_table(app)
+    assert list(table.index) == expected.column("observation_id").to_pylist()
+    assert 0 < len(table) < store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
+    assert "Barcelona" in set(table["City"])
+    assert showing_line(app).startswith(f"Showing {len(table)} of ")
+    reopened = run_page(PAGE, **app.query_params)
+    assert list(figures_table(reopened).index) == list(table.index)
+
+
+def test_a_link_restores_the_search_and_filters(store):
+    app = run_page(PAGE, q="registered", city=["copenhagen", "paris"], metric="registered_users")
+    assert not app.exception
+    assert app.text_input[0].value == "registered"
+    assert filter_named(app, "City").value == ["copenhagen", "paris"]
+    assert filter_named(app, "Metric").value == ["registered_users"]
+    narrowed = TableFilter(
+        search="registered", city_ids=("copenhagen", "paris"), metric_ids=("registered_users",)
+    )
+    expected = datatable.observation_rows(store, narrowed).column("observation_id").to_pylist()
+    assert list(figures_table(app).index) == expected
+    assert set(figures_table(app)["City"]) == {"Copenhagen", "Paris"}
+
+
+def test_a_filter_chosen_on_the_page_goes_into_the_url():
+    app = run_page(PAGE)
+    filter_named(app, "Kind of period").select("day").run()
+    assert app.query_params["period_kind"] == "day"
+    assert set(figures_table(app)["Period kind"]) == {"single day"}
+
+
+def test_a_search_with_no_match_says_so_instead_of_an_empty_table():
+    app = run_page(PAGE, q="x' OR 1=1 --")
+    assert not app.exception
+    assert not app.dataframe
+    assert showing_line(app).startswith("Showing 0 of ")
+    assert "No figure matches" in app.info[0].value
+
+
+def test_the_full_dataset_downloads_carry_the_data_version(store, monkeypatch):
+    downloads = record_downloads(monkeypatch)
+    app = run_page(PAGE)
+    version = store.release.data_version
+    files = downloads(app)
+    assert [(file.label, file.file_name) for file in files] == [
+        ("CSV", f"sdcf-metrics-{version}.csv"),
+        ("Excel", f"sdcf-metrics-{version}.xlsx"),
+        ("Parquet", f"sdcf-metrics-{version}.parquet"),
+    ]
+    rows = list(csv.DictReader(io.StringIO(files[0].data.decode("utf-8-sig"))))
+    assert len(rows) == len(figures_table(app))
+
+
+def test_a_narrowed_view_offers_exactly_its_rows_for_download(store, monkeypatch):
+    downloads = record_downloads(monkeypatch)
+    app = run_page(PAGE, city="copenhagen", metric="overdoses_managed")
+    version = store.release.data_version
+    shown = list(figures_table(app).index)
+    selection = downloads(app)[3:]
+    assert [file.file_name for file in selection] == [
+        f"sdcf-metrics-{version}-selection-{len(shown)}-figures.{extension}"
+        for extension in ("csv", "xlsx", "parquet")
+    ]
+    rows = list(csv.DictReader(io.StringIO(selection[0].data.decode("utf-8-sig"))))
+    assert [row["observation_id"] for row in rows] == shown
+
+
+def test_the_no_data_link_of_other_pages_opens_the_coverage_view(store):
+    app = run_page(PAGE, **COVERAGE_VIEW)
+    assert not app.exception
+    assert app.segmented_control[0].value == "coverage"
+    assert "Metrics with a figure" in app.dataframe[0].value.columns
+
+
+def test_the_coverage_view_counts_figures_per_city_and_metric(store):
+    app = run_page(PAGE, view="coverage")
+    assert not app.exception
+    coverage = app.dataframe[0].value.set_index("City")
+    assert len(coverage) == store.query("cities").num_rows
+    copenhagen = datatable.observation_rows(store, TableFilter(city_ids=("copenhagen",)))
+    assert coverage.loc["Copenhagen", "All figures"] == copenhagen.num_rows
+    assert coverage.loc["The Hague", "All figures"] == 0  # a city with facilities but no figure
+
+
+def test_the_sources_view_lists_every_source(store):
+    app = run_page(PAGE, view="sources")
+    assert not app.exception
+    sources = app.dataframe[0].value
+    assert len(sources) == store.query("sources").num_rows
+    assert (
+        sources["Figures"].sum() == store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
+    )
+
+
+HOSTILE = {
+    "city": "[official figures](https://phish.example)",
+    "source": "![](https://tracker.example/p.png)",
+    "quote": "<img src=x onerror=alert(1)> **bold** `code`",
+}
+
+
+def test_hostile_names_stay_inert_text(tmp_path, monkeypatch):
+    build_dataset(
+        tmp_path,
+        cities=edit_row(0, name=HOSTILE["city"]),
+        sources=edit_row(0, title=HOSTILE["source"]),
+        observations=edit_row(0, quote=HOSTILE["quote"]),
+    )
+    monkeypatch.setenv("SDCF_DATA_DIR", str(tmp_path))
+    for query in ({}, {"q": HOSTILE["city"]}, {"view": "coverage"}, {"view": "sources"}):
+        app = run_page(PAGE, **query)
+        assert not app.exception, query
+        for text in markdown_texts(app):
+            for hostile in HOSTILE.values():
+                assert hostile not in text, (query, text)
+            assert "https://" not in text, (query, text)
+    table = figures_table(run_page(PAGE))
+    assert table.loc["obs-since-opening", "City"] == HOSTILE["city"]
+    assert table.loc["obs-since-opening", "Source"] == HOSTILE["source"]
+    assert table.loc["obs-since-opening", "Quote"] == HOSTILE["quote"]

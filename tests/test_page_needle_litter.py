@@ -1,0 +1,193 @@
+"""The Needle litter page, run as Streamlit serves it: sourced counts, their periods, and the URL.
+
+The embedded dataset drives the default views (Barcelona's annual series, Paris's before/after counts);
+a temporary dataset checks that hostile text from the data stays text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from apptest_helpers import build_dataset, chart_specs, numbers, run_page_in_app
+from fixtures import add_row, edit_row
+
+from sdcf_metrics.untrusted import escape_markdown
+
+PAGE = "pages/3_Needle_litter.py"
+HOSTILE_IMAGE = "<img src=x onerror=alert(1)>"
+HOSTILE_LINK = "[x](javascript:alert(1))"
+UNESCAPED_TAG = re.compile(r"(?<!\\)<")
+
+
+def bar_values(app) -> list[float]:
+    [spec] = chart_specs(app)
+    return [value for trace in spec["data"] for value in numbers(trace["y"]) if value is not None]
+
+
+def bar_labels(app) -> str:
+    [spec] = chart_specs(app)
+    return " ".join(label for trace in spec["data"] for label in trace.get("text", []))
+
+
+def captions(app) -> str:
+    return "\n".join(caption.value for caption in app.caption)
+
+
+@pytest.fixture(scope="module")
+def default_view():
+    return run_page_in_app(PAGE)
+
+
+@pytest.fixture(scope="module")
+def paris_view():
+    return run_page_in_app(PAGE, city="paris")
+
+
+@pytest.fixture(scope="module")
+def hostile_view(tmp_path_factory):
+    """Barcelona in a temporary dataset whose names, sources and quotes are hostile."""
+    root = tmp_path_factory.mktemp("hostile-litter")
+    build_dataset(
+        root,
+        cities=edit_row(2, name=HOSTILE_IMAGE),
+        facilities=add_row(
+            0, facility_id="barcelona-room", name=HOSTILE_LINK, city_id="barcelona", opened="2018-06"
+        ),
+        sources=edit_row(0, title=HOSTILE_LINK, publisher=HOSTILE_IMAGE),
+        observations=lambda rows: [
+            {**row, "counted_as": HOSTILE_IMAGE, "quote": HOSTILE_LINK, "notes": HOSTILE_IMAGE}
+            if row["city_id"] == "barcelona"
+            else row
+            for row in rows
+        ],
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SDCF_DATA_DIR", str(root))
+        yield run_page_in_app(PAGE, city="barcelona")
+
+
+class TestDefaultView:
+    @pytest.fixture
+    def app(self, default_view):
+        return default_view
+
+    def test_renders_without_an_exception(self, app):
+        assert not app.exception
+
+    def test_opens_on_the_city_with_the_most_litter_figures(self, app):
+        assert app.selectbox[0].value == "barcelona"
+        assert app.query_params["city"] == "barcelona"
+
+    def test_shows_barcelonas_annual_street_collection(self, app):
+        assert bar_values(app) == [45_025, 23_606, 50_279, 66_494, 67_720]
+        for year in ("2020", "2021", "2022", "2023", "2024"):
+            assert year in bar_labels(app)
+
+    def test_each_count_comes_with_its_source_words_and_quote(self, app):
+        text = captions(app)
+        assert "jeringuillas retiradas \\[de la calle\\]" in text
+        assert "67\\.720" in text  # the quote, in the source's own number format
+        [spec] = chart_specs(app)
+        assert (
+            "Barcelona triplica la recogida de jeringuillas en la calle"
+            in spec["layout"]["annotations"][0]["text"]
+        )
+
+    def test_says_association_is_not_causation(self, app):
+        assert any("Association is not causation" in warning.value for warning in app.warning)
+        [spec] = chart_specs(app)
+        assert "Association is not causation" in spec["layout"]["annotations"][0]["text"]
+
+    def test_an_opening_long_before_the_counts_is_listed_not_drawn(self, app):
+        [spec] = chart_specs(app)
+        assert not spec["layout"].get("shapes")
+        assert "CAS Baluard \\(Raval\\) \\(2005\\)" in captions(app)
+
+
+class TestParis:
+    @pytest.fixture
+    def app(self, paris_view):
+        return paris_view
+
+    def test_the_url_restores_the_city(self, app):
+        assert not app.exception
+        assert app.selectbox[0].value == "paris"
+
+    def test_shows_the_counts_before_and_after_the_opening_with_their_periods(self, app):
+        assert bar_values(app) == [1078, 385]
+        labels = bar_labels(app)
+        assert "2016-04 to 2016-09" in labels and "2016-10-17 to 2017-03-15" in labels
+        assert "Europe 1 / AFP" in captions(app)
+
+    def test_marks_the_opening_day(self, app):
+        [spec] = chart_specs(app)
+        assert [shape["x0"] for shape in spec["layout"]["shapes"]] == ["2016-10-17"]
+
+    def test_computes_no_change_from_periods_of_different_length(self, app):
+        assert "183 days before, 150 days after" in captions(app)
+        assert not [metric for metric in app.metric if "computed" in metric.label]
+
+    def test_shows_the_reported_changes_as_reported(self, app):
+        reported = sorted(metric.value for metric in app.metric)
+        assert reported == [escape_markdown("-44%"), escape_markdown("-60%")]  # Markdown, escaped
+
+
+def test_a_weekly_range_is_shown_as_a_range_and_flagged_as_an_average():
+    app = run_page_in_app(PAGE, city="copenhagen")
+    assert not app.exception
+    assert bar_values(app) == [8_000, 12_000]
+    assert "8,000–12,000 per week" in bar_labels(app)
+    assert "averages per week, not totals" in captions(app)
+
+
+def test_changing_the_city_changes_the_chart_and_the_url():
+    app = run_page_in_app(PAGE)
+    before = bar_values(app)
+    app.selectbox[0].select("paris").run()
+    assert not app.exception
+    assert bar_values(app) != before
+    assert bar_values(app) == [1078, 385]
+    assert app.query_params["city"] == "paris"
+
+
+def test_a_city_without_litter_figures_says_so():
+    app = run_page_in_app(PAGE, city="berlin")
+    assert not app.exception
+    assert [info.value for info in app.info] == ["No sourced figure for needle litter in Berlin."]
+    assert chart_specs(app) == []
+
+
+class TestHostileData:
+    """Hostile names in city, facility, source and quote columns render as the text they are."""
+
+    @pytest.fixture
+    def app(self, hostile_view):
+        return hostile_view
+
+    def test_renders_without_an_exception(self, app):
+        assert not app.exception
+        assert chart_specs(app)
+
+    def test_markdown_shows_escaped_text_and_no_link(self, app):
+        rendered = [
+            *(element.value for element in [*app.markdown, *app.caption, *app.title, *app.subheader]),
+            *(element.value for element in [*app.info, *app.warning]),
+            *(metric.label for metric in app.metric),
+            *(metric.value for metric in app.metric),
+        ]
+        joined = "\n".join(rendered)
+        assert "\\<img src=x onerror=alert\\(1\\)\\>" in joined
+        for text in rendered:
+            assert not UNESCAPED_TAG.search(text), text
+            assert "](" not in text, text
+
+    def test_plotly_receives_escaped_labels(self, app):
+        text = json.dumps(chart_specs(app))
+        assert "<img" not in text and "<a " not in text
+        assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+    def test_tables_show_the_raw_text_as_text(self, app):
+        cells = {str(cell) for frame in app.dataframe for cell in frame.value.to_numpy().ravel()}
+        assert HOSTILE_IMAGE in cells and HOSTILE_LINK in cells

@@ -1,0 +1,127 @@
+"""The Overview home page: the size of the dataset, the focus cities' latest figures with a link to each
+city's trends, the latest facility count per country, and data text kept as text."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_helpers import LIVE_MARKUP, build_dataset, chart_specs, rendered_markdown, run_page
+from test_overview import COUNTS, FACILITIES_METRIC
+
+from sdcf_metrics.charts import FOCUS_CITIES
+from sdcf_metrics.untrusted import escape_markdown
+
+PAGE = "app.py"
+
+
+def use_data(tmp_path, monkeypatch, **overrides):
+    monkeypatch.setenv("SDCF_DATA_DIR", str(build_dataset(tmp_path, **overrides)))
+
+
+@pytest.fixture
+def fixture_data(tmp_path, monkeypatch):
+    use_data(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def data_with_counts(tmp_path, monkeypatch):
+    use_data(
+        tmp_path,
+        monkeypatch,
+        metrics=lambda rows: [*rows, FACILITIES_METRIC],
+        observations=lambda rows: [*rows, *COUNTS],
+    )
+
+
+SUMMARY_TILES = ("European cities", "Facilities on record", "Sourced figures", "Years covered")
+
+
+def test_the_tiles_say_how_much_the_dataset_holds(fixture_data):
+    app = run_page(PAGE)
+    assert not app.exception
+    summary = [(metric.label, metric.value) for metric in app.metric[: len(SUMMARY_TILES)]]
+    assert summary == list(zip(SUMMARY_TILES, ["3", "2", "13", "2017–2020"], strict=True))
+    assert app.metric[2].proto.help.endswith("3 sources in all.")
+
+
+def test_each_focus_city_in_the_data_gets_its_latest_figures_and_a_link_to_its_trends(fixture_data):
+    app = run_page(PAGE)
+    assert [header.value for header in app.subheader] == ["Copenhagen", "Brussels"]
+    city_tiles = [(metric.label, metric.value) for metric in app.metric[len(SUMMARY_TILES) :]]
+    assert city_tiles == [
+        ("Registered users", "1,234"),
+        ("Visits, average per day", escape_markdown("about 12.5")),
+        ("Visits", "1,000–2,000"),
+    ]
+    links = [(link.proto.label, link.proto.query_string) for link in app.get("page_link")]
+    assert ("Copenhagen over time", "city=copenhagen") in links
+    assert ("Brussels over time", "city=brussels") in links
+
+
+def test_each_tile_carries_what_was_counted_its_period_its_source_and_the_quote(fixture_data):
+    app = run_page(PAGE)
+    captions = [caption.value for caption in app.caption]
+    assert (
+        escape_markdown("visits (fixture) · 2019")
+        + "  \n"
+        + escape_markdown("Source: Test source B (fixture)")
+        in captions
+    )
+    brussels_visits = next(metric for metric in app.metric if metric.value == "1,000–2,000")
+    assert "Between 1,000 and 2,000 visits were made" in brussels_visits.proto.help
+
+
+def test_the_latest_count_per_country_is_drawn_and_the_wider_areas_listed(data_with_counts):
+    app = run_page(PAGE)
+    assert not app.exception
+    (spec,) = chart_specs(app)
+    assert spec["layout"]["title"]["text"].startswith("<b>Supervised consumption facilities by country</b>")
+    assert spec["data"][0]["text"] == ["6 (2017-02)", "more than 10 (2016)"]
+    assert app.text[0].value == (
+        "Latest sourced count of facilities per country: Denmark 6 (2017-02); Spain more than 10 (2016)."
+    )
+    wider = app.dataframe[-1].value
+    assert list(wider["Area"]) == ["Europe", "World"]
+    assert list(wider["Figure"]) == ["about 90", "nearly 100"]
+
+
+def test_without_facility_counts_the_page_says_there_is_none(fixture_data):
+    app = run_page(PAGE)
+    assert not app.get("plotly_chart")
+    assert "No sourced figure for the number of facilities per country" in app.info[0].value
+
+
+def test_data_text_stays_text(tmp_path, monkeypatch):
+    link = "[official figures](https://phish.example)"
+    image = "![](https://tracker.example/pixel.png)"
+
+    def hostile(rows, **values):
+        return [{**row, **values} for row in rows]
+
+    use_data(
+        tmp_path,
+        monkeypatch,
+        cities=lambda rows: hostile(rows, name=link, country=image),
+        facilities=lambda rows: hostile(rows, name='<a href="https://phish.example">x</a>'),
+        metrics=lambda rows: [*hostile(rows, label=image), {**FACILITIES_METRIC, "label": link}],
+        sources=lambda rows: hostile(rows, title=image),
+        observations=lambda rows: hostile([*rows, *COUNTS], counted_as=link, quote=image, country=link),
+    )
+    app = run_page(PAGE)
+    assert not app.exception
+    for text in rendered_markdown(app):
+        assert not LIVE_MARKUP.search(text), text
+    for link_element in app.get("page_link"):
+        assert not LIVE_MARKUP.search(link_element.proto.label)
+    (spec,) = chart_specs(app)
+    assert spec["data"][0]["y"][0] == link and "<a " not in str(spec)
+
+
+def test_the_home_page_runs_on_the_published_data():
+    app = run_page(PAGE)
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == 1
+    assert [header.value for header in app.subheader][: len(FOCUS_CITIES)] == [
+        "Copenhagen",
+        "Amsterdam",
+        "Brussels",
+    ]
