@@ -8,6 +8,7 @@ telemetry); both fail the test.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = paths.PROJECT_ROOT / "artifacts" / "e2e"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TIMEOUT_MS = 30_000
+STREAMLIT_PROBE = re.compile(r"//[^/]+/[A-Za-z_]+/_stcore/(host-config|health)$")
 
 
 def _free_port() -> int:
@@ -115,8 +117,13 @@ class PageWatch:
             self.foreign_requests.append(request.url)
 
     def on_console(self, message) -> None:
-        if message.type == "error":
-            self.console_errors.append(message.text)
+        if message.type != "error":
+            return
+        # Opened directly, a page's frontend first asks for /<Page>/_stcore/... (in case the app has a
+        # base path), gets a 404, then uses /_stcore/...: Streamlit's own probing, not an error of ours.
+        if STREAMLIT_PROBE.search(message.location.get("url", "")):
+            return
+        self.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
 
 @pytest.fixture
