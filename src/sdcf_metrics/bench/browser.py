@@ -1,0 +1,76 @@
+"""Cold load in a real browser: from navigation to the first drawn chart, page against floor.
+
+The real app and the floor app each run in their own Streamlit server; every load uses a fresh browser
+context (no cache, no cookies), and page and floor loads alternate so that machine noise falls on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import paths
+from .measure import Check, Target, Timing, format_value
+from .report import Section, Table
+from .server import CHART_SELECTOR, chromium, load_until_chart, streamlit_server
+from .survey import PageSurvey, url_path
+
+LOAD_TARGET = Target(1.25, "×")
+RUNS = 5
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    survey: PageSurvey
+    page: Timing
+    floor: Timing
+
+    @property
+    def ratio(self) -> float:
+        return self.page.median_ms / self.floor.median_ms
+
+
+def run(
+    surveys: Sequence[PageSurvey], floor_root: Path, scratch: Path, log: Callable[[str], None] = print
+) -> Section:
+    """Median cold load to first chart for every page that draws a chart on its default view."""
+    charted = [survey for survey in surveys if survey.charts and not survey.error]
+    section = Section(
+        "Browser: cold load to first chart",
+        f"Chromium (headless, Playwright), a fresh context per load, timed from navigation until the first "
+        f"`{CHART_SELECTOR}` exists. Median of {RUNS} loads per page after one unmeasured load of each "
+        "(so the server has imported and cached what it needs), page and floor alternating. Server and "
+        "browser share the machine's cores. Pages without a chart on their default view are not measured "
+        f"here: {', '.join(s.label for s in surveys if not s.charts) or 'none'}.",
+    )
+    table = Table(("Page", "Page median", "Floor median", "Ratio", "Target", "Verdict"))
+    with (
+        streamlit_server(paths.PROJECT_ROOT, scratch / "app-server.log") as app,
+        streamlit_server(floor_root, scratch / "floor-server.log") as floor,
+        chromium() as browser,
+    ):
+        section.method += f" Chromium {browser.version}."
+        for survey in charted:
+            log(f"browser: {survey.label}")
+            page_url, floor_url = app.url + url_path(survey.path), floor.url + url_path(survey.path)
+            load_until_chart(browser, page_url)
+            load_until_chart(browser, floor_url)
+            page_samples, floor_samples = [], []
+            for _ in range(RUNS):
+                page_samples.append(load_until_chart(browser, page_url))
+                floor_samples.append(load_until_chart(browser, floor_url))
+            result = LoadResult(survey, Timing(tuple(page_samples)), Timing(tuple(floor_samples)))
+            table.add(
+                survey.label,
+                format_value(result.page.median_ms, "ms"),
+                format_value(result.floor.median_ms, "ms"),
+                format_value(result.ratio, "×"),
+                LOAD_TARGET.describe(),
+                LOAD_TARGET.verdict(result.ratio),
+            )
+            section.checks.append(
+                Check("Browser", f"{survey.label}: cold load vs floor", result.ratio, LOAD_TARGET)
+            )
+    section.tables.append(("", table))
+    return section

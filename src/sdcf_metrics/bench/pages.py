@@ -1,0 +1,154 @@
+"""Page reruns: how long a filter change takes on each page, against the page's floor.
+
+Each page and its floor run in AppTest; after the default view and one warm-up change, the first filter
+is moved to a new option before each of 20 timed reruns (pages without a filter are simply rerun). The
+floor has the same widgets, so the same change applies to it.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import paths
+from .floor import floor_script
+from .measure import Check, Target, Timing, format_value
+from .report import Section, Table
+from .survey import PageSurvey, change_filter, error_text, first_filter_spec, open_page
+
+RERUN_TARGET = Target(2.0, "×")
+RUNS = 20
+WARMUP_CHANGES = 1
+PROFILE_RUNS = 5
+HOT_SPOTS = 6
+
+
+def time_reruns(page: Path, survey: PageSurvey, runs: int = RUNS) -> tuple[Timing, bool]:
+    """Median-ready samples of filter-change reruns of `page`; the flag says whether a filter moved."""
+    default = first_filter_spec(survey)
+    app = open_page(page).run()
+    samples = []
+    changed = False
+    for step in range(1, WARMUP_CHANGES + runs + 1):
+        changed = change_filter(app, step, default)
+        started = time.perf_counter()
+        app.run()
+        elapsed = (time.perf_counter() - started) * 1000
+        if app.exception:
+            raise RuntimeError(f"{survey.label} failed on rerun {step}: {error_text(app)}")
+        if step > WARMUP_CHANGES:
+            samples.append(elapsed)
+    return Timing(tuple(samples)), changed
+
+
+def _project_function(filename: str, function: str) -> str | None:
+    """`src/sdcf_metrics/trends.py:split_series` for the project's own code (pages and library), else None."""
+    path = Path(filename)
+    if not path.is_relative_to(paths.PROJECT_ROOT) or "bench" in path.parts or ".venv" in path.parts:
+        return None
+    if function == "<module>":
+        return None  # the page script as a whole: the total, not a hot spot
+    return f"{path.relative_to(paths.PROJECT_ROOT)}:{function}"
+
+
+def hot_spots(
+    page: Path, survey: PageSurvey, runs: int = PROFILE_RUNS, top: int = HOT_SPOTS
+) -> list[tuple[str, float]]:
+    """The project functions a filter-change rerun spends most time in: (name, cumulative ms per rerun).
+
+    AppTest runs each rerun in a new script thread, so the profiler is switched on from inside that
+    thread (`threading.setprofile` hooks threads as they start). Profiling slows everything down, so
+    read the figures as shares of a rerun, not as timings.
+    """
+    default = first_filter_spec(survey)
+    app = open_page(page).run()
+    profiler = cProfile.Profile()
+
+    def profile_script_thread(*_: object) -> None:
+        sys.setprofile(None)
+        profiler.enable()
+
+    for step in range(1, runs + 1):
+        change_filter(app, step, default)
+        threading.setprofile(profile_script_thread)
+        try:
+            app.run()
+        finally:
+            threading.setprofile(None)
+    spots = []
+    for (filename, _line, function), (_calls, _primitive, _own, cumulative, _callers) in pstats.Stats(
+        profiler
+    ).stats.items():
+        name = _project_function(filename, function)
+        if name:
+            spots.append((name, cumulative * 1000 / runs))
+    return sorted(spots, key=lambda spot: -spot[1])[:top]
+
+
+@dataclass(frozen=True)
+class PageResult:
+    survey: PageSurvey
+    page: Timing
+    floor: Timing
+    filter_changed: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.page.median_ms / self.floor.median_ms
+
+
+def run(surveys: Sequence[PageSurvey], floor_root: Path, log: Callable[[str], None] = print) -> Section:
+    """Time every page that runs, and its floor, alternating so that noise hits both alike."""
+    section = Section(
+        "Page reruns",
+        f"Median of {RUNS} filter-change reruns in Streamlit's AppTest, after the default view and "
+        f"{WARMUP_CHANGES} warm-up change, on the real data. The change picks another option in the page's "
+        "first selectbox, multiselect, radio or segmented control (pages without one are rerun as they "
+        "are). The floor is a generated page with the same widgets and the same number of figures of the "
+        "same size, built once and cached, so each of its reruns only places widgets and sends figures. "
+        "AppTest's own overhead is in both.",
+    )
+    table = Table(
+        ("Page", "Filter changed", "Charts", "Page median", "Floor median", "Ratio", "Target", "Verdict")
+    )
+    for survey in surveys:
+        if survey.error:
+            section.findings.append(f"{survey.label} was not measured: it raised {survey.error}")
+            continue
+        log(f"pages: {survey.label}")
+        page_timing, changed = time_reruns(survey.path, survey)
+        floor_timing, _ = time_reruns(floor_script(survey.path, floor_root), survey)
+        result = PageResult(survey, page_timing, floor_timing, changed)
+        filter_spec = first_filter_spec(survey)
+        table.add(
+            survey.label,
+            f"{filter_spec.kind} “{filter_spec.label}”" if changed and filter_spec else "none (rerun)",
+            str(len(survey.charts)),
+            format_value(page_timing.median_ms, "ms"),
+            format_value(floor_timing.median_ms, "ms"),
+            format_value(result.ratio, "×"),
+            RERUN_TARGET.describe(),
+            RERUN_TARGET.verdict(result.ratio),
+        )
+        section.checks.append(
+            Check("Page reruns", f"{survey.label}: rerun vs floor", result.ratio, RERUN_TARGET)
+        )
+        if not RERUN_TARGET.is_met(result.ratio):
+            log(f"pages: profiling {survey.label}")
+            section.findings.append(_hot_spot_finding(result, hot_spots(survey.path, survey)))
+    section.tables.append(("", table))
+    return section
+
+
+def _hot_spot_finding(result: PageResult, spots: list[tuple[str, float]]) -> str:
+    listed = "; ".join(f"`{name}` {format_value(ms, 'ms')}" for name, ms in spots)
+    return (
+        f"{result.survey.label} ({format_value(result.ratio, '×')} its floor): under cProfile, a "
+        f"filter-change rerun spends, cumulatively, {listed}."
+    )

@@ -1,0 +1,307 @@
+"""The benchmark machinery, on tiny sizes: what it generates, what it compares, what it reports.
+
+No test here times anything: performance targets are checked by `sdcf-metrics bench` against baselines
+measured in the same run, and written to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from sdcf_metrics import paths
+from sdcf_metrics.bench import BENCHMARKS, parse_only
+from sdcf_metrics.bench.floor import floor_script, write_floor_app
+from sdcf_metrics.bench.measure import Check, Target
+from sdcf_metrics.bench.queries import (
+    QUERIES,
+    BaselineMismatch,
+    Choices,
+    QueryBenchmark,
+    check_same_rows,
+    measure_release,
+    open_store,
+)
+from sdcf_metrics.bench.queries import run as run_queries
+from sdcf_metrics.bench.report import Machine, Section, Table, render
+from sdcf_metrics.bench.survey import (
+    change_filter,
+    discover_pages,
+    first_filter_spec,
+    open_page,
+    survey_page,
+    url_path,
+    variant,
+)
+from sdcf_metrics.bench.synthetic import LAYOUTS, SYNTHETIC, Shape, write_release
+from sdcf_metrics.build import arrow_schema
+from sdcf_metrics.cli import main
+from sdcf_metrics.schema import TABLES_BY_NAME
+
+TINY = Shape(facilities=5, metrics=3, months=14)
+
+
+def read_release(release) -> dict[str, object]:
+    return {name: pq.read_table(files).to_pylist() for name, files in release.files.items()}
+
+
+# --- the synthetic network ---------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_release_and_another_seed_other_figures(tmp_path):
+    first = read_release(write_release(tmp_path / "a", TINY, seed=7))
+    again = read_release(write_release(tmp_path / "b", TINY, seed=7))
+    other = read_release(write_release(tmp_path / "c", TINY, seed=8))
+    assert first == again
+    assert [row["value"] for row in first["observations"]] != [row["value"] for row in other["observations"]]
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_every_layout_writes_the_production_schema(tmp_path, layout):
+    release = write_release(tmp_path, TINY, seed=1, layout=layout)
+    for name, files in release.files.items():
+        expected = arrow_schema(TABLES_BY_NAME[name])
+        for path in files:
+            assert pq.read_schema(path).equals(expected), (
+                f"{path.name} differs from build.arrow_schema({name})"
+            )
+    assert sum(pq.read_metadata(path).num_rows for path in release.files["observations"]) == TINY.rows
+
+
+def test_every_text_column_says_it_is_synthetic(tmp_path):
+    tables = read_release(write_release(tmp_path, TINY, seed=1))
+    assert all(re.fullmatch("X[A-Z]", city["country_code"]) for city in tables["cities"]), (
+        "ISO private-use codes"
+    )
+    for name, rows in tables.items():
+        texts = [column for column in TABLES_BY_NAME[name].columns if column.type == "text"]
+        for column in (text.name for text in texts if text.name != "country_code"):
+            values = {row[column] for row in rows} - {None}
+            assert values or not TABLES_BY_NAME[name].column(column).required, f"{name}.{column} is empty"
+            assert all(SYNTHETIC in value for value in values), f"{name}.{column}: {sorted(values)[:3]}"
+
+
+def test_breakdowns_are_parts_of_their_total(tmp_path):
+    rows = read_release(write_release(tmp_path, Shape(facilities=1, metrics=1, months=1), seed=3))[
+        "observations"
+    ]
+    total = next(row["value"] for row in rows if row["breakdown"] is None)
+    by_sex = sum(row["value"] for row in rows if (row["breakdown"] or "").startswith("sex="))
+    assert by_sex == pytest.approx(total, abs=1)
+
+
+def test_the_generator_refuses_to_write_under_the_data_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDCF_DATA_DIR", str(tmp_path / "data"))
+    with pytest.raises(ValueError, match="must not be written under the data directory"):
+        write_release(tmp_path / "data" / "extracts" / "bench", TINY, seed=1)
+    assert not (tmp_path / "data").exists()
+
+
+def _snapshot(directory: Path) -> dict[str, float]:
+    return {str(path): path.stat().st_mtime for path in directory.rglob("*")}
+
+
+def test_the_query_benchmark_leaves_data_and_its_scratch_untouched(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    before = _snapshot(paths.data_dir())
+    section = run_queries(QueryBenchmark(sizes=[TINY.rows], layout_size=None, seed=1), log=lambda _: None)
+    assert _snapshot(paths.data_dir()) == before
+    assert list(tmp_path.iterdir()) == []
+    assert "Query engine at network scale" in section.markdown()
+
+
+# --- the engines agree -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_release(tmp_path):
+    return write_release(tmp_path, TINY, seed=5)
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda query: query.sql_file)
+def test_duckdb_through_the_store_and_pandas_return_the_same_rows(tiny_release, query):
+    store = open_store(tiny_release)
+    choices = Choices.for_release(tiny_release)
+    try:
+        rows = check_same_rows(
+            query, query.through_store(store, choices), query.with_pandas(tiny_release, choices)
+        )
+    finally:
+        store.close()
+    assert rows > 0
+
+
+def test_a_baseline_that_disagrees_stops_the_run(tiny_release):
+    store = open_store(tiny_release)
+    choices = Choices.for_release(tiny_release)
+    query = QUERIES[0]
+    try:
+        table = query.through_store(store, choices)
+    finally:
+        store.close()
+    reversed_frame = query.with_pandas(tiny_release, choices).iloc[::-1]
+    with pytest.raises(BaselineMismatch, match="another order"):
+        check_same_rows(query, table, reversed_frame)
+
+
+def test_every_layout_answers_the_dashboard_queries_alike(tmp_path):
+    answers = {
+        layout: [result.rows for result in measure_release(
+            write_release(tmp_path / layout, TINY, seed=2, layout=layout), with_pandas=False, duckdb_runs=1
+        )]
+        for layout in LAYOUTS
+    }  # fmt: skip
+    assert len({tuple(rows) for rows in answers.values()}) == 1
+
+
+# --- pages, floors and filters -----------------------------------------------------------------------
+
+TINY_HOME = """
+import plotly.graph_objects as go
+import streamlit as st
+
+names = {"aar": "Aarhus", "ber": "Bergen", "cor": "Cork"}
+city = st.selectbox("City", list(names), index=1, format_func=names.get)
+st.checkbox("Show ranges", value=True)
+st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[4, 5, len(city)], name=city)), theme=None)
+"""
+
+TINY_PAGE = """
+import plotly.graph_objects as go
+import streamlit as st
+
+st.write("No filter here, two charts.")
+st.multiselect("Metrics", ["visits", "users", "litter"], default=["visits", "users"])
+for number in range(2):
+    st.plotly_chart(go.Figure(go.Bar(x=["a", "b"], y=[number, 2])), key=f"bar-{number}")
+"""
+
+
+@pytest.fixture
+def tiny_app(tmp_path) -> Path:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "app.py").write_text(TINY_HOME, encoding="utf-8")
+    (tmp_path / "pages" / "1_Two_charts.py").write_text(TINY_PAGE, encoding="utf-8")
+    return tmp_path
+
+
+def test_pages_are_found_in_streamlit_order_with_their_urls(tiny_app):
+    pages = discover_pages(tiny_app)
+    assert pages == [tiny_app / "app.py", tiny_app / "pages" / "1_Two_charts.py"]
+    assert [url_path(page) for page in pages] == ["/", "/Two_charts"]
+    assert url_path(paths.PROJECT_ROOT / "pages" / "1_City_trends.py") == "/City_trends"
+
+
+def test_the_floor_page_has_the_same_widgets_and_figures_of_the_same_size(tiny_app, tmp_path):
+    surveys = [survey_page(page) for page in discover_pages(tiny_app)]
+    floor_root = tmp_path / "floor"
+    write_floor_app(surveys, floor_root, project_root=tiny_app)
+    for survey in surveys:
+        floor = survey_page(floor_script(survey.path, floor_root, tiny_app))
+        assert not floor.error
+        assert floor.widgets == survey.widgets
+        assert [chart.payload_bytes for chart in floor.charts] == [
+            chart.payload_bytes for chart in survey.charts
+        ]
+    assert [len(survey.charts) for survey in surveys] == [1, 2]
+    assert json.loads((floor_root / "floor.json").read_text(encoding="utf-8")).keys() == {
+        "app.py",
+        "pages/1_Two_charts.py",
+    }
+
+
+def test_changing_a_filter_picks_another_option_of_the_first_choice_widget(tiny_app):
+    page = tiny_app / "app.py"
+    default = first_filter_spec(survey_page(page))
+    app = open_page(page).run()
+    seen = []
+    for step in range(1, 4):
+        assert change_filter(app, step, default)
+        app.run()
+        seen.append(app.selectbox[0].value)
+    assert seen == ["cor", "aar", "ber"]
+
+
+def test_a_multiple_choice_keeps_its_size_and_consecutive_variants_differ():
+    options = ["a", "b", "c", "d"]
+    variants = [variant(options, [0, 1], True, step) for step in range(1, 6)]
+    assert all(len(chosen) == 2 for chosen in variants)
+    assert all(earlier != later for earlier, later in itertools.pairwise(variants))
+    assert variant(options, [0, 1, 2, 3], True, 1) == ["a", "c", "d"]
+    assert variant(options, [], True, 2) == ["c"]
+
+
+# --- the report --------------------------------------------------------------------------------------
+
+
+def test_targets_say_met_or_by_how_much_they_were_missed():
+    assert Target(2.0, "×").verdict(1.4) == "met"
+    assert Target(2.0, "×").verdict(2.6) == "missed by 0.60×"
+    assert Target(10, "×", at_most=False).verdict(6.5) == "missed by 3.50×"
+    assert Target(100, "ms").verdict(130) == "missed by 30.0 ms"
+    assert Target(150, "KB").describe() == "≤ 150 KB"
+    assert Target(10, "×", at_most=False).describe() == "≥ 10.00×"
+
+
+def test_the_report_describes_the_machine_and_every_target():
+    section = Section("Page reruns", "How it was measured.")
+    table = Table(("Page", "Ratio"))
+    table.add("pages/1_City_trends.py", "2.60×")
+    section.tables.append(("", table))
+    section.checks += [
+        Check("Page reruns", "City trends: rerun vs floor", 2.6, Target(2.0, "×")),
+        Check("Payload", "City trends, chart 1: spec size", 12.5, Target(150, "KB")),
+    ]
+    section.findings.append("City trends spends its time in `trends.py:split_series`.")
+    started = datetime(2026, 11, 23, 10, 0).astimezone()
+    text = render(
+        Machine.describe(started),
+        [section],
+        command="sdcf-metrics bench --only pages",
+        finished=started,
+        load_after=(0.5, 0.5, 0.5),
+    )
+    assert text.startswith("# Benchmarks\n")
+    for expected in ("| CPU |", "| Python |", "| duckdb |", "| pandas |", "| streamlit |", "2026-11-23"):
+        assert expected in text
+    assert "1 of 2 targets met." in text
+    assert "| Page reruns | City trends: rerun vs floor | 2.60× | ≤ 2.00× | missed by 0.60× |" in text
+    assert "| Payload | City trends, chart 1: spec size | 12.5 KB | ≤ 150 KB | met |" in text
+    assert "`sdcf-metrics bench --only pages`" in text
+    assert "- City trends spends its time in `trends.py:split_series`." in text
+
+
+def test_a_table_refuses_a_row_of_the_wrong_width():
+    with pytest.raises(ValueError, match="3 cells for 2 columns"):
+        Table(("a", "b")).add(1, 2, 3)
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+
+def test_only_accepts_known_benchmark_names():
+    assert parse_only("pages, payload") == ("pages", "payload")
+    assert set(BENCHMARKS) == {"queries", "pages", "browser", "memory", "payload"}
+    with pytest.raises(ValueError, match="unknown benchmark 'speed'; choose from queries"):
+        parse_only("pages,speed")
+
+
+def test_the_command_rejects_an_unknown_benchmark_with_the_choices(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--only", "speed"])
+    assert exit_info.value.code == 2
+    assert "choose from queries, pages, browser, memory, payload" in capsys.readouterr().err
+
+
+def test_the_command_writes_the_report_where_asked(tmp_path):
+    output = tmp_path / "report" / "benchmarks.md"
+    assert main(["bench", "--only", "payload", "--output", str(output)]) == 0
+    text = output.read_text(encoding="utf-8")
+    assert "`sdcf-metrics bench --only payload`" in text
+    assert "## Chart payload" in text
