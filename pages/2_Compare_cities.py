@@ -63,14 +63,7 @@ st.caption(t("Preset: {name}", name=t(preset_label)) if preset_label else t("Cus
 
 metric = metric_rows[metric_id]
 st.caption(escape_markdown(metric["definition"]))
-denominators = compare.Denominators(
-    populations=store.query("metric_across_cities", metric_id="population", city_ids=city_ids).to_pylist(),
-    facilities=store.query("facilities").to_pylist(),
-    facility_counts=store.query(
-        "metric_across_cities", metric_id="facilities_count", city_ids=city_ids
-    ).to_pylist(),
-    consumptions=store.query("metric_across_cities", metric_id="consumptions", city_ids=city_ids).to_pylist(),
-)
+denominators = compare.load_denominators(store, city_ids)
 comparison = compare.compare_cities(
     store.query("metric_across_cities", metric_id=metric_id, city_ids=city_ids).to_pylist(),
     city_ids,

@@ -8,7 +8,8 @@ residents, per facility, per 1,000 consumptions) is computed here from two sourc
 as derived, and never stored; a bound stays a bound and a range a range; nothing is ever summed.
 
 The functions are pure: they take rows as the store returns them (`observation_details` as dicts) and
-return plain values, so `tests/test_compare.py` documents every rule with a few hand-made rows.
+return plain values, so `tests/test_compare.py` documents every rule with a few hand-made rows. Only
+`load_denominators` reads a store, to fetch the divisors a comparison needs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -27,6 +28,9 @@ from .disclosure import STATUS_OK
 from .figures import describe_value
 from .headlines import HEADLINE_METRICS, latest_figure
 from .i18n import format_number, t
+
+if TYPE_CHECKING:
+    from .store import Store
 
 Row = Mapping[str, Any]
 
@@ -364,6 +368,20 @@ class Denominators:
     facilities: Sequence[Row] = ()
     facility_counts: Sequence[Row] = ()
     consumptions: Sequence[Row] = ()
+
+
+def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
+    """The divisors of the chosen cities' figures, from the store's named queries."""
+
+    def totals(metric_id: str) -> list[dict[str, Any]]:
+        return store.query("metric_across_cities", metric_id=metric_id, city_ids=list(city_ids)).to_pylist()
+
+    return Denominators(
+        populations=totals("population"),
+        facilities=store.query("facilities").to_pylist(),
+        facility_counts=totals("facilities_count"),
+        consumptions=totals("consumptions"),
+    )
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,19 @@ numeric, so a count of -5 is still a number.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import zipfile
 from collections.abc import Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
@@ -83,8 +89,33 @@ def to_xlsx_bytes(table: pa.Table, about: Sequence[tuple[str, str]] = (), sheet_
                 cell.data_type = TYPE_STRING
         about_sheet.column_dimensions["A"].width = 22
         about_sheet.column_dimensions["B"].width = 120
+    return workbook_bytes(workbook)
+
+
+class _InMemoryExcelWriter(ExcelWriter):
+    """openpyxl's workbook writer, serialising each sheet in memory.
+
+    openpyxl's own writes every sheet's XML to a temporary file before zipping it; a table made from a
+    visitor's upload must never touch the disk, so the sheet goes to a buffer (an `out` openpyxl 3.1's
+    `WorksheetWriter` accepts) and from there into the archive.
+    """
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """An openpyxl workbook as .xlsx bytes, written without any temporary file."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+    _InMemoryExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return buffer.getvalue()
 
 

@@ -25,6 +25,7 @@ from .untrusted import escape_markdown
 APP_TITLE = "SDCF evidence"
 DATA_PAGE = "pages/5_Data_and_sources.py"
 _CHART_ONLY = "frame:chart-only"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The sidebar menu: Streamlit's own would call the home page "app" and cannot be translated.
 NAVIGATION = (
     ("app.py", "Overview", ":material/home:"),
@@ -34,6 +35,7 @@ NAVIGATION = (
     ("pages/4_Facilities.py", "Facilities", ":material/map:"),
     ("pages/5_Data_and_sources.py", "Data and sources", ":material/table_view:"),
     ("pages/6_Methodology.py", "Methodology", ":material/menu_book:"),
+    ("pages/7_Your_city.py", "Your city", ":material/upload_file:"),
 )
 COVERAGE_VIEW = {"view": "coverage"}  # opens the Data page on its cities x metrics coverage table
 
@@ -156,50 +158,43 @@ def chart_downloads(data: pa.Table, title: str, store: Store, definition: str = 
 
 
 def _chart_tools(
-    figure: go.Figure, data: pa.Table, title: str, key: str, store: Store, definition: str
+    figure: go.Figure, data: pa.Table, title: str, key: str, store: Store, definition: str, private: bool
 ) -> None:
     """Downloads and sharing beside each chart: data, images, a link to this view, an embed, a citation."""
     base = f"{file_name(title)}-{store.data_version}"
     csv_bytes, xlsx_bytes = chart_downloads(data, title, store, definition)
+    downloads = [
+        (t("Data (CSV)"), csv_bytes, "csv", "text/csv", ":material/download:"),
+        (t("Data (Excel)"), xlsx_bytes, "xlsx", XLSX_MIME, ":material/download:"),
+    ]
+    if not private and images.browser_path():
+        # Images are rendered only when asked for (a callable runs on click), then reused.
+        downloads += [
+            (t("Image (PNG)"), lambda: images.render(figure, "png"), "png", "image/png", ":material/image:"),
+            (
+                t("Image (SVG)"),
+                lambda: images.render(figure, "svg"),
+                "svg",
+                "image/svg+xml",
+                ":material/image:",
+            ),
+        ]
     columns = st.columns(5)
-    columns[0].download_button(
-        t("Data (CSV)"),
-        csv_bytes,
-        f"{base}.csv",
-        "text/csv",
-        key=f"csv:{key}",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    columns[1].download_button(
-        t("Data (Excel)"),
-        xlsx_bytes,
-        f"{base}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"xlsx:{key}",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    if images.browser_path():
-        columns[2].download_button(
-            t("Image (PNG)"),
-            lambda: images.render(figure, "png"),
-            f"{base}.png",
-            "image/png",
-            key=f"png:{key}",
+    for column, (label, payload, extension, mime, icon) in zip(columns, downloads, strict=False):
+        column.download_button(
+            label,
+            payload,
+            f"{base}.{extension}",
+            mime,
+            key=f"{extension}:{key}",
             on_click="ignore",
-            icon=":material/image:",
+            icon=icon,
         )
-        columns[3].download_button(
-            t("Image (SVG)"),
-            lambda: images.render(figure, "svg"),
-            f"{base}.svg",
-            "image/svg+xml",
-            key=f"svg:{key}",
-            on_click="ignore",
-            icon=":material/image:",
-        )
-    else:
+    if private:
+        columns[2].caption(t("Images: use the camera icon above the chart; they are made in your browser."))
+        columns[4].caption(t("No link or embed: this chart exists only in your browser session."))
+        return
+    if len(downloads) == 2:
         columns[2].caption(
             t("Image downloads need Chromium on the server; use the camera icon above the chart instead.")
         )
@@ -214,17 +209,25 @@ def _chart_tools(
 
 
 def show_chart(
-    figure: go.Figure, data: pa.Table, title: str, key: str, summary: str = "", definition: str = ""
+    figure: go.Figure,
+    data: pa.Table,
+    title: str,
+    key: str,
+    summary: str = "",
+    definition: str = "",
+    private: bool = False,
 ) -> None:
     """Draw a chart, its tools and its text alternative: a generated sentence and the plotted rows.
 
     Every chart of the dashboard goes through here, so what sits beside a chart (its data, its
     downloads, its link, its embed) is the same on every page. `data` is exactly what is plotted, and
-    is what the data downloads contain.
+    is what the data downloads contain. A `private` chart (a preview of a visitor's upload) offers no
+    link or embed, which could not reopen it, and no server-side image, whose renderer and cache are
+    shared by every visitor; it is never drawn in chart-only mode.
     """
     store = get_store(version=st.query_params.get("v"))
     if _CHART_ONLY in st.session_state:
-        if st.query_params.get("chart") == key:
+        if not private and st.query_params.get("chart") == key:
             _draw_chart_only(figure, title, store, key)
         return
     st.plotly_chart(
@@ -237,7 +240,7 @@ def show_chart(
     )
     if summary:
         st.text(summary)
-    _chart_tools(figure, data, title, key, store, definition)
+    _chart_tools(figure, data, title, key, store, definition, private)
     with st.expander(t("Data behind this chart ({rows} rows)", rows=data.num_rows)):
         st.dataframe(data.to_pandas(), hide_index=True, width="stretch", key=f"table:{key}")
 

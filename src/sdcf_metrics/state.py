@@ -16,6 +16,7 @@ import streamlit as st
 T = TypeVar("T")
 _REMEMBERED = "view:"
 _WIDGET = "widget:"
+_LABELS = "labels:"
 
 
 def _from_url(key: str, multiple: bool) -> list[str] | None:
@@ -56,6 +57,19 @@ def _sync_widget(key: str, initial: Any) -> str:
     return widget_key
 
 
+def _redraw_when_labels_change(widget_key: str, labels: list[str]) -> None:
+    """Set the widget's value again when its option labels changed, so the browser redraws the choice.
+
+    Streamlit's frontend keeps showing a keyed selectbox's old label when only the labels of its options
+    change, such as `Visits (1 figure)` becoming `Visits (3 figures)` (streamlit#13788); a value set from
+    Python is sent to the browser with its current label.
+    """
+    labels_key = _LABELS + widget_key
+    if st.session_state.get(labels_key) != labels and widget_key in st.session_state:
+        st.session_state[widget_key] = st.session_state[widget_key]
+    st.session_state[labels_key] = labels
+
+
 def _publish(key: str, value: Any) -> None:
     st.session_state[_REMEMBERED + key] = value
     if isinstance(value, list):
@@ -79,6 +93,7 @@ def choice(
     if initial not in options:
         initial = options[0]
     widget_key = _sync_widget(key, initial)
+    _redraw_when_labels_change(widget_key, [format_func(option) for option in options])
     (widget or st.selectbox)(label, options, key=widget_key, format_func=format_func, **widget_args)
     value = st.session_state[widget_key]
     _publish(key, value)

@@ -13,7 +13,6 @@ a `metrics` sheet listing the catalogue; the reader skips those two.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -25,7 +24,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .export import neutralise, to_csv_bytes
+from .export import neutralise, to_csv_bytes, workbook_bytes
 from .schema import UPLOAD, UPLOAD_COLUMNS
 from .upload import FIGURES_SHEET, MAX_ROWS, TEMPLATE_HELP_SHEETS
 
@@ -147,9 +146,7 @@ def template_xlsx(metrics: Sequence[Mapping[str, Any]] = ()) -> bytes:
             sheet.cell(1, position).font = Font(bold=True)
         sheet.freeze_panes = "A2"
         _text_cells(sheet)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def write_template(output: str, metrics: Sequence[Mapping[str, Any]], stdout: BinaryIO) -> str:

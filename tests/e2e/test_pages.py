@@ -11,6 +11,8 @@ import pytest
 from browser_support import CHART, assert_no_exception, page_url_paths, wait_until_idle
 from openpyxl import load_workbook
 
+from sdcf_metrics.schema import UPLOAD_COLUMNS
+
 
 def test_a_deep_link_works_as_the_first_request_after_start(app_url, page):
     """Folder-based pages: a shared link opened first still runs the page with its frame and sidebar."""
@@ -97,3 +99,79 @@ def test_the_embed_snippet_shows_one_chart_with_its_attribution(app_url, page, b
         assert framed.get_by_role("link", name="Explore the full dashboard").count() == 1
     finally:
         other.close()
+
+
+def upload_file(directory: Path, name: str, rows: list[dict], delimiter: str = ",", encoding: str = "utf-8"):
+    """A file in the upload format, saved as an office would save it."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, UPLOAD_COLUMNS, restval="", delimiter=delimiter, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = directory / name
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def test_your_city_previews_a_valid_file_and_lists_the_problems_of_an_invalid_one(app_url, page, tmp_path):
+    """Through the real uploader: a semicolon, decimal-comma, Latin-1 file is drawn beside Copenhagen,
+    marked "not published"; a file with problems gets its list and no chart."""
+    figure = {
+        "city": "Lüttichville (fixture)",
+        "country": "Testland",
+        "metric": "unique_clients",
+        "period_kind": "year",
+        "unit": "persons",
+        "counted_as": "usagers différents (fixture)",
+        "source_title": "Rapport annuel (fixture)",
+        "source_publisher": "Ville (fixture)",
+        "source_url": "https://example.org/rapport.pdf",
+    }
+    valid = upload_file(
+        tmp_path,
+        "my-city.csv",
+        [
+            {
+                **figure,
+                "period_start": year,
+                "period_end": year,
+                "value": value,
+                "quote": f"{value} (fixture).",
+            }
+            for year, value in (("2022", "1.310"), ("2023", "1.402"))
+        ],
+        delimiter=";",
+        encoding="latin-1",
+    )
+    liege = {**figure, "city": "Liège", "country": "Belgium", "period_kind": "year", "quote": "12 (fixture)."}
+    invalid = upload_file(
+        tmp_path,
+        "broken.csv",
+        [
+            {**liege, "metric": "visitz", "period_start": "2022", "period_end": "2022", "value": "12"},
+            {**liege, "period_start": "2031", "period_end": "2031", "value": "12"},
+        ],
+    )
+    page.goto(f"{app_url}/Your_city")
+    wait_until_idle(page)
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+
+    uploader.set_input_files(str(valid))
+    page.get_by_text("my-city.csv: checked, no problems").wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    comparison = page.locator("[data-testid=stPlotlyChart]").nth(1)
+    comparison.locator(".main-svg").first.wait_for()
+    drawn = comparison.inner_text()
+    assert "Lüttichville (fixture) (not published)" in drawn and "Copenhagen" in drawn
+    assert "read as Windows-1252" in page.inner_text("[data-testid=stMain]")
+    # The example showed "Unique clients (1 figure)": the same choice now says what the file holds.
+    chosen = page.get_by_test_id("stSelectbox").first.locator("input").input_value()
+    assert chosen == "Unique clients (2 figures)"
+
+    uploader.set_input_files(str(invalid))
+    page.get_by_text("broken.csv: problems found: 3").wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 0
+    listed = page.get_by_test_id("stTable").inner_text()
+    assert "did you mean 'visits'?" in listed and "is in the future" in listed

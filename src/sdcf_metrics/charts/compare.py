@@ -168,18 +168,17 @@ def latest_chart(
     colours: Mapping[str, str],
     data_version: str,
     published_on: str,
+    note: str = "",
 ) -> go.Figure:
     """One row per city: the figure closest to the reference, as a dot, a bound or a range, labelled
     with its value and comparability mark. Cities whose compared value is not computable are named in
-    the note, not drawn."""
+    the note, not drawn; `note` (plain text) opens the footer."""
     per, reference = comparison.per, comparison.reference
     shown = [value for value in comparison.latest if value.normalised.computable]
     missing = [value.row["city"] for value in comparison.latest if not value.normalised.computable]
-    extra = (
-        [t("Not computable, not drawn: {cities} (see the table).", cities=", ".join(missing))]
-        if missing
-        else []
-    )
+    extra = [note] if note else []
+    if missing:
+        extra.append(t("Not computable, not drawn: {cities} (see the table).", cities=", ".join(missing)))
     cities = [value.row["city"] for value in comparison.latest]
     figure = attributed_figure(
         t("{metric}: the figure per city closest to the reference", metric=metric_label),
@@ -276,14 +275,16 @@ def time_chart(
     colours: Mapping[str, str],
     data_version: str,
     published_on: str,
+    note: str = "",
 ) -> go.Figure:
     """Every computable figure of one kind of period over time, one legend entry per city and mark.
 
     With `openings` (each city's first facility), the x axis is the years since that opening; figures of
-    cities without a known opening are left out and named in the note.
+    cities without a known opening are left out and named in the note. `note` (plain text) opens the
+    footer.
     """
     shown = [value for value in values if value.normalised.computable]
-    extra: list[str] = []
+    extra: list[str] = [note] if note else []
     if openings is not None:
         unaligned = list(
             dict.fromkeys(value.row["city"] for value in shown if value.row["city_id"] not in openings)

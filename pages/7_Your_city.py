@@ -1,0 +1,362 @@
+"""Your city: check a file of your city's figures and see them beside the published cities, without
+publishing anything.
+
+The file is read from the uploader's memory on each run and never written, cached or shared: it lives in
+this browser session's widget state and is gone when the session ends. Its checked, disclosure-protected
+figures are queried through a store of their own that lasts one run (`Store.with_upload`), and drawn by
+the builders of City trends and Compare cities, marked "not published". Without a file, the template's
+example rows are previewed, so a visitor sees what they will get.
+"""
+
+import streamlit as st
+
+from sdcf_metrics import compare, state, your_city
+from sdcf_metrics.charts import FOCUS_CITIES, city_colours
+from sdcf_metrics.charts.compare import latest_chart, time_chart
+from sdcf_metrics.charts.trend import city_trend_figure
+from sdcf_metrics.frame import XLSX_MIME, page_frame, show_chart
+from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.template import EXAMPLE_CITY, template_csv, template_xlsx
+from sdcf_metrics.trends import (
+    city_choices,
+    default_metric,
+    events_in_view,
+    metric_choices,
+    of_metric,
+    trend_summary,
+)
+from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
+from sdcf_metrics.upload import preview_upload
+
+METHODOLOGY_PAGE = "pages/6_Methodology.py"
+
+store = page_frame(t("Your city"))
+release = store.release
+st.title(t("Your city"))
+st.caption(
+    t(
+        "Check a file of your city's figures and see them beside Copenhagen, Amsterdam, Brussels and the "
+        "other published cities. Nothing you upload is published, stored or shared: the file stays in this "
+        "browser session and is gone when you close the tab."
+    )
+)
+
+st.header(t("1. Fill in the template"))
+st.markdown(your_city.format_summary())
+csv_column, xlsx_column, _ = st.columns([1, 1, 2])
+csv_column.download_button(
+    t("Template (CSV)"),
+    template_csv(),
+    your_city.template_file_name("csv"),
+    "text/csv",
+    key="template:csv",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+)
+xlsx_column.download_button(
+    t("Template (Excel)"),
+    lambda: template_xlsx(store.query("metrics").to_pylist()),  # built only when asked for
+    your_city.template_file_name("xlsx"),
+    XLSX_MIME,
+    key="template:xlsx",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+)
+st.caption(
+    t(
+        "The Excel template has drop-down lists and sheets explaining each column and metric. Its example "
+        "rows are about {city}, a city that does not exist: write over them or delete them.",
+        city=EXAMPLE_CITY,
+    )
+)
+with st.expander(t("The format in detail: columns, metrics, periods, qualifiers"), icon=":material/help:"):
+    for tab, label in zip(
+        st.tabs([t(label) for label in your_city.FORMAT_TABS]), your_city.FORMAT_TABS, strict=True
+    ):
+        with tab:
+            st.markdown(your_city.format_tab(label))
+
+st.header(t("2. Check your file"))
+uploaded_file = st.file_uploader(
+    t("Your file: CSV or Excel (.xlsx), up to {size} MB", size=your_city.MAX_UPLOAD_MEGABYTES),
+    type=list(your_city.UPLOAD_TYPES),
+    max_upload_size=your_city.MAX_UPLOAD_MEGABYTES,
+    key="your-city:file",
+    help=t(
+        "The file is checked here and kept only in this browser session's memory: it is never saved, "
+        "published or shown to anyone else. Remove it, or close the tab, and it is gone."
+    ),
+)
+if uploaded_file is None:
+    st.info(
+        t(
+            "No file yet. Below, the template's example rows are checked and shown as yours would be: "
+            "{city} is a city that does not exist.",
+            city=EXAMPLE_CITY,
+        ),
+        icon=":material/lightbulb:",
+    )
+    preview = preview_upload(template_csv(), your_city.EXAMPLE_FILE, store)
+else:
+    with st.status(t("Checking your file…"), expanded=False) as checking:
+        preview = your_city.check_upload(uploaded_file.getvalue(), uploaded_file.name, store)
+        checking.update(label=your_city.status_label(preview), state="complete" if preview.ok else "error")
+
+if preview.notes:
+    st.info(t("How the file was read:") + "\n" + your_city.notes_markdown(preview.notes))
+if not preview.ok:
+    st.error(
+        t(
+            "Problems found: {count}. Nothing is shown until they are fixed. Each one says where it is and "
+            "how to fix it; correct them in your file and upload it again.",
+            count=format_number(len(preview.problems)),
+        ),
+        icon=":material/error:",
+    )
+    st.table(escape_markdown_table(your_city.problems_frame(preview.problems).to_pandas()), hide_index=True)
+    st.download_button(
+        t("Problem list (CSV)"),
+        your_city.problems_csv(preview.problems),
+        your_city.PROBLEMS_FILE,
+        "text/csv",
+        key="your-city:problems",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.stop()
+
+published_cities = store.query("cities").to_pylist()
+published_ids = [city["city_id"] for city in published_cities]
+uploaded = your_city.uploaded_ids(preview)
+
+with store.with_upload(preview.tables, preview.replaced_observation_ids) as combined:
+    names = {city["city_id"]: city["name"] for city in combined.query("cities").to_pylist()}
+    cities = your_city.uploaded_cities(preview, names, published_ids)
+    st.success(your_city.counts_text(your_city.figure_counts(preview)), icon=":material/check_circle:")
+    if cities:
+        st.markdown(your_city.cities_markdown(cities))
+    st.markdown(your_city.disclosure_markdown(preview.disclosure))
+    st.page_link(METHODOLOGY_PAGE, label=t("The small-count rule in full"), icon=":material/shield_person:")
+    if preview.duplicate_rows:
+        repeated = store.query("observations_by_id", observation_ids=list(preview.duplicate_rows.values()))
+        with st.expander(
+            t(
+                "Rows that repeat a published figure ({count})",
+                count=format_number(len(preview.duplicate_rows)),
+            )
+        ):
+            st.dataframe(
+                your_city.repeats_table(preview.duplicate_rows, repeated.to_pylist()).to_pandas(),
+                hide_index=True,
+                width="stretch",
+            )
+    if preview.replaced_observation_ids:
+        ids = list(preview.replaced_observation_ids)
+        with st.expander(
+            t("Published figures your file corrects ({count})", count=format_number(len(ids))), expanded=True
+        ):
+            st.dataframe(
+                your_city.corrections_table(
+                    store.query("observations_by_id", observation_ids=ids).to_pylist(),
+                    combined.query("observations_by_id", observation_ids=ids).to_pylist(),
+                ).to_pandas(),
+                hide_index=True,
+                width="stretch",
+            )
+    if not cities:
+        st.info(t("Every figure in your file is already published: there is nothing new to show."))
+        st.stop()
+
+    st.header(t("3. Your figures beside the published cities"))
+    st.caption(
+        t(
+            "Marked “not published” wherever they appear. They are shown beside the published figures, never "
+            "added to them or subtracted from them."
+        )
+    )
+    choice_columns = st.columns(2)
+    city_id = cities[0].city_id
+    if len(cities) > 1:
+        with choice_columns[0]:
+            city_id = state.choice(
+                "upload_city",
+                t("City in your file"),
+                [city.city_id for city in cities],
+                city_id,
+                format_func=names.get,
+            )
+    city_name = names[city_id]
+    city_rows = your_city.mark_uploaded(
+        combined.query("city_observations", city_id=city_id).to_pylist(), uploaded
+    )
+    your_totals = your_city.yours(city_rows)
+    if not your_totals:
+        st.info(
+            t(
+                "Your file has no total for {city}, only parts of totals; they are listed below.",
+                city=escape_markdown(city_name),
+            )
+        )
+    else:
+        metric_options = metric_choices(your_totals)
+        with choice_columns[1 if len(cities) > 1 else 0]:
+            metric_id = state.choice(
+                "metric",
+                t("Figure"),
+                list(metric_options),
+                default_metric(your_totals),
+                format_func=metric_options.get,
+            )
+        rows = of_metric(city_rows, metric_id)
+        metric_label = rows[0]["metric"]
+        definition = rows[0]["definition"]
+        city_options = city_choices(published_cities)
+        compare_column, per_column = st.columns([3, 2])
+        with compare_column:
+            compared_ids = state.choices(
+                "compare_with",
+                t("Published cities beside yours"),
+                list(city_options),
+                FOCUS_CITIES,
+                format_func=city_options.get,
+            )
+        with per_column:
+            per = state.choice(
+                "per",
+                t("Compare"),
+                list(compare.NORMALISATIONS),
+                "absolute",
+                format_func=lambda key: t(compare.NORMALISATIONS[key]),
+                widget=st.radio,
+                horizontal=True,
+            )
+        preview_id = your_city.preview_city_id(city_id)
+        colours = your_city.preview_colours(city_colours(published_ids), compared_ids, preview_id)
+
+        st.subheader(t("{city} over time", city=escape_markdown(city_name)))
+        series = your_city.trend_series(rows)
+        trend_name = your_city.trend_title_name(city_name)
+        show_chart(
+            city_trend_figure(
+                city_name=trend_name,
+                city_colour=colours[preview_id],
+                metric_label=metric_label,
+                series=series,
+                events=events_in_view(combined.query("city_events", city_id=city_id).to_pylist(), rows),
+                data_version=release.data_version,
+                published_on=release.published_on,
+            ),
+            your_city.trend_rows_table(rows),
+            t("{metric}, {city}", metric=metric_label, city=trend_name),
+            key="your-city-trend",
+            summary=trend_summary(trend_name, metric_label, rows, series),
+            definition=definition,
+            private=True,
+        )
+
+        st.subheader(t("{city} beside the published cities", city=escape_markdown(city_name)))
+        comparison = compare.compare_cities(
+            your_city.comparison_rows(
+                store.query("metric_across_cities", metric_id=metric_id, city_ids=compared_ids).to_pylist(),
+                combined.query("metric_across_cities", metric_id=metric_id, city_ids=[city_id]).to_pylist(),
+                uploaded,
+            ),
+            [preview_id, *compared_ids],
+            per,
+            your_city.preview_denominators(
+                compare.load_denominators(store, compared_ids),
+                compare.load_denominators(combined, [city_id]),
+                city_id,
+                uploaded,
+            ),
+        )
+        reference = comparison.reference
+        note = your_city.chart_note(city_name)
+        warning = compare.comparability_warning(comparison.latest, reference)
+        if warning:
+            st.warning(escape_markdown(warning), icon=":material/warning:")
+        elif len(comparison.latest) > 1:
+            st.success(
+                t("These figures are counted in the same way: same definition, kind of period and scope.")
+            )
+        if comparison.cities_without_data:
+            st.caption(
+                t(
+                    "No published figure for {metric} in {cities}.",
+                    metric=escape_markdown(metric_label),
+                    cities=escape_markdown(", ".join(names[c] for c in comparison.cities_without_data)),
+                )
+            )
+        show_chart(
+            latest_chart(
+                comparison,
+                metric_label=metric_label,
+                colours=colours,
+                data_version=release.data_version,
+                published_on=release.published_on,
+                note=note,
+            ),
+            your_city.comparison_rows_table(comparison.latest, per, reference),
+            t("{metric}: the figure per city closest to the reference", metric=metric_label),
+            key="your-city-compare",
+            summary=compare.latest_summary(comparison, metric_label),
+            definition=definition,
+            private=True,
+        )
+        period_options = compare.period_groups(comparison.values)
+        period = state.choice(
+            "period",
+            t("Kind of period (one per chart)"),
+            list(period_options),
+            compare.period_group(reference),
+            format_func=period_options.get,
+        )
+        in_period = [value for value in comparison.values if compare.period_group(value.row) == period]
+        period_label = t(compare.PERIOD_GROUP_LABELS[period])
+        if not your_city.spans_several_dates(in_period):
+            st.caption(
+                t(
+                    "Figures of this kind of period exist for one date only, so there is nothing to draw "
+                    "over time. Choose another kind of period."
+                )
+            )
+        else:
+            show_chart(
+                time_chart(
+                    in_period,
+                    per=per,
+                    reference=reference,
+                    metric_label=metric_label,
+                    period_label=period_label,
+                    openings=None,
+                    colours=colours,
+                    data_version=release.data_version,
+                    published_on=release.published_on,
+                    note=note,
+                ),
+                your_city.comparison_rows_table(in_period, per, reference),
+                t("{metric} over time: {period}", metric=metric_label, period=period_label.lower()),
+                key="your-city-compare-time",
+                summary=compare.time_summary(in_period, metric_label, period_label),
+                definition=definition,
+                private=True,
+            )
+
+    parts = your_city.yours(
+        your_city.mark_uploaded(combined.query("city_breakdowns", city_id=city_id).to_pylist(), uploaded)
+    )
+    if parts:
+        with st.expander(
+            t("Parts of a total in your file, after the small-count rule ({count})", count=len(parts)),
+            expanded=not your_totals,
+        ):
+            st.dataframe(your_city.parts_table(parts).to_pandas(), hide_index=True, width="stretch")
+
+st.caption(
+    t(
+        "Nothing is published from this page. To publish your figures, send the checked file to the "
+        "dashboard's data stewards, who check it again and publish it with its sources."
+    )
+)
