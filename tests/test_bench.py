@@ -18,7 +18,9 @@ import pytest
 from sdcf_metrics import paths
 from sdcf_metrics.bench import BENCHMARKS, parse_only
 from sdcf_metrics.bench.floor import floor_script, write_floor_app
-from sdcf_metrics.bench.measure import Check, Target
+from sdcf_metrics.bench.measure import Check, Target, time_interleaved
+from sdcf_metrics.bench.pages import run as run_pages
+from sdcf_metrics.bench.pages import thin_wrapper
 from sdcf_metrics.bench.queries import (
     QUERIES,
     BaselineMismatch,
@@ -39,7 +41,7 @@ from sdcf_metrics.bench.survey import (
     url_path,
     variant,
 )
-from sdcf_metrics.bench.synthetic import LAYOUTS, SYNTHETIC, Shape, write_release
+from sdcf_metrics.bench.synthetic import ARRANGEMENTS, SYNTHETIC, Layout, Shape, write_release
 from sdcf_metrics.build import arrow_schema
 from sdcf_metrics.cli import main
 from sdcf_metrics.schema import TABLES_BY_NAME
@@ -62,9 +64,9 @@ def test_the_same_seed_gives_the_same_release_and_another_seed_other_figures(tmp
     assert [row["value"] for row in first["observations"]] != [row["value"] for row in other["observations"]]
 
 
-@pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_every_layout_writes_the_production_schema(tmp_path, layout):
-    release = write_release(tmp_path, TINY, seed=1, layout=layout)
+@pytest.mark.parametrize("arrangement", list(ARRANGEMENTS))
+def test_every_layout_writes_the_production_schema(tmp_path, arrangement):
+    release = write_release(tmp_path, TINY, seed=1, layout=Layout(arrangement, row_group_rows=256))
     for name, files in release.files.items():
         expected = arrow_schema(TABLES_BY_NAME[name])
         for path in files:
@@ -96,6 +98,13 @@ def test_breakdowns_are_parts_of_their_total(tmp_path):
     assert by_sex == pytest.approx(total, abs=1)
 
 
+def test_a_bigger_network_is_asked_about_the_same_cities(tmp_path):
+    small = write_release(tmp_path / "small", Shape(facilities=30, metrics=2, months=2), seed=4)
+    large = write_release(tmp_path / "large", Shape(facilities=90, metrics=2, months=2), seed=4)
+    assert Choices.for_release(small) == Choices.for_release(large)
+    assert len(Choices.for_release(large).compared_city_ids) == 5
+
+
 def test_the_generator_refuses_to_write_under_the_data_directory(tmp_path, monkeypatch):
     monkeypatch.setenv("SDCF_DATA_DIR", str(tmp_path / "data"))
     with pytest.raises(ValueError, match="must not be written under the data directory"):
@@ -124,7 +133,7 @@ def tiny_release(tmp_path):
     return write_release(tmp_path, TINY, seed=5)
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=lambda query: query.sql_file)
+@pytest.mark.parametrize("query", QUERIES, ids=lambda query: query.sql_name)
 def test_duckdb_through_the_store_and_pandas_return_the_same_rows(tiny_release, query):
     store = open_store(tiny_release)
     choices = Choices.for_release(tiny_release)
@@ -150,14 +159,14 @@ def test_a_baseline_that_disagrees_stops_the_run(tiny_release):
         check_same_rows(query, table, reversed_frame)
 
 
-def test_every_layout_answers_the_dashboard_queries_alike(tmp_path):
-    answers = {
-        layout: [result.rows for result in measure_release(
-            write_release(tmp_path / layout, TINY, seed=2, layout=layout), with_pandas=False, duckdb_runs=1
-        )]
-        for layout in LAYOUTS
-    }  # fmt: skip
-    assert len({tuple(rows) for rows in answers.values()}) == 1
+def test_every_layout_answers_the_dashboard_queries_alike_in_both_engines(tmp_path):
+    answers = set()
+    for arrangement in ARRANGEMENTS:
+        layout = Layout(arrangement, row_group_rows=256)
+        release = write_release(tmp_path / arrangement, TINY, seed=2, layout=layout)
+        results = measure_release(release, with_pandas=True, duckdb_runs=1, pandas_runs=1)
+        answers.add(tuple(result.rows for result in results))
+    assert len(answers) == 1
 
 
 # --- pages, floors and filters -----------------------------------------------------------------------
@@ -216,6 +225,19 @@ def test_the_floor_page_has_the_same_widgets_and_figures_of_the_same_size(tiny_a
     }
 
 
+def test_the_rerun_benchmark_times_every_page_against_its_floor(tiny_app, tmp_path):
+    surveys = [survey_page(page) for page in discover_pages(tiny_app)]
+    write_floor_app(surveys, tmp_path / "floor", project_root=tiny_app)
+    section = run_pages(surveys, tmp_path / "floor", log=lambda _: None, project_root=tiny_app)
+    assert [check.subject for check in section.checks] == [
+        "app.py (Overview): rerun vs floor",
+        "pages/1_Two_charts.py: rerun vs floor",
+    ]
+    table = section.tables[0][1]
+    assert [row[1] for row in table.rows] == ["selectbox “City”", "multiselect “Metrics”"]
+    assert all(check.value > 0 for check in section.checks)
+
+
 def test_changing_a_filter_picks_another_option_of_the_first_choice_widget(tiny_app):
     page = tiny_app / "app.py"
     default = first_filter_spec(survey_page(page))
@@ -237,7 +259,26 @@ def test_a_multiple_choice_keeps_its_size_and_consecutive_variants_differ():
     assert variant(options, [], True, 2) == ["c"]
 
 
+def test_a_function_that_only_wraps_another_is_not_listed_twice():
+    store_file = str(paths.PROJECT_ROOT / "src" / "sdcf_metrics" / "store.py")
+    query, sql = (store_file, 1, "query"), (store_file, 2, "sql")
+    page = (str(paths.PROJECT_ROOT / "pages" / "1_City_trends.py"), 1, "<module>")
+    stats = {query: (4, 4, 0.001, 0.100, {page: ()}), sql: (4, 4, 0.090, 0.099, {query: ()})}
+    assert thin_wrapper(stats, stats[sql][4], cumulative=0.099) == {"src/sdcf_metrics/store.py:query"}
+    assert thin_wrapper(stats, stats[query][4], cumulative=0.100) == set(), "a page script is not a wrapper"
+    stats[query] = (4, 4, 0.050, 0.150, {page: ()})
+    assert thin_wrapper(stats, stats[sql][4], cumulative=0.099) == set(), "query has time of its own"
+
+
 # --- the report --------------------------------------------------------------------------------------
+
+
+def test_timed_actions_take_turns_each_for_its_own_number_of_runs():
+    calls = []
+    engine, baseline = time_interleaved([lambda: calls.append("a"), lambda: calls.append("b")], [3, 2])
+    assert calls == ["a", "b", "a", "b", "a"]
+    assert (len(engine.samples_ms), len(baseline.samples_ms)) == (3, 2)
+    assert engine.median_ms >= 0
 
 
 def test_targets_say_met_or_by_how_much_they_were_missed():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,25 +23,22 @@ class Timing:
     def median_ms(self) -> float:
         return statistics.median(self.samples_ms)
 
-    @property
-    def min_ms(self) -> float:
-        return min(self.samples_ms)
 
-    @property
-    def max_ms(self) -> float:
-        return max(self.samples_ms)
+def time_interleaved(actions: Sequence[Callable[[], Any]], runs: Sequence[int]) -> list[Timing]:
+    """Time actions in turn (a, b, a, b, ...), `runs[i]` samples of action i, with a monotonic clock.
 
-
-def time_runs(action: Callable[[], Any], runs: int, warmups: int = 1) -> Timing:
-    """Run `action` `warmups` times unmeasured, then `runs` times measured with a monotonic clock."""
-    for _ in range(warmups):
-        action()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return Timing(tuple(samples))
+    Taking turns puts a burst of load from elsewhere on the machine on every action alike, so their
+    ratio holds up better than their absolute times. There is no warm-up here: run each action once
+    before (the runs that check the results do that).
+    """
+    samples: list[list[float]] = [[] for _ in actions]
+    for turn in range(max(runs)):
+        for index, action in enumerate(actions):
+            if turn < runs[index]:
+                started = time.perf_counter()
+                action()
+                samples[index].append((time.perf_counter() - started) * 1000)
+    return [Timing(tuple(taken)) for taken in samples]
 
 
 Unit = Literal["×", "ms", "KB", "MB", "s"]

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import paths
 from .floor import floor_script
@@ -29,22 +30,30 @@ PROFILE_RUNS = 5
 HOT_SPOTS = 6
 
 
-def time_reruns(page: Path, survey: PageSurvey, runs: int = RUNS) -> tuple[Timing, bool]:
-    """Median-ready samples of filter-change reruns of `page`; the flag says whether a filter moved."""
+class PageFailed(RuntimeError):
+    """A page raised during a rerun; the report says so instead of timing it."""
+
+
+def time_reruns(pages: Sequence[Path], survey: PageSurvey, runs: int = RUNS) -> tuple[list[Timing], bool]:
+    """Filter-change reruns of `pages` (a page and its floor) in turns; and whether a filter moved.
+
+    Taking turns puts any burst of load from elsewhere on the machine on both alike.
+    """
     default = first_filter_spec(survey)
-    app = open_page(page).run()
-    samples = []
+    apps = [open_page(page).run() for page in pages]
+    samples: list[list[float]] = [[] for _ in pages]
     changed = False
     for step in range(1, WARMUP_CHANGES + runs + 1):
-        changed = change_filter(app, step, default)
-        started = time.perf_counter()
-        app.run()
-        elapsed = (time.perf_counter() - started) * 1000
-        if app.exception:
-            raise RuntimeError(f"{survey.label} failed on rerun {step}: {error_text(app)}")
-        if step > WARMUP_CHANGES:
-            samples.append(elapsed)
-    return Timing(tuple(samples)), changed
+        for page, app, taken in zip(pages, apps, samples, strict=True):
+            changed = change_filter(app, step, default)
+            started = time.perf_counter()
+            app.run()
+            elapsed = (time.perf_counter() - started) * 1000
+            if app.exception:
+                raise PageFailed(f"{page.name} raised on filter change {step}: {error_text(app)}")
+            if step > WARMUP_CHANGES:
+                taken.append(elapsed)
+    return [Timing(tuple(taken)) for taken in samples], changed
 
 
 def _project_function(filename: str, function: str) -> str | None:
@@ -57,10 +66,23 @@ def _project_function(filename: str, function: str) -> str | None:
     return f"{path.relative_to(paths.PROJECT_ROOT)}:{function}"
 
 
+@dataclass(frozen=True)
+class HotSpot:
+    """A project function and what one filter-change rerun spends in it (cumulative, under cProfile)."""
+
+    function: str
+    calls: float
+    ms: float
+
+    def describe(self) -> str:
+        calls = f"{self.calls:.0f}" if self.calls >= 1 else f"{self.calls:.1f}"
+        return f"`{self.function}` {format_value(self.ms, 'ms')} ({calls} call{'' if calls == '1' else 's'})"
+
+
 def hot_spots(
     page: Path, survey: PageSurvey, runs: int = PROFILE_RUNS, top: int = HOT_SPOTS
-) -> list[tuple[str, float]]:
-    """The project functions a filter-change rerun spends most time in: (name, cumulative ms per rerun).
+) -> list[HotSpot]:
+    """The project functions a filter-change rerun spends most time in, per rerun.
 
     AppTest runs each rerun in a new script thread, so the profiler is switched on from inside that
     thread (`threading.setprofile` hooks threads as they start). Profiling slows everything down, so
@@ -81,14 +103,28 @@ def hot_spots(
             app.run()
         finally:
             threading.setprofile(None)
-    spots = []
-    for (filename, _line, function), (_calls, _primitive, _own, cumulative, _callers) in pstats.Stats(
-        profiler
-    ).stats.items():
-        name = _project_function(filename, function)
+    stats = pstats.Stats(profiler).stats
+    spots, wrappers = {}, set()
+    for key, (calls, _primitive, _own, cumulative, callers) in stats.items():
+        name = _project_function(key[0], key[2])
         if name:
-            spots.append((name, cumulative * 1000 / runs))
-    return sorted(spots, key=lambda spot: -spot[1])[:top]
+            spots[name] = HotSpot(name, calls / runs, cumulative * 1000 / runs)
+            wrappers.update(thin_wrapper(stats, callers, cumulative))
+    kept = [spot for name, spot in spots.items() if name not in wrappers]
+    return sorted(kept, key=lambda spot: -spot.ms)[:top]
+
+
+def thin_wrapper(stats: dict[Any, Any], callers: dict[Any, Any], cumulative: float) -> set[str]:
+    """The sole project caller of a function when it spends almost nothing besides calling it.
+
+    `store.query` only wraps `store.sql`; listing both would say the same thing twice, so the inner
+    function, where the time is spent, stands for the pair.
+    """
+    if len(callers) != 1:
+        return set()
+    caller = next(iter(callers))
+    name = _project_function(caller[0], caller[2])
+    return {name} if name and stats[caller][3] <= cumulative * 1.02 else set()
 
 
 @dataclass(frozen=True)
@@ -103,8 +139,13 @@ class PageResult:
         return self.page.median_ms / self.floor.median_ms
 
 
-def run(surveys: Sequence[PageSurvey], floor_root: Path, log: Callable[[str], None] = print) -> Section:
-    """Time every page that runs, and its floor, alternating so that noise hits both alike."""
+def run(
+    surveys: Sequence[PageSurvey],
+    floor_root: Path,
+    log: Callable[[str], None] = print,
+    project_root: Path | None = None,
+) -> Section:
+    """Time every page that runs against its floor; profile those that miss the target."""
     section = Section(
         "Page reruns",
         f"Median of {RUNS} filter-change reruns in Streamlit's AppTest, after the default view and "
@@ -112,7 +153,7 @@ def run(surveys: Sequence[PageSurvey], floor_root: Path, log: Callable[[str], No
         "first selectbox, multiselect, radio or segmented control (pages without one are rerun as they "
         "are). The floor is a generated page with the same widgets and the same number of figures of the "
         "same size, built once and cached, so each of its reruns only places widgets and sends figures. "
-        "AppTest's own overhead is in both.",
+        "Page and floor take turns, rerun by rerun. AppTest's own overhead is in both.",
     )
     table = Table(
         ("Page", "Filter changed", "Charts", "Page median", "Floor median", "Ratio", "Target", "Verdict")
@@ -122,8 +163,16 @@ def run(surveys: Sequence[PageSurvey], floor_root: Path, log: Callable[[str], No
             section.findings.append(f"{survey.label} was not measured: it raised {survey.error}")
             continue
         log(f"pages: {survey.label}")
-        page_timing, changed = time_reruns(survey.path, survey)
-        floor_timing, _ = time_reruns(floor_script(survey.path, floor_root), survey)
+        if survey.skipped_widgets:
+            kinds = ", ".join(sorted(set(survey.skipped_widgets)))
+            section.findings.append(f"The floor of {survey.label} leaves out its widgets of kind {kinds}.")
+        try:
+            (page_timing, floor_timing), changed = time_reruns(
+                [survey.path, floor_script(survey.path, floor_root, project_root)], survey
+            )
+        except PageFailed as failure:
+            section.findings.append(f"{survey.label} was not measured: {failure}")
+            continue
         result = PageResult(survey, page_timing, floor_timing, changed)
         filter_spec = first_filter_spec(survey)
         table.add(
@@ -146,8 +195,8 @@ def run(surveys: Sequence[PageSurvey], floor_root: Path, log: Callable[[str], No
     return section
 
 
-def _hot_spot_finding(result: PageResult, spots: list[tuple[str, float]]) -> str:
-    listed = "; ".join(f"`{name}` {format_value(ms, 'ms')}" for name, ms in spots)
+def _hot_spot_finding(result: PageResult, spots: list[HotSpot]) -> str:
+    listed = "; ".join(spot.describe() for spot in spots)
     return (
         f"{result.survey.label} ({format_value(result.ratio, '×')} its floor): under cProfile, a "
         f"filter-change rerun spends, cumulatively, {listed}."

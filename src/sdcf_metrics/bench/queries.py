@@ -9,32 +9,39 @@ same order, or the run stops: a fast wrong answer is not a result.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from ..datatable import TableFilter, observation_rows
+from ..datatable import TableFilter
 from ..store import Release, Store, load_sql, open_sandboxed
-from .measure import Check, Target, Timing, format_value, time_runs
+from .measure import Check, Target, Timing, format_value, time_interleaved
 from .report import Section, Table
-from .synthetic import LAYOUTS, Layout, Shape, SyntheticRelease, write_release
+from .synthetic import SCALE_LAYOUT, Layout, Shape, SyntheticRelease, write_release
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 LARGE_SIZE = 100_000_000
-CHOSEN_LAYOUT: Layout = "by_metric"
+# The layout used for every size, then the alternatives it is compared with at one size.
+LAYOUT_CANDIDATES = (SCALE_LAYOUT, Layout("by_metric", 16_384), Layout("single"), Layout("by_country_year"))
 SPEEDUP_TARGET = Target(10, "×", at_most=False)
 SPEEDUP_SIZE = 10_000_000
 TREND_TARGET = Target(100, "ms")
 DUCKDB_RUNS = 9
 PANDAS_RUNS = 5
+LARGE_PANDAS_RUNS = 3
+LAYOUT_RUNS = 5
+LAYOUT_PANDAS_RUNS = 3
 FREE_DISK_NEEDED = 3 * 1024**3
+COMPARED_CITIES = 5
 
 
 class BaselineMismatch(RuntimeError):
@@ -43,7 +50,12 @@ class BaselineMismatch(RuntimeError):
 
 @dataclass(frozen=True)
 class Choices:
-    """What a visitor asks about: one city, five cities for a comparison, two metrics for the table."""
+    """What a visitor asks about: one city, five cities for a comparison, two metrics for the table.
+
+    The cities are the network's first five: the seed draws city sizes first, so a bigger network
+    starts with the same cities, and each query returns the same rows at every size while the data
+    around them grows. (The last city may be cut short by the grid, so it is never chosen.)
+    """
 
     city_id: str
     compared_city_ids: list[str]
@@ -53,14 +65,15 @@ class Choices:
 
     @classmethod
     def for_release(cls, release: SyntheticRelease) -> Choices:
-        cities = release.city_ids
-        spread = [cities[index * len(cities) // 5] for index in range(min(5, len(cities)))]
+        complete = release.city_ids[:-1] or release.city_ids
+        first = complete[:COMPARED_CITIES]
+        sizes = dict(zip(release.city_ids, release.facilities_per_city, strict=True))
         return cls(
-            city_id=cities[len(cities) // 2],
-            compared_city_ids=list(dict.fromkeys(spread)),
+            city_id=max(first, key=lambda city: sizes[city]),
+            compared_city_ids=first,
             metric_id=release.metric_ids[len(release.metric_ids) // 2],
             table_metric_ids=release.metric_ids[:2],
-            table_city_ids=list(dict.fromkeys(spread[:3])),
+            table_city_ids=first[:3],
         )
 
 
@@ -176,40 +189,44 @@ def pandas_table_page(release: SyntheticRelease, choices: Choices) -> pd.DataFra
 
 @dataclass(frozen=True)
 class EngineQuery:
-    """One query the dashboard runs, and the pandas code that returns the same rows."""
+    """One query the dashboard runs (a file in `sql/` and its bound parameters) and its pandas twin."""
 
     label: str
-    sql_file: str
-    through_store: Callable[[Store, Choices], pa.Table]
+    sql_name: str
+    params: Callable[[Choices], dict[str, Any]]
     with_pandas: Callable[[SyntheticRelease, Choices], pd.DataFrame]
+
+    def through_store(self, store: Store, choices: Choices) -> pa.Table:
+        return store.query(self.sql_name, **self.params(choices))
+
+
+def _table_filter(choices: Choices) -> dict[str, Any]:
+    """The Data page's parameters, built by the page's own `TableFilter`."""
+    chosen = TableFilter(
+        city_ids=tuple(choices.table_city_ids),
+        metric_ids=tuple(choices.table_metric_ids),
+        period_kinds=("month",),
+    )
+    return chosen.query_params()
 
 
 QUERIES = (
     EngineQuery(
         "City trend (one city, all metrics)",
-        "city_observations.sql",
-        lambda store, choices: store.query("city_observations", city_id=choices.city_id),
+        "city_observations",
+        lambda choices: {"city_id": choices.city_id},
         pandas_city_trend,
     ),
     EngineQuery(
         "Comparison (one metric, five cities)",
-        "metric_across_cities.sql",
-        lambda store, choices: store.query(
-            "metric_across_cities", metric_id=choices.metric_id, city_ids=choices.compared_city_ids
-        ),
+        "metric_across_cities",
+        lambda choices: {"metric_id": choices.metric_id, "city_ids": choices.compared_city_ids},
         pandas_comparison,
     ),
     EngineQuery(
         "Data table (three cities, two metrics, monthly)",
-        "observation_table.sql",
-        lambda store, choices: observation_rows(
-            store,
-            TableFilter(
-                city_ids=tuple(choices.table_city_ids),
-                metric_ids=tuple(choices.table_metric_ids),
-                period_kinds=("month",),
-            ),
-        ),
+        "observation_table",
+        _table_filter,
         pandas_table_page,
     ),
 )
@@ -229,11 +246,64 @@ def check_same_rows(query: EngineQuery, table: pa.Table, frame: pd.DataFrame) ->
 
 
 @dataclass(frozen=True)
+class QueryProfile:
+    """Where one run of a query spent its time, from DuckDB's `EXPLAIN (ANALYZE, FORMAT json)`.
+
+    Operator times are summed over DuckDB's threads, so together they may exceed the wall time.
+    """
+
+    total_ms: float
+    planning_ms: float
+    observation_scans: int
+    scan_ms: float
+    join_ms: float
+    sort_ms: float
+    row_groups_read: int
+    row_groups: int
+    rows_decoded: int
+    bytes_read: int
+
+    @classmethod
+    def of(cls, store: Store, query: EngineQuery, choices: Choices) -> QueryProfile:
+        plan = store.sql(
+            "EXPLAIN (ANALYZE, FORMAT json) " + load_sql(query.sql_name), **query.params(choices)
+        )
+        profile = json.loads(plan.column("explain_value")[0].as_py())
+        operators = list(_operators(profile["operator"]))
+        scans = [op for op in operators if op["type"] == "TABLE_SCAN" and _reads_observations(op)]
+        summary = profile["query"]
+        return cls(
+            total_ms=summary["total_time"] * 1000,
+            planning_ms=profile["planner"]["total_time"] * 1000,
+            observation_scans=len(scans),
+            scan_ms=sum(op["timing"] for op in scans) * 1000,
+            join_ms=sum(op["timing"] for op in operators if op["type"].endswith("JOIN")) * 1000,
+            sort_ms=sum(op["timing"] for op in operators if op["type"] in ("ORDER_BY", "TOP_N")) * 1000,
+            row_groups_read=summary["total_row_groups_scanned"],
+            row_groups=summary["total_row_groups_to_scan"],
+            rows_decoded=summary["total_rows_scanned"],
+            bytes_read=profile["io"]["total_bytes_read"],
+        )
+
+
+def _operators(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for node in nodes:
+        yield node
+        yield from _operators(node.get("children", []))
+
+
+def _reads_observations(scan: dict[str, Any]) -> bool:
+    projections = scan.get("extra_info", {}).get("Projections", [])
+    return "observation_id" in (projections if isinstance(projections, list) else [projections])
+
+
+@dataclass(frozen=True)
 class QueryResult:
     query: EngineQuery
     rows: int
     duckdb: Timing
     pandas: Timing | None
+    profile: QueryProfile
 
     @property
     def speedup(self) -> float | None:
@@ -242,6 +312,7 @@ class QueryResult:
 
 @dataclass(frozen=True)
 class SizeResult:
+    requested_rows: int
     release: SyntheticRelease
     generation_s: float
     results: list[QueryResult]
@@ -260,13 +331,16 @@ def measure_release(
     results = []
     try:
         for query in QUERIES:
+            # The first run of each engine is the check and the warm-up; then they take turns.
             table = query.through_store(store, choices)
-            pandas_timing = None
+            actions: list[Callable[[], object]] = [lambda q=query: q.through_store(store, choices)]
             if with_pandas:
                 check_same_rows(query, table, query.with_pandas(release, choices))
-                pandas_timing = time_runs(lambda q=query: q.with_pandas(release, choices), pandas_runs)
-            duckdb_timing = time_runs(lambda q=query: q.through_store(store, choices), duckdb_runs)
-            results.append(QueryResult(query, table.num_rows, duckdb_timing, pandas_timing))
+                actions.append(lambda q=query: q.with_pandas(release, choices))
+            duckdb_timing, *pandas_timings = time_interleaved(actions, [duckdb_runs, pandas_runs])
+            pandas_timing = pandas_timings[0] if pandas_timings else None
+            profile = QueryProfile.of(store, query, choices)
+            results.append(QueryResult(query, table.num_rows, duckdb_timing, pandas_timing, profile))
     finally:
         store.close()
     return results
@@ -281,7 +355,10 @@ def _generate(directory: Path, rows: int, seed: int, layout: Layout) -> tuple[Sy
 def _ensure_disk(directory: Path) -> None:
     free = shutil.disk_usage(directory).free
     if free < FREE_DISK_NEEDED:
-        raise RuntimeError(f"Only {free / 1024**3:.1f} GiB free in {directory}; the benchmark needs 3 GiB.")
+        raise RuntimeError(
+            f"Only {free / 1024**3:.1f} GiB free in {directory}; the benchmark needs "
+            f"{FREE_DISK_NEEDED / 1024**3:.0f} GiB."
+        )
 
 
 def _rows_label(rows: int) -> str:
@@ -290,85 +367,86 @@ def _rows_label(rows: int) -> str:
 
 @dataclass(frozen=True)
 class QueryBenchmark:
+    """The sizes to measure, the size at which layouts are compared (None: not compared), the seed."""
+
     sizes: Sequence[int]
     layout_size: int | None
     seed: int
 
 
+LayoutResult = tuple[Layout, SyntheticRelease, float, list[QueryResult]]
+
+
 def run(benchmark: QueryBenchmark, log: Callable[[str], None] = print) -> Section:
     """Generate each size in a temporary directory, time the queries, and delete the files again."""
     by_size: list[SizeResult] = []
-    by_layout: dict[Layout, tuple[SyntheticRelease, float, list[QueryResult]]] = {}
+    by_layout: list[LayoutResult] = []
     scratch = Path(tempfile.mkdtemp(prefix="sdcf-bench-"))
     try:
         for rows in benchmark.sizes:
             _ensure_disk(scratch)
-            log(f"queries: generating {_rows_label(rows)} rows ({CHOSEN_LAYOUT})")
-            release, seconds = _generate(
-                scratch / f"{rows}-{CHOSEN_LAYOUT}", rows, benchmark.seed, CHOSEN_LAYOUT
-            )
+            log(f"queries: generating {_rows_label(rows)} rows")
+            release, seconds = _generate(scratch / f"rows-{rows}", rows, benchmark.seed, SCALE_LAYOUT)
             log(f"queries: timing {_rows_label(release.shape.rows)} rows")
-            results = measure_release(
-                release, with_pandas=True, pandas_runs=PANDAS_RUNS if rows < LARGE_SIZE else 3
-            )
-            by_size.append(SizeResult(release, seconds, results))
+            pandas_runs = PANDAS_RUNS if rows < LARGE_SIZE else LARGE_PANDAS_RUNS
+            results = measure_release(release, with_pandas=True, pandas_runs=pandas_runs)
+            by_size.append(SizeResult(rows, release, seconds, results))
             if rows == benchmark.layout_size:
-                by_layout[CHOSEN_LAYOUT] = (release, seconds, results)
-            else:
-                shutil.rmtree(release.directory)
-        for layout in LAYOUTS:
-            if benchmark.layout_size is None or layout in by_layout:
-                continue
-            log(f"queries: layout {layout} at {_rows_label(benchmark.layout_size)} rows")
+                by_layout.append((SCALE_LAYOUT, release, seconds, results))
+            shutil.rmtree(release.directory)
+        for index, layout in enumerate(LAYOUT_CANDIDATES[1:] if benchmark.layout_size else ()):
+            log(f"queries: layout {layout.describe()}")
             release, seconds = _generate(
-                scratch / f"layout-{layout}", benchmark.layout_size, benchmark.seed, layout
+                scratch / f"layout-{index}", benchmark.layout_size, benchmark.seed, layout
             )
-            by_layout[layout] = (release, seconds, measure_release(release, with_pandas=False))
+            results = measure_release(
+                release, with_pandas=True, duckdb_runs=LAYOUT_RUNS, pandas_runs=LAYOUT_PANDAS_RUNS
+            )
+            by_layout.append((layout, release, seconds, results))
             shutil.rmtree(release.directory)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return _section(by_size, by_layout, benchmark)
 
 
-def _section(
-    by_size: list[SizeResult],
-    by_layout: dict[Layout, tuple[SyntheticRelease, float, list[QueryResult]]],
-    benchmark: QueryBenchmark,
-) -> Section:
+def _section(by_size: list[SizeResult], by_layout: list[LayoutResult], benchmark: QueryBenchmark) -> Section:
     largest = by_size[-1].release.shape
     section = Section(
         "Query engine at network scale",
         "Synthetic releases in the production extract schema (every text labelled synthetic, numbers from "
         f"`numpy.random.default_rng({benchmark.seed})`), written to a temporary directory and opened "
-        "through the production store (`store.open_sandboxed` with `views.sql`, 2 threads, 2 GB). "
+        "through the production store (`store.open_sandboxed` with `views.sql`, 2 threads, 2 GB), which "
+        "runs the dashboard's own SQL files. "
         f"Largest network: {largest.facilities:,} facilities, {largest.metrics} metrics, {largest.months} "
-        "monthly periods, a total and 7 breakdowns each. Layout: "
-        f"{LAYOUTS[CHOSEN_LAYOUT]}. DuckDB: median of {DUCKDB_RUNS} runs after one warm-up; pandas "
-        "(`read_parquet` with row filters, then the same joins, filters and sort): median of "
-        f"{PANDAS_RUNS} (3 at 100M). Both engines returned the same observation ids in the same order "
-        "for every query.",
+        "monthly periods, a total and 7 breakdowns each; every size is queried about the same cities, "
+        f"so the results keep their size while the data grows. Layout: {SCALE_LAYOUT.describe()}. DuckDB: "
+        f"median of {DUCKDB_RUNS} runs after one warm-up. pandas (`read_parquet` with row filters on the "
+        "same files, then the joins, filters and sort of `views.sql` and the query): median of "
+        f"{PANDAS_RUNS} ({LARGE_PANDAS_RUNS} at 100M) after one warm-up. The two engines take turns run by "
+        "run, so a burst of load elsewhere on the machine falls on both. Before timing, both are checked "
+        "to return the same observation ids in the same order.",
     )
     timings = Table(("Rows", "Query", "Result rows", "DuckDB median", "pandas median", "Speed-up"))
-    growth = Table(("Query", *(_rows_label(size.release.shape.rows) for size in by_size), "Growth"))
     for size in by_size:
         for result in size.results:
             timings.add(
                 f"{size.release.shape.rows:,}",
-                f"{result.query.label} (`{result.query.sql_file}`)",
+                f"{result.query.label} (`{result.query.sql_name}.sql`)",
                 f"{result.rows:,}",
                 format_value(result.duckdb.median_ms, "ms"),
                 format_value(result.pandas.median_ms, "ms") if result.pandas else "",
                 format_value(result.speedup, "×") if result.speedup else "",
             )
-    for index, query in enumerate(QUERIES):
-        medians = [size.results[index].duckdb.median_ms for size in by_size]
-        growth.add(
-            query.label,
-            *(format_value(median, "ms") for median in medians),
-            _growth_words(by_size, medians),
-        )
     section.tables.append(("", timings))
-    section.tables.append(("How DuckDB's time grows with the number of rows:", growth))
+    if len(by_size) > 1:
+        section.tables.append(("How DuckDB's time grows with the number of rows:", _growth_table(by_size)))
+    section.tables.append(
+        (
+            f"Where DuckDB's time goes at {by_size[-1].release.shape.rows:,} rows (one profiled run, "
+            "`EXPLAIN ANALYZE`; operator times are summed over both threads):",
+            _profile_table(by_size[-1]),
+        )
+    )
     files = Table(("Rows", "Files", "Size on disk", "Generation"))
     for size in by_size:
         files.add(
@@ -380,57 +458,97 @@ def _section(
     section.tables.append(("The generated observation extracts:", files))
     if by_layout:
         section.tables.append(_layout_table(by_layout))
+    largest_rows = by_size[-1].release.shape.rows
+    for result in by_size[-1].results:
+        if result.profile.observation_scans > 1:
+            section.findings.append(
+                f"`{result.query.sql_name}.sql` reads the observations {result.profile.observation_scans} "
+                f"times and joins them on `observation_id` ({result.profile.rows_decoded:,} rows decoded and "
+                f"{format_value(result.profile.join_ms, 'ms')} in joins at {largest_rows:,} rows), so its "
+                "time grows with the whole table rather than with the rows it returns."
+            )
     _add_checks(section, by_size)
     return section
 
 
-def _growth_words(by_size: list[SizeResult], medians: list[float]) -> str:
-    if len(medians) < 2:
-        return ""
+def _growth_table(by_size: list[SizeResult]) -> Table:
+    table = Table(("Query", *(_rows_label(size.release.shape.rows) for size in by_size), "Growth"))
     row_factor = by_size[-1].release.shape.rows / by_size[0].release.shape.rows
-    return f"{medians[-1] / medians[0]:.1f}× the time for {row_factor:.0f}× the rows"
-
-
-def _layout_table(
-    by_layout: dict[Layout, tuple[SyntheticRelease, float, list[QueryResult]]],
-) -> tuple[str, Table]:
-    table = Table(("Layout", "Files", "Size", "Generation", *(query.label for query in QUERIES)))
-    for layout, (release, seconds, results) in by_layout.items():
+    for index, query in enumerate(QUERIES):
+        medians = [size.results[index].duckdb.median_ms for size in by_size]
         table.add(
-            f"{LAYOUTS[layout]}{' (chosen)' if layout == CHOSEN_LAYOUT else ''}",
+            query.label,
+            *(format_value(median, "ms") for median in medians),
+            f"{medians[-1] / medians[0]:.1f}× the time for {row_factor:.0f}× the rows",
+        )
+    return table
+
+
+def _profile_table(size: SizeResult) -> Table:
+    table = Table(
+        (
+            "Query", "Profiled run", "Planning", "Scans of observations", "Scan time", "Joins", "Sort",
+            "Row groups read", "Rows decoded", "Data read",
+        )
+    )  # fmt: skip
+    for result in size.results:
+        profile = result.profile
+        table.add(
+            result.query.label,
+            format_value(profile.total_ms, "ms"),
+            format_value(profile.planning_ms, "ms"),
+            str(profile.observation_scans),
+            format_value(profile.scan_ms, "ms"),
+            format_value(profile.join_ms, "ms"),
+            format_value(profile.sort_ms, "ms"),
+            f"{profile.row_groups_read:,} of {profile.row_groups:,}",
+            f"{profile.rows_decoded:,}",
+            format_value(profile.bytes_read / 1024**2, "MB"),
+        )
+    return table
+
+
+def _both_engines(result: QueryResult) -> str:
+    pandas = format_value(result.pandas.median_ms, "ms") if result.pandas else "not measured"
+    return f"{format_value(result.duckdb.median_ms, 'ms')} / {pandas}"
+
+
+def _layout_table(by_layout: list[LayoutResult]) -> tuple[str, Table]:
+    table = Table(
+        ("Layout", "Files", "Size", "Generation", *(f"{query.label}: DuckDB / pandas" for query in QUERIES))
+    )
+    for layout, release, seconds, results in by_layout:
+        table.add(
+            f"{layout.describe()}{' (used above)' if layout == SCALE_LAYOUT else ''}",
             str(len(release.files["observations"])),
             format_value(release.observation_bytes / 1024**2, "MB"),
             format_value(seconds, "s"),
-            *(format_value(result.duckdb.median_ms, "ms") for result in results),
+            *(_both_engines(result) for result in results),
         )
-    rows = next(iter(by_layout.values()))[0].shape.rows
-    return (f"Layouts compared at {rows:,} rows (DuckDB medians; the chosen layout is used above):", table)
+    rows = by_layout[0][1].shape.rows
+    caption = (
+        f"Layouts compared at {rows:,} rows (medians of {LAYOUT_RUNS} DuckDB and {LAYOUT_PANDAS_RUNS} pandas "
+        "runs for the alternatives). pandas' row filters use the same Parquet statistics as DuckDB, so "
+        "wherever the layout lets them skip row groups pandas reads little more than DuckDB; the single "
+        "file shows both engines without that help. The layout used above was chosen for the 100M-row "
+        "network: smaller row groups read less per matching group, but every query then checks the "
+        "statistics of many more groups."
+    )
+    return caption, table
 
 
 def _add_checks(section: Section, by_size: list[SizeResult]) -> None:
     for size in by_size:
         label = _rows_label(size.release.shape.rows)
-        if size.release.shape.rows >= SPEEDUP_SIZE * 0.9 and size.release.shape.rows < LARGE_SIZE * 0.9:
+        if size.requested_rows == SPEEDUP_SIZE:
             for result in size.results:
-                section.checks.append(
-                    Check(
-                        "Query engine",
-                        f"{result.query.label} at {label} rows: speed-up over pandas",
-                        result.speedup or 0.0,
-                        SPEEDUP_TARGET,
-                    )
-                )
-        if size.release.shape.rows >= LARGE_SIZE * 0.9:
+                subject = f"{result.query.label} at {label} rows: speed-up over pandas"
+                section.checks.append(Check("Query engine", subject, result.speedup or 0.0, SPEEDUP_TARGET))
+        if size.requested_rows == LARGE_SIZE:
             for result in size.results[: len(TREND_QUERIES)]:
-                section.checks.append(
-                    Check(
-                        "Query engine",
-                        f"{result.query.label} at {label} rows: DuckDB median",
-                        result.duckdb.median_ms,
-                        TREND_TARGET,
-                    )
-                )
-    if all(size.release.shape.rows < LARGE_SIZE * 0.9 for size in by_size):
+                subject = f"{result.query.label} at {label} rows: DuckDB median"
+                section.checks.append(Check("Query engine", subject, result.duckdb.median_ms, TREND_TARGET))
+    if all(size.requested_rows != LARGE_SIZE for size in by_size):
         section.findings.append(
             f"The 100M-row target (trend queries {TREND_TARGET.describe()}) is measured with `--large`."
         )

@@ -47,9 +47,11 @@ class Section:
     tables: list[tuple[str, Table]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    seconds: float | None = None
 
     def markdown(self) -> str:
-        parts = [f"## {self.title}", self.method]
+        took = f" This benchmark took {self.seconds:.0f} s." if self.seconds is not None else ""
+        parts = [f"## {self.title}", self.method + took]
         for caption, table in self.tables:
             if caption:
                 parts.append(caption)
@@ -98,7 +100,6 @@ class Machine:
     packages: dict[str, str]
     started: datetime
     load_before: tuple[float, float, float]
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def describe(cls, started: datetime | None = None) -> Machine:
@@ -121,8 +122,6 @@ class Machine:
         table.add("Python", self.python)
         for package, version in self.packages.items():
             table.add(package, version)
-        for name, value in self.extra.items():
-            table.add(name, value)
         table.add(
             "Run", f"{self.started:%Y-%m-%d %H:%M %Z}, {(finished - self.started).total_seconds():.0f} s"
         )

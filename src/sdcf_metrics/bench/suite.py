@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,7 +63,7 @@ def run(options: Options, log: Callable[[str], None] = _log) -> Path:
         if "queries" in options.only:
             layout_size = queries.SPEEDUP_SIZE if queries.SPEEDUP_SIZE in options.query_sizes else None
             benchmark = queries.QueryBenchmark(options.query_sizes, layout_size, options.seed)
-            sections.append(queries.run(benchmark, log))
+            sections.append(_timed(lambda: queries.run(benchmark, log)))
         if any(name in options.only for name in PAGE_BENCHMARKS):
             sections.extend(_page_sections(options, scratch, log))
     finally:
@@ -86,11 +87,19 @@ def _page_sections(options: Options, scratch: Path, log: Callable[[str], None]) 
     write_floor_app(surveys, floor_root)
     sections = []
     if "pages" in options.only:
-        sections.append(pages.run(surveys, floor_root, log))
+        sections.append(_timed(lambda: pages.run(surveys, floor_root, log)))
     if "browser" in options.only:
-        sections.append(browser.run(surveys, floor_root, scratch, log))
+        sections.append(_timed(lambda: browser.run(surveys, floor_root, scratch, log)))
     if "memory" in options.only:
-        sections.append(memory.run(surveys, scratch, log))
+        sections.append(_timed(lambda: memory.run(surveys, scratch, log)))
     if "payload" in options.only:
         sections.append(payload.run(surveys))
     return sections
+
+
+def _timed(benchmark: Callable[[], Section]) -> Section:
+    """Run one benchmark and note in its section how long it took, so the run's budget can be kept."""
+    started = time.perf_counter()
+    section = benchmark()
+    section.seconds = time.perf_counter() - started
+    return section

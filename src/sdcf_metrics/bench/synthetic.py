@@ -45,14 +45,31 @@ BREAKDOWNS: tuple[tuple[str | None, float], ...] = (
 COUNTRIES = 28
 NOISE_TABLE_SIZE = 65_536
 GENERATION_MEMORY_LIMIT = "8GB"
-ROW_GROUP_ROWS = 16_384
 
-Layout = Literal["single", "by_metric", "by_country_year"]
-LAYOUTS: dict[Layout, str] = {
+Arrangement = Literal["single", "by_metric", "by_country_year"]
+ARRANGEMENTS: dict[Arrangement, str] = {
     "single": "one file, rows in observation-id order (what the current build writes)",
     "by_metric": "one file per metric, rows ordered by city, facility, breakdown and month",
     "by_country_year": "one file per country and year, rows in arrival order",
 }
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the observation extract lies on disk: which rows go to which file, and how big a row group is.
+
+    DuckDB and pyarrow skip a row group whose statistics exclude the filter, but read a matching group
+    whole; smaller groups mean less reading per match and more statistics to check per query.
+    """
+
+    arrangement: Arrangement
+    row_group_rows: int = 65_536
+
+    def describe(self) -> str:
+        return f"{ARRANGEMENTS[self.arrangement]}; row groups of {self.row_group_rows:,} rows"
+
+
+SCALE_LAYOUT = Layout("by_metric")
 
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
@@ -96,8 +113,8 @@ class SyntheticRelease:
     seed: int
     files: dict[str, list[Path]]
     city_ids: list[str]
+    facilities_per_city: list[int]
     metric_ids: list[str]
-    countries: list[str]
     observation_bytes: int
 
 
@@ -348,10 +365,10 @@ def _select_list() -> str:
     )
 
 
-def _grid_sql(layout: Layout, shape: Shape) -> str:
+def _grid_sql(arrangement: Arrangement, shape: Shape) -> str:
     """The row index `i` of the file being written -> (facility f, metric m, breakdown b, month t, oid)."""
     facilities, metrics, months, kinds = shape.facilities, shape.metrics, shape.months, len(BREAKDOWNS)
-    if layout == "by_metric":
+    if arrangement == "by_metric":
         # One metric's file, ordered by facility, breakdown and month; facilities are numbered city by
         # city, so each city's rows are contiguous and its totals sit in few row groups.
         decompose = (
@@ -367,10 +384,10 @@ def _grid_sql(layout: Layout, shape: Shape) -> str:
     return f"SELECT *, {oid} AS oid FROM (SELECT i, {decompose} FROM range($start, $stop) AS r(i))"  # noqa: S608
 
 
-def _observations_sql(layout: Layout, shape: Shape) -> str:
+def _observations_sql(arrangement: Arrangement, shape: Shape) -> str:
     return (
         f"SELECT\n    {_select_list()}\n"
-        f"FROM ({_grid_sql(layout, shape)}) AS grid\n"
+        f"FROM ({_grid_sql(arrangement, shape)}) AS grid\n"
         "JOIN series ON series.f = grid.f AND series.m = grid.m\n"
         "JOIN months ON months.t = grid.t\n"
         "JOIN breakdowns ON breakdowns.b = grid.b\n"
@@ -380,7 +397,12 @@ def _observations_sql(layout: Layout, shape: Shape) -> str:
 
 
 def _copy(
-    connection: duckdb.DuckDBPyConnection, query: str, target: Path, params: dict[str, int], options: str = ""
+    connection: duckdb.DuckDBPyConnection,
+    query: str,
+    target: Path,
+    params: dict[str, int],
+    row_group_rows: int,
+    options: str = "",
 ) -> None:
     """COPY a generated query to Parquet.
 
@@ -388,7 +410,7 @@ def _copy(
     """
     statement = (
         f"COPY ({query}) TO '{target}' "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}{options})"
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {int(row_group_rows)}{options})"
     )
     connection.execute(statement, params)
 
@@ -396,28 +418,25 @@ def _copy(
 def _write_observations(
     connection: duckdb.DuckDBPyConnection, layout: Layout, shape: Shape, directory: Path
 ) -> list[Path]:
-    if layout == "single":
+    query = _observations_sql(layout.arrangement, shape)
+    if layout.arrangement == "single":
         target = directory / "observations.parquet"
-        _copy(connection, _observations_sql(layout, shape), target, {"start": 0, "stop": shape.rows})
+        _copy(connection, query, target, {"start": 0, "stop": shape.rows}, layout.row_group_rows)
         return [target]
-    if layout == "by_metric":
-        per_metric = shape.facilities * len(BREAKDOWNS) * shape.months
-        files = []
-        for metric in range(shape.metrics):
-            target = directory / f"observations-{metric_id(metric)}.parquet"
-            _copy(
-                connection,
-                _observations_sql(layout, shape),
-                target,
-                {"start": 0, "stop": per_metric, "metric": metric},
-            )
-            files.append(target)
-        return files
-    return _write_by_country_year(connection, shape, directory)
+    if layout.arrangement == "by_country_year":
+        return _write_by_country_year(connection, query, shape, directory, layout.row_group_rows)
+    per_metric = shape.facilities * len(BREAKDOWNS) * shape.months
+    files = []
+    for metric in range(shape.metrics):
+        target = directory / f"observations-{metric_id(metric)}.parquet"
+        bounds = {"start": 0, "stop": per_metric, "metric": metric}
+        _copy(connection, query, target, bounds, layout.row_group_rows)
+        files.append(target)
+    return files
 
 
 def _write_by_country_year(
-    connection: duckdb.DuckDBPyConnection, shape: Shape, directory: Path
+    connection: duckdb.DuckDBPyConnection, query: str, shape: Shape, directory: Path, row_group_rows: int
 ) -> list[Path]:
     """One file per (country, year), flattened out of DuckDB's key=value folders.
 
@@ -425,18 +444,16 @@ def _write_by_country_year(
     add columns to the view, which would no longer match the production schema.
     """
     staging = directory / "partitions"
-    query = (
+    partitioned = (
         "SELECT *, country AS part_country, year(period_end_date) AS part_year "  # noqa: S608
-        f"FROM ({_observations_sql('by_country_year', shape)})"
+        f"FROM ({query})"
     )
-    partitioned = ", PARTITION_BY (part_country, part_year), WRITE_PARTITION_COLUMNS false"
-    _copy(connection, query, staging, {"start": 0, "stop": shape.rows}, partitioned)
+    options = ", PARTITION_BY (part_country, part_year), WRITE_PARTITION_COLUMNS false"
+    _copy(connection, partitioned, staging, {"start": 0, "stop": shape.rows}, row_group_rows, options)
     files = []
     for path in sorted(staging.rglob("*.parquet")):
-        parts = [part.split("=", 1)[1] for part in path.relative_to(staging).parent.parts]
-        target = directory / (
-            "observations-" + "-".join(part.replace(" ", "_") for part in parts) + ".parquet"
-        )
+        parts = [part.split("=", 1)[1].replace(" ", "_") for part in path.relative_to(staging).parent.parts]
+        target = directory / f"observations-{'-'.join(parts)}.parquet"
         path.rename(target)
         files.append(target)
     shutil.rmtree(staging)
@@ -449,7 +466,7 @@ def generation_connection() -> duckdb.DuckDBPyConnection:
 
 
 def write_release(
-    directory: Path, shape: Shape, *, seed: int, layout: Layout = "by_metric"
+    directory: Path, shape: Shape, *, seed: int, layout: Layout = SCALE_LAYOUT
 ) -> SyntheticRelease:
     """Write a synthetic release into `directory` (created; must not be under the data directory)."""
     _refuse_real_data_dir(directory)
@@ -475,7 +492,7 @@ def write_release(
         seed=seed,
         files=files,
         city_ids=[city_id(city) for city in range(network.cities)],
+        facilities_per_city=np.bincount(network.city_of_facility).tolist(),
         metric_ids=[metric_id(metric) for metric in range(shape.metrics)],
-        countries=sorted({country_name(int(country)) for country in network.country_of_city}),
         observation_bytes=sum(path.stat().st_size for path in files["observations"]),
     )
