@@ -46,7 +46,7 @@ LEFT JOIN cities AS c ON c.city_id = o.city_id
 LEFT JOIN facilities AS f ON f.facility_id = o.facility_id;
 
 -- One observation as a row of the published dataset: the columns of every export and of the data table.
-CREATE VIEW dataset_rows AS
+CREATE VIEW dataset_filter_rows AS
 SELECT
     coalesce(city, '') AS city,
     country,
@@ -72,5 +72,15 @@ SELECT
     source_url,
     quote,
     coalesce(notes, '') AS notes,
-    observation_id
+    observation_id,
+    -- Filter and sort keys for the Data page, so its query scans the observations once.
+    city_id AS _city_id,
+    period_end_date AS _period_end_date,
+    strip_accents(concat_ws(
+        chr(10), city, country, region, facility, metric_id, metric, counted_as,
+        source_title, source_publisher, quote
+    )) AS _search_text
 FROM observation_details;
+
+CREATE VIEW dataset_rows AS
+SELECT * EXCLUDE (_city_id, _period_end_date, _search_text) FROM dataset_filter_rows;
