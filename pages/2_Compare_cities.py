@@ -10,6 +10,7 @@ from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.i18n import t
 from sdcf_metrics.trends import city_choices
 from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.widgets import normalisation_choice
 
 METHODOLOGY_PAGE = "pages/6_Methodology.py"
 DEATH_RATE = "drug_induced_death_rate"
@@ -38,15 +39,7 @@ with metric_column:
         "metric", t("Figure"), list(metric_options), compare.DEFAULT_METRIC, format_func=metric_options.get
     )
 with per_column:
-    per = state.choice(
-        "per",
-        t("Compare"),
-        list(compare.NORMALISATIONS),
-        "absolute",
-        format_func=lambda key: t(compare.NORMALISATIONS[key]),
-        widget=st.radio,
-        horizontal=True,
-    )
+    per = normalisation_choice()
 preset_columns = st.columns([1] * len(compare.PRESETS) + [2])
 for column, (preset_label, preset_cities) in zip(preset_columns, compare.PRESETS.items(), strict=False):
     with column:

@@ -27,6 +27,7 @@ from sdcf_metrics.trends import (
 )
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
 from sdcf_metrics.upload import preview_upload
+from sdcf_metrics.widgets import normalisation_choice
 
 METHODOLOGY_PAGE = "pages/6_Methodology.py"
 
@@ -223,15 +224,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
                 format_func=city_options.get,
             )
         with per_column:
-            per = state.choice(
-                "per",
-                t("Compare"),
-                list(compare.NORMALISATIONS),
-                "absolute",
-                format_func=lambda key: t(compare.NORMALISATIONS[key]),
-                widget=st.radio,
-                horizontal=True,
-            )
+            per = normalisation_choice()
         preview_id = your_city.preview_city_id(city_id)
         colours = your_city.preview_colours(city_colours(published_ids), compared_ids, preview_id)
 

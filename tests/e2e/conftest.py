@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,28 +20,13 @@ from urllib.parse import urlparse
 import pytest
 
 from sdcf_metrics import paths
+from sdcf_metrics.bench.server import CHROMIUM_ARGS, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = paths.PROJECT_ROOT / "artifacts" / "e2e"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TIMEOUT_MS = 30_000
 STREAMLIT_PROBE = re.compile(r"//[^/]+/[A-Za-z_]+/_stcore/(host-config|health)$")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +45,7 @@ def app_url(tmp_path_factory) -> str:
     data = tmp_path_factory.mktemp("data")
     shutil.copytree(paths.sources_dir(), paths.sources_dir(data))
     shutil.copytree(paths.extracts_dir(), paths.extracts_dir(data))
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py",
