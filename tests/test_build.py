@@ -10,8 +10,9 @@ import pytest
 from fixtures import default_rows, write_sources, write_table
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import POINTER_FILE, build, is_stale, read_pointer, sources_fingerprint
-from sdcf_metrics.store import Store, current_release
+from sdcf_metrics.build import build, is_stale, sources_fingerprint
+from sdcf_metrics.release import POINTER_FILE, current_release, read_pointer
+from sdcf_metrics.store import Store
 from sdcf_metrics.validate import ValidationFailed
 
 
@@ -29,7 +30,7 @@ def version_bytes(root, version):
 def test_build_publishes_every_table_with_a_manifest(data_root):
     publication = build(data_root)
     pointer = read_pointer(paths.extracts_dir(data_root))
-    assert pointer["data_version"] == publication.data_version
+    assert pointer.data_version == publication.data_version
     manifest = json.loads(
         (paths.extracts_dir(data_root) / publication.data_version / "manifest.json").read_text()
     )
@@ -80,7 +81,7 @@ def test_invalid_sources_publish_nothing(data_root):
     write_table(paths.sources_dir(data_root), "observations", rows)
     with pytest.raises(ValidationFailed):
         build(data_root)
-    assert read_pointer(paths.extracts_dir(data_root))["data_version"] == before
+    assert read_pointer(paths.extracts_dir(data_root)).data_version == before
     assert is_stale(data_root)
 
 
@@ -115,7 +116,7 @@ def test_old_versions_are_pruned_to_the_last_three(data_root):
         versions.append(build(data_root).data_version)
     on_disk = {child.name for child in paths.extracts_dir(data_root).iterdir() if child.is_dir()}
     assert on_disk == set(versions[1:])
-    assert read_pointer(paths.extracts_dir(data_root))["history"] == versions[:0:-1]
+    assert read_pointer(paths.extracts_dir(data_root)).versions == versions[:0:-1]
 
 
 def test_readers_never_see_a_partial_version_while_publishing(data_root):

@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import build, read_pointer
+from sdcf_metrics.build import build
+from sdcf_metrics.release import read_pointer
 from sdcf_metrics.store import get_store
 
 
@@ -30,9 +31,7 @@ def test_committed_extracts_match_a_fresh_build(tmp_path):
     shutil.copytree(paths.sources_dir(paths.PROJECT_ROOT / "data"), paths.sources_dir(tmp_path))
     fresh = build(tmp_path).data_version
     committed_root = paths.extracts_dir(paths.PROJECT_ROOT / "data")
-    assert read_pointer(committed_root)["data_version"] == fresh, (
-        "extracts are stale: run `sdcf-metrics build`"
-    )
+    assert read_pointer(committed_root).data_version == fresh, "extracts are stale: run `sdcf-metrics build`"
     for parquet in sorted((paths.extracts_dir(tmp_path) / fresh).glob("*.parquet")):
         assert parquet.read_bytes() == (committed_root / fresh / parquet.name).read_bytes(), parquet.name
 

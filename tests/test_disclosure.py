@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import build, read_pointer
+from sdcf_metrics.build import build
 from sdcf_metrics.disclosure import (
     POLICY_TEXT,
     QUOTE_WITHHELD,
@@ -32,6 +32,7 @@ from sdcf_metrics.disclosure import (
     small_count_threshold,
 )
 from sdcf_metrics.figures import describe_value
+from sdcf_metrics.release import read_pointer
 from sdcf_metrics.store import get_store
 
 THRESHOLD = SMALL_COUNT_THRESHOLD
@@ -374,7 +375,7 @@ def test_the_attack_recovers_a_lone_small_part_when_nothing_else_is_withheld():
 
 
 def small_counts_published(extracts_dir):
-    version = read_pointer(extracts_dir)["data_version"]
+    version = read_pointer(extracts_dir).data_version
     metrics = pq.read_table(extracts_dir / version / "metrics.parquet").to_pylist()
     counts = {row["metric_id"] for row in metrics if row["kind"] in ("count", "population")}
     rows = pq.read_table(extracts_dir / version / "observations.parquet").to_pylist()

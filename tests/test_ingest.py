@@ -19,10 +19,10 @@ import pytest
 from fixtures import TODAY, default_rows, write_sources, write_table
 from test_upload import BILLION_LAUGHS, billion_laughs_workbook, csv_bytes, upload_rows, xlsx_bytes
 
-from sdcf_metrics import build as build_module
 from sdcf_metrics import ingest as ingest_module
 from sdcf_metrics import paths
-from sdcf_metrics.build import build, is_stale, read_pointer
+from sdcf_metrics import release as release_module
+from sdcf_metrics.build import build, is_stale
 from sdcf_metrics.disclosure import STATUS_SMALL
 from sdcf_metrics.export import to_csv_bytes
 from sdcf_metrics.ingest import (
@@ -35,6 +35,7 @@ from sdcf_metrics.ingest import (
     recover,
     rollback,
 )
+from sdcf_metrics.release import read_pointer
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.store import get_store
 
@@ -72,7 +73,7 @@ def published_rows(root, **filters):
 
 def sources_agree_with_the_published_version(root):
     """The source files are exactly those the published version was built from."""
-    version = read_pointer(paths.extracts_dir(root))["data_version"]
+    version = read_pointer(paths.extracts_dir(root)).data_version
     for path in paths.sources_dir(root).glob("*.csv"):
         snapshot = paths.extracts_dir(root) / version / f"source_{path.name}"
         assert path.read_bytes() == snapshot.read_bytes(), path.name
@@ -83,7 +84,7 @@ def sources_agree_with_the_published_version(root):
 
 
 def test_an_upload_is_merged_into_the_sources_and_published_as_a_new_version(data_root, tmp_path):
-    before = read_pointer(paths.extracts_dir(data_root))["data_version"]
+    before = read_pointer(paths.extracts_dir(data_root)).data_version
     observations = (paths.sources_dir(data_root) / "observations.csv").read_bytes()
     report = ingest(upload_file(tmp_path), data_root, today=TODAY)
     assert report.published and report.previous_version == before
@@ -95,7 +96,7 @@ def test_an_upload_is_merged_into_the_sources_and_published_as_a_new_version(dat
     assert (paths.sources_dir(data_root) / "observations.csv").read_bytes().startswith(observations)
     (row,) = published_rows(data_root, source_title="Upload test report (fixture)")
     assert (row["value"], row["city"], row["period_end"]) == (1500, "Copenhagen", "2021")
-    assert read_pointer(paths.extracts_dir(data_root))["history"] == [report.data_version, before]
+    assert read_pointer(paths.extracts_dir(data_root)).versions == [report.data_version, before]
     sources_agree_with_the_published_version(data_root)
     assert not (data_root / JOURNAL_FILE).exists()
     assert not list(data_root.glob(".tmp-*"))
@@ -266,22 +267,22 @@ def test_a_failure_before_the_pointer_moves_leaves_every_file_as_it_was(
 ):
     before = every_file(data_root)
     if step == "during the write":
-        monkeypatch.setattr(build_module, "pq", FailingParquet(build_module.pq))
+        monkeypatch.setattr(release_module, "pq", FailingParquet(release_module.pq))
     elif step == "before the rename":
-        monkeypatch.setattr(build_module.os, "rename", fail)
+        monkeypatch.setattr(release_module.os, "rename", fail)
     else:
-        monkeypatch.setattr(build_module, "write_pointer", fail)
+        monkeypatch.setattr(release_module, "write_pointer", fail)
     with pytest.raises(IngestError, match=r"No space left on device.*nothing was changed"):
         ingest(upload_file(tmp_path), data_root, today=TODAY)
     assert every_file(data_root) == before
 
 
 def test_a_failure_after_the_pointer_moved_completes_the_new_version(data_root, tmp_path, monkeypatch):
-    old = read_pointer(paths.extracts_dir(data_root))["data_version"]
-    monkeypatch.setattr(build_module, "_prune", fail)
+    old = read_pointer(paths.extracts_dir(data_root)).data_version
+    monkeypatch.setattr(release_module, "prune", fail)
     with pytest.raises(IngestError, match="the new version is published"):
         ingest(upload_file(tmp_path), data_root, today=TODAY)
-    assert read_pointer(paths.extracts_dir(data_root))["data_version"] != old
+    assert read_pointer(paths.extracts_dir(data_root)).data_version != old
     sources_agree_with_the_published_version(data_root)
     assert not (data_root / JOURNAL_FILE).exists()
 
@@ -290,23 +291,23 @@ CRASH = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from sdcf_metrics import build, ingest
-    setattr(build, sys.argv[3], lambda *args, **kwargs: os._exit(9))
+    from sdcf_metrics import ingest, release
+    setattr(release, sys.argv[3], lambda *args, **kwargs: os._exit(9))
     ingest.ingest(Path(sys.argv[2]), Path(sys.argv[1]))
     """
 )
 
 
-@pytest.mark.parametrize(("crash_in", "outcome"), [("write_pointer", "undone"), ("_prune", "completed")])
+@pytest.mark.parametrize(("crash_in", "outcome"), [("write_pointer", "undone"), ("prune", "completed")])
 def test_a_hard_crash_is_finished_by_the_next_command(data_root, tmp_path, crash_in, outcome):
     """T-14: the process dies (os._exit: no cleanup runs) just before or just after the commit."""
     before = every_file(data_root)
-    old = read_pointer(paths.extracts_dir(data_root))["data_version"]
+    old = read_pointer(paths.extracts_dir(data_root)).data_version
     path = upload_file(tmp_path)
     result = subprocess.run([sys.executable, "-c", CRASH, str(data_root), str(path), crash_in], check=False)
     assert result.returncode == 9
     assert (data_root / JOURNAL_FILE).exists(), "the crash left the transaction half done"
-    current = read_pointer(paths.extracts_dir(data_root))["data_version"]
+    current = read_pointer(paths.extracts_dir(data_root)).data_version
     assert (current == old) == (outcome == "undone"), "readers always see one whole version"
     assert recover(data_root) == outcome
     if outcome == "undone":
@@ -348,7 +349,7 @@ def test_rollback_and_ingest_round_trip(data_root, tmp_path):
 
 
 def test_two_rollbacks_go_two_versions_back_then_stop(data_root, tmp_path):
-    original = read_pointer(paths.extracts_dir(data_root))["data_version"]
+    original = read_pointer(paths.extracts_dir(data_root)).data_version
     ingest(upload_file(tmp_path), data_root)
     ingest(upload_file(tmp_path, upload_rows({"value": "1600"}), "fix.csv"), data_root)
     rollback(data_root)
@@ -358,7 +359,7 @@ def test_two_rollbacks_go_two_versions_back_then_stop(data_root, tmp_path):
 
 
 def test_rollback_refuses_a_version_kept_without_its_sources(data_root, tmp_path):
-    version_dir = paths.extracts_dir(data_root) / read_pointer(paths.extracts_dir(data_root))["data_version"]
+    version_dir = paths.extracts_dir(data_root) / read_pointer(paths.extracts_dir(data_root)).data_version
     ingest(upload_file(tmp_path), data_root)
     manifest = version_dir / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"sources"', '"sources_not_kept"'))

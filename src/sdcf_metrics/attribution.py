@@ -19,5 +19,6 @@ def citation(data_version: str, published_on: str) -> str:
 
 
 def release_line(data_version: str, published_on: str) -> str:
-    """One line naming the data version and date, for chart footers and file headers."""
-    return f"Data version {data_version} ({published_on})"
+    """One line naming the data version and date, for chart footers and file headers (no empty brackets
+    for a version published before dates were kept)."""
+    return f"Data version {data_version} ({published_on})" if published_on else f"Data version {data_version}"

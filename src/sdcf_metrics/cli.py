@@ -25,8 +25,9 @@ from .build import build, is_stale
 from .disclosure import ThresholdError
 from .export import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
 from .ingest import IngestError, IngestRejected, IngestReport, ProgressBar, ingest, publishing, rollback
+from .release import DataUnavailable
 from .schema import SOURCE_TABLES
-from .store import DataUnavailable, get_store
+from .store import get_store
 from .template import write_template
 from .upload import check_upload_file
 from .validate import ValidationFailed, load_sources, validate_paths

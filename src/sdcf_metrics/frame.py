@@ -18,8 +18,9 @@ from .attribution import DATA_LICENCE_NOTE, citation, release_line
 from .charts import chart_config, file_name
 from .export import to_csv_bytes, to_xlsx_bytes
 from .i18n import t
+from .release import DataUnavailable
 from .sharing import CHART_PARAMS, app_root, embed_url, iframe_snippet, view_url
-from .store import DataUnavailable, Store, get_store
+from .store import Store, get_store
 from .untrusted import escape_markdown
 
 APP_TITLE = "SDCF evidence"

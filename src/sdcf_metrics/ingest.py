@@ -4,12 +4,12 @@ A publication changes two things that must agree: the source files (what the nex
 published pointer (what readers see). Both change inside one transaction:
 
 1. Everything new is prepared aside: the merged source files in a staging directory under the data
-   directory, validated and built there; then `build.publish` writes the new version directory (with its
+   directory, validated and built there; then `release.publish` writes the new version directory (with its
    own copy of those sources) and renames it into `extracts/`.
 2. A journal (`.publish-journal.json`, written atomically) names the target version and the staging
    directory, which holds a copy of the current source files.
 3. The source files are replaced, one atomic rename each, from the new version's copy.
-4. The pointer moves (`build.write_pointer`). This is the commit.
+4. The pointer moves (`release.write_pointer`). This is the commit.
 5. The journal and the staging directory are deleted.
 
 A failure or a crash before step 4 leaves the old pointer; from step 4 on, the new one. `recover`, which
@@ -38,20 +38,20 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import paths
-from .build import (
-    MANIFEST_FILE,
-    is_intact,
-    is_stale,
-    protected_tables,
-    publish,
-    read_pointer,
-    remove_leftovers,
-    sources_fingerprint,
-    write_pointer,
-)
+from .build import is_stale, protected_tables, sources_fingerprint
 from .disclosure import DisclosureReport, small_count_threshold
 from .i18n import format_number
 from .periods import period_label
+from .release import (
+    atomic_write_text,
+    fsync,
+    is_intact,
+    publish,
+    read_pointer,
+    remove_leftovers,
+    snapshot_files,
+    write_pointer,
+)
 from .schema import SOURCE_TABLES, Table
 from .upload import Conversion, locate_in_upload, read_upload_file, upload_to_sources
 from .validate import Problem, ValidationFailed, load_sources
@@ -202,12 +202,12 @@ def _published_version(root: Path) -> str:
         raise IngestError(f"nothing is published in {root} yet; run `sdcf-metrics build` first")
     if is_stale(root):
         raise IngestError(
-            f"the published version {pointer['data_version']} was not built from the source files in "
+            f"the published version {pointer.data_version} was not built from the source files in "
             f"{paths.sources_dir(root)} as they are now (edited since, or built with another "
             "SDCF_SMALL_COUNT_THRESHOLD); publish them with `sdcf-metrics build` (or undo the edits) first, "
             "so that a rollback returns exactly to what was published"
         )
-    return pointer["data_version"]
+    return pointer.data_version
 
 
 def _report(
@@ -385,7 +385,7 @@ def _publish(
 
     def switch_sources() -> None:
         _write_journal(root, {"to": version, "staging": staging.name, "created_version": created})
-        _mirror_sources(_snapshot_files(extracts / version), paths.sources_dir(root))
+        _mirror_sources(snapshot_files(extracts / version), paths.sources_dir(root))
 
     _in_transaction(
         root,
@@ -430,18 +430,19 @@ def _recover(root: Path) -> str | None:
         except (ValueError, KeyError) as error:
             raise IngestError(f"{journal_path} is damaged ({error}); inspect it by hand") from None
         extracts = paths.extracts_dir(root)
-        pointer = read_pointer(extracts) or {}
-        if pointer.get("data_version") == target:
-            _mirror_sources(_snapshot_files(extracts / target), paths.sources_dir(root))
+        pointer = read_pointer(extracts)
+        kept = pointer.versions if pointer else []
+        if pointer is not None and pointer.data_version == target:
+            _mirror_sources(snapshot_files(extracts / target), paths.sources_dir(root))
             outcome = "completed"
         else:
             backup = staging / _BACKUP
             _mirror_sources({path.name: path for path in backup.iterdir()}, paths.sources_dir(root))
-            if journal.get("created_version") and target not in pointer.get("history", []):
+            if journal.get("created_version") and target not in kept:
                 shutil.rmtree(extracts / target, ignore_errors=True)
             outcome = "undone"
         journal_path.unlink()
-        _fsync(root)
+        fsync(root)
     _remove_leftovers(root)
     return outcome
 
@@ -458,24 +459,12 @@ def _remove_leftovers(root: Path) -> None:
         pointer = read_pointer(extracts)
         if pointer is not None:
             for child in extracts.iterdir():
-                if child.is_dir() and child.name not in pointer["history"]:
+                if child.is_dir() and child.name not in pointer.versions:
                     shutil.rmtree(child)
 
 
 def _write_journal(root: Path, journal: Mapping[str, Any]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-journal-", dir=root)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(journal, stream)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, root / JOURNAL_FILE)
-    _fsync(root)
-
-
-def _snapshot_files(version_dir: Path) -> dict[str, Path]:
-    """The copies of the source files a version was built from, by source file name ({} if it has none)."""
-    manifest = json.loads((version_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
-    return {name: version_dir / entry["file"] for name, entry in manifest.get("sources", {}).items()}
+    atomic_write_text(root / JOURNAL_FILE, json.dumps(journal))
 
 
 def _copy_sources(source_dir: Path, target: Path) -> None:
@@ -483,8 +472,8 @@ def _copy_sources(source_dir: Path, target: Path) -> None:
     for table in SOURCE_TABLES:
         if (source_dir / table.file_name).is_file():
             shutil.copyfile(source_dir / table.file_name, target / table.file_name)
-            _fsync(target / table.file_name)
-    _fsync(target)
+            fsync(target / table.file_name)
+    fsync(target)
 
 
 def _mirror_sources(files: Mapping[str, Path], source_dir: Path) -> None:
@@ -500,17 +489,9 @@ def _mirror_sources(files: Mapping[str, Path], source_dir: Path) -> None:
             continue
         temporary = source_dir / f".tmp-{table.file_name}"
         temporary.write_bytes(content)
-        _fsync(temporary)
+        fsync(temporary)
         os.replace(temporary, target)
-    _fsync(source_dir)
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync(source_dir)
 
 
 # Rollback ---------------------------------------------------------------------------------------------------
@@ -525,13 +506,14 @@ def rollback(root: Path | None = None, *, today: date | None = None) -> Rollback
     today = today or date.today()
     with publishing(root):
         extracts = paths.extracts_dir(root)
-        history = (read_pointer(extracts) or {}).get("history", [])
-        if len(history) < 2:
+        pointer = read_pointer(extracts)
+        history = pointer.versions if pointer else []
+        if pointer is None or len(history) < 2:
             raise IngestError("no earlier version is kept, so there is nothing to roll back to")
         current, previous = history[0], history[1]
         if not is_intact(extracts / previous):
             raise IngestError(f"the previous version {previous} is damaged or missing; nothing was changed")
-        snapshot = _snapshot_files(extracts / previous)
+        snapshot = snapshot_files(extracts / previous)
         if not snapshot:
             raise IngestError(
                 f"the previous version {previous} was published without a copy of its source files, so they "
@@ -544,12 +526,7 @@ def rollback(root: Path | None = None, *, today: date | None = None) -> Rollback
             def switch() -> None:
                 _write_journal(root, {"to": previous, "staging": staging.name, "created_version": False})
                 _mirror_sources(snapshot, paths.sources_dir(root))
-                pointer = {
-                    "data_version": previous,
-                    "published_on": today.isoformat(),
-                    "history": history[1:],
-                }
-                write_pointer(extracts, pointer)
+                write_pointer(extracts, pointer.rolled_back(today))
 
             _in_transaction(root, switch)
         finally:

@@ -8,10 +8,8 @@ external access is off, extensions cannot be installed or loaded, and the config
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,26 +19,11 @@ import duckdb
 import pyarrow as pa
 
 from . import paths
-from .build import MANIFEST_FILE, POINTER_FILE
-from .schema import SOURCE_TABLES
+from .release import Release, release_of
 
 QUERY_TIME_LIMIT_MS = 10_000
 MEMORY_LIMIT = "2GB"
 THREADS = 2
-
-
-class DataUnavailable(RuntimeError):
-    """The extracts are missing or damaged; the message says what to run to fix it."""
-
-
-@dataclass(frozen=True)
-class Release:
-    """What a reader needs to know about the published data: version, date and where it lives."""
-
-    data_version: str
-    published_on: str
-    directory: Path
-    files: dict[str, Path]
 
 
 def _quote_literal(text: str) -> str:
@@ -52,25 +35,6 @@ def _quote_literal(text: str) -> str:
 def load_sql(name: str) -> str:
     """The text of `sql/<name>.sql`: queries live in files named for what they return."""
     return resources.files("sdcf_metrics").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
-
-
-def current_release(extracts: Path | None = None) -> Release:
-    """Resolve `current.json` to the files of the published version, or raise DataUnavailable."""
-    extracts = extracts or paths.extracts_dir()
-    pointer_path = extracts / POINTER_FILE
-    try:
-        pointer = json.loads(pointer_path.read_text(encoding="utf-8"))
-        directory = extracts / pointer["data_version"]
-        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError) as error:
-        raise DataUnavailable(
-            f"No published data at {extracts} ({error.__class__.__name__}); run `sdcf-metrics build`."
-        ) from None
-    files = {name: directory / entry["file"] for name, entry in manifest["tables"].items()}
-    missing = [str(path) for path in files.values() if not path.is_file()]
-    if missing or set(files) != {table.name for table in SOURCE_TABLES}:
-        raise DataUnavailable(f"The published data at {directory} is incomplete; run `sdcf-metrics build`.")
-    return Release(pointer["data_version"], pointer.get("published_on", ""), directory, files)
 
 
 def open_sandboxed(
@@ -192,26 +156,6 @@ class Store:
 
 _lock = threading.Lock()
 _stores: dict[Path, Store] = {}
-
-
-def release_of(extracts: Path, version: str | None) -> Release:
-    """The release a reader asked for: a still-published earlier `version` (an embed pins one), else the
-    current one. Unknown or pruned versions fall back to the current release."""
-    release = current_release(extracts)
-    if not version or version == release.data_version:
-        return release
-    pointer = json.loads((extracts / POINTER_FILE).read_text(encoding="utf-8"))
-    if version not in pointer.get("history", []):
-        return release
-    try:
-        directory = extracts / version
-        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
-        files = {name: directory / entry["file"] for name, entry in manifest["tables"].items()}
-    except (OSError, ValueError, KeyError):
-        return release
-    if not all(path.is_file() for path in files.values()):
-        return release
-    return Release(version, "", directory, files)
 
 
 def get_store(extracts: Path | None = None, version: str | None = None) -> Store:
