@@ -11,9 +11,9 @@ import streamlit as st
 from sdcf_metrics import catalogue
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare import COMPARABILITY_MARKS, COMPARABILITY_RULES
-from sdcf_metrics.disclosure import policy_text
 from sdcf_metrics.frame import DATA_PAGE, page_frame
 from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.privacy import policy_text
 from sdcf_metrics.untrusted import escape_markdown_table
 
 store = page_frame(t("Methodology"))

@@ -16,7 +16,8 @@ from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.frame import XLSX_MIME, page_frame, show_chart
 from sdcf_metrics.i18n import format_number, t
-from sdcf_metrics.template import EXAMPLE_CITY, template_csv, template_xlsx
+from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_xlsx
+from sdcf_metrics.pipeline.upload.preview import preview_upload
 from sdcf_metrics.trends import (
     city_choices,
     default_metric,
@@ -26,7 +27,6 @@ from sdcf_metrics.trends import (
     trend_summary,
 )
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
-from sdcf_metrics.upload import preview_upload
 from sdcf_metrics.widgets import normalisation_choice
 
 METHODOLOGY_PAGE = "pages/6_Methodology.py"

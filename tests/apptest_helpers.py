@@ -22,7 +22,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import build
+from sdcf_metrics.pipeline.build import build
 
 
 def run_page(page: str, **query: str | list[str]) -> AppTest:

@@ -42,8 +42,8 @@ from sdcf_metrics.bench.survey import (
     variant,
 )
 from sdcf_metrics.bench.synthetic import ARRANGEMENTS, SYNTHETIC, Layout, Shape, write_release
-from sdcf_metrics.build import arrow_schema
 from sdcf_metrics.cli import main
+from sdcf_metrics.pipeline.build import arrow_schema
 from sdcf_metrics.schema import TABLES_BY_NAME
 
 TINY = Shape(facilities=5, metrics=3, months=14)

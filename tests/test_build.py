@@ -10,10 +10,10 @@ import pytest
 from fixtures import default_rows, write_sources, write_table
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import build, is_stale, sources_fingerprint
+from sdcf_metrics.pipeline.build import build, is_stale, sources_fingerprint
+from sdcf_metrics.pipeline.validate import ValidationFailed
 from sdcf_metrics.release import POINTER_FILE, current_release, read_pointer
 from sdcf_metrics.store import Store
-from sdcf_metrics.validate import ValidationFailed
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_invalid_sources_publish_nothing(data_root):
 
 
 def test_a_failure_before_the_pointer_moves_keeps_the_old_version(data_root, monkeypatch):
-    from sdcf_metrics import build as build_module
+    from sdcf_metrics.pipeline import build as build_module
 
     old = build(data_root).data_version
     rows = default_rows("observations")

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import build
+from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.store import get_store
 

@@ -16,10 +16,10 @@ from openpyxl import load_workbook
 
 from sdcf_metrics import datatable, paths
 from sdcf_metrics.attribution import citation
-from sdcf_metrics.build import build
 from sdcf_metrics.catalogue import metric_catalogue
 from sdcf_metrics.datatable import TableFilter
-from sdcf_metrics.disclosure import small_count_threshold
+from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.privacy import small_count_threshold
 from sdcf_metrics.store import get_store
 
 ALL_IDS = {row["observation_id"] for row in default_rows("observations")}

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import build
-from sdcf_metrics.disclosure import (
+from sdcf_metrics.figures import describe_value
+from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.pipeline.disclosure import QUOTE_WITHHELD, protect
+from sdcf_metrics.privacy import (
     POLICY_TEXT,
-    QUOTE_WITHHELD,
     SMALL_COUNT_THRESHOLD,
     STATUS_OK,
     STATUS_SECONDARY,
@@ -28,10 +29,8 @@ from sdcf_metrics.disclosure import (
     THRESHOLD_ENV,
     ThresholdError,
     policy_text,
-    protect,
     small_count_threshold,
 )
-from sdcf_metrics.figures import describe_value
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.store import get_store
 

@@ -19,22 +19,21 @@ import pytest
 from fixtures import TODAY, default_rows, write_sources, write_table
 from test_upload import BILLION_LAUGHS, billion_laughs_workbook, csv_bytes, upload_rows, xlsx_bytes
 
-from sdcf_metrics import ingest as ingest_module
 from sdcf_metrics import paths
 from sdcf_metrics import release as release_module
-from sdcf_metrics.build import build, is_stale
-from sdcf_metrics.disclosure import STATUS_SMALL
 from sdcf_metrics.export import to_csv_bytes
-from sdcf_metrics.ingest import (
+from sdcf_metrics.pipeline import transaction as transaction_module
+from sdcf_metrics.pipeline.build import build, is_stale
+from sdcf_metrics.pipeline.ingest import IngestRejected, ingest
+from sdcf_metrics.pipeline.transaction import (
     JOURNAL_FILE,
     IngestError,
-    IngestRejected,
     PublishBusy,
-    ingest,
     publishing_lock,
     recover,
     rollback,
 )
+from sdcf_metrics.privacy import STATUS_SMALL
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.store import get_store
@@ -291,7 +290,8 @@ CRASH = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from sdcf_metrics import ingest, release
+    from sdcf_metrics import release
+    from sdcf_metrics.pipeline import ingest
     setattr(release, sys.argv[3], lambda *args, **kwargs: os._exit(9))
     ingest.ingest(Path(sys.argv[2]), Path(sys.argv[1]))
     """
@@ -372,7 +372,7 @@ def test_rollback_refuses_a_version_kept_without_its_sources(data_root, tmp_path
 def test_a_failed_rollback_changes_nothing(data_root, tmp_path, monkeypatch):
     ingest(upload_file(tmp_path), data_root)
     before = every_file(data_root)
-    monkeypatch.setattr(ingest_module, "write_pointer", fail)
+    monkeypatch.setattr(transaction_module, "write_pointer", fail)
     with pytest.raises(IngestError, match="nothing was changed"):
         rollback(data_root)
     assert every_file(data_root) == before

@@ -10,8 +10,8 @@ from fixtures import edit_row
 from sdcf_metrics import catalogue
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare import COMPARABILITY_MARKS, COMPARABILITY_RULES
-from sdcf_metrics.disclosure import policy_text, small_count_threshold
 from sdcf_metrics.figures import PERIOD_KIND_LABELS
+from sdcf_metrics.privacy import policy_text, small_count_threshold
 from sdcf_metrics.store import get_store
 from sdcf_metrics.untrusted import escape_markdown
 

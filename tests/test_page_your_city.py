@@ -32,14 +32,14 @@ from streamlit.testing.v1 import AppTest
 
 from sdcf_metrics import paths, your_city
 from sdcf_metrics.compare import Denominators
-from sdcf_metrics.disclosure import DisclosureReport
 from sdcf_metrics.export import FORMULA_TRIGGERS
+from sdcf_metrics.pipeline.cells import Problem
+from sdcf_metrics.pipeline.disclosure import DisclosureReport
+from sdcf_metrics.pipeline.template import template_csv, template_xlsx
+from sdcf_metrics.pipeline.upload.preview import preview_upload
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.store import get_store
-from sdcf_metrics.template import template_csv, template_xlsx
 from sdcf_metrics.untrusted import escape_label, escape_markdown
-from sdcf_metrics.upload import preview_upload
-from sdcf_metrics.validate import Problem
 
 PAGE = "pages/7_Your_city.py"
 NEW_CITY = "Münsterhausen (fixture)"

@@ -15,7 +15,7 @@ from fixtures import default_rows, write_sources, write_table
 
 from sdcf_metrics import paths
 from sdcf_metrics.attribution import citation
-from sdcf_metrics.build import build
+from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.release import POINTER_FILE, Pointer, Published, read_pointer
 from sdcf_metrics.store import get_store
 

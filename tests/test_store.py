@@ -13,7 +13,7 @@ import pytest
 from fixtures import write_sources
 
 from sdcf_metrics import paths
-from sdcf_metrics.build import build
+from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.release import POINTER_FILE, DataUnavailable, current_release
 from sdcf_metrics.store import Store, get_store
 

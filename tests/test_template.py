@@ -10,10 +10,11 @@ import openpyxl
 import pytest
 
 from sdcf_metrics import paths
+from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_rows, template_xlsx
+from sdcf_metrics.pipeline.upload.convert import upload_to_sources
+from sdcf_metrics.pipeline.upload.read import read_upload
+from sdcf_metrics.pipeline.validate import load_sources
 from sdcf_metrics.schema import UPLOAD, UPLOAD_COLUMNS
-from sdcf_metrics.template import EXAMPLE_CITY, template_csv, template_rows, template_xlsx
-from sdcf_metrics.upload import read_upload, upload_to_sources
-from sdcf_metrics.validate import load_sources
 
 DATA = paths.PROJECT_ROOT / "data"
 

@@ -20,21 +20,18 @@ import pytest
 from fixtures import TODAY, write_sources
 from openpyxl import Workbook
 
-from sdcf_metrics import disclosure, paths, upload
-from sdcf_metrics.build import build
-from sdcf_metrics.disclosure import STATUS_SECONDARY, STATUS_SMALL
+from sdcf_metrics import paths
 from sdcf_metrics.export import FORMULA_TRIGGERS, to_csv_bytes
+from sdcf_metrics.pipeline import disclosure
+from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.pipeline.upload import convert, preview, read
+from sdcf_metrics.pipeline.upload.convert import upload_to_sources
+from sdcf_metrics.pipeline.upload.preview import preview_upload, problems_table
+from sdcf_metrics.pipeline.upload.read import MAX_PROBLEMS, MAX_UPLOAD_BYTES, read_upload
+from sdcf_metrics.pipeline.validate import load_sources
+from sdcf_metrics.privacy import STATUS_SECONDARY, STATUS_SMALL
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.store import get_store
-from sdcf_metrics.upload import (
-    MAX_PROBLEMS,
-    MAX_UPLOAD_BYTES,
-    preview_upload,
-    problems_table,
-    read_upload,
-    upload_to_sources,
-)
-from sdcf_metrics.validate import load_sources
 
 # One valid figure about the fixture dataset's Copenhagen; each test changes what it is about.
 BASE_ROW = {
@@ -329,7 +326,7 @@ def test_a_billion_laughs_workbook_is_refused_before_it_is_parsed():
 
 
 def test_defusedxml_refuses_a_billion_laughs_workbook_that_got_past_the_first_check(monkeypatch):
-    monkeypatch.setattr(upload, "_archive_problems", lambda data, name: [])
+    monkeypatch.setattr(read, "_archive_problems", lambda data, name: [])
     (problem,) = read_upload(billion_laughs_workbook(), "figures.xlsx").problems
     assert "declares XML entities" in problem.message
 
@@ -644,7 +641,7 @@ def test_two_uploads_previewed_at_once_never_see_each_other(store):
 
 def test_nothing_on_the_upload_path_is_cached_between_calls():
     """T-22: an upload must never land in a cache shared by sessions (code grep, as the guide asks)."""
-    for module in (upload, disclosure):
+    for module in (read, convert, preview, disclosure):
         source = Path(module.__file__).read_text(encoding="utf-8")
         for cache in ("@cache", "lru_cache", "cache_data", "cache_resource", "functools"):
             assert cache not in source, (module.__name__, cache)

@@ -17,17 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sdcf_metrics import paths
-from sdcf_metrics.schema import EVENTS, METRICS, OBSERVATIONS, SOURCE_TABLES, Column
-from sdcf_metrics.validate import (
+from sdcf_metrics.pipeline.cells import Problem, decode_csv_bytes, parse_cell
+from sdcf_metrics.pipeline.validate import (
     OBSERVATION_NATURAL_KEY,
-    Problem,
     ValidationFailed,
-    decode_csv_bytes,
     load_sources,
-    parse_cell,
     read_table_rows,
     validate_paths,
 )
+from sdcf_metrics.schema import EVENTS, METRICS, OBSERVATIONS, SOURCE_TABLES, Column
 
 
 def problems_with(directory: Path, **overrides) -> list[Problem]:

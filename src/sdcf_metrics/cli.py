@@ -16,21 +16,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from . import paths
 from .attribution import DATA_LICENCE_NOTE, citation
 from .bench import BENCHMARKS, parse_only
 from .bench import DEFAULT_REPORT as DEFAULT_BENCHMARK_REPORT
-from .build import build, is_stale
-from .disclosure import ThresholdError
 from .export import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
-from .ingest import IngestError, IngestRejected, IngestReport, ProgressBar, ingest, publishing, rollback
+from .pipeline.build import build, is_stale
+from .pipeline.ingest import IngestRejected, IngestReport, ingest
+from .pipeline.template import write_template
+from .pipeline.transaction import IngestError, publishing, rollback
+from .pipeline.upload.convert import check_upload_file
+from .pipeline.validate import ValidationFailed, load_sources, validate_paths
+from .privacy import ThresholdError
 from .release import DataUnavailable
 from .schema import SOURCE_TABLES
 from .store import get_store
-from .template import write_template
-from .upload import check_upload_file
-from .validate import ValidationFailed, load_sources, validate_paths
 
 EXIT_OK, EXIT_INVALID, EXIT_UNAVAILABLE = 0, 1, 2
 
@@ -237,6 +239,36 @@ def command_template(args: argparse.Namespace) -> int:
     if args.output != "-":
         print(f"Wrote the upload template to {written}.", file=sys.stderr)
     return EXIT_OK
+
+
+class ProgressBar:
+    """A progress bar for long work, on one line of a terminal, else one line per step.
+
+    Call it with (step, steps, label), e.g. `[########------------] 2/5 Checking it`.
+    """
+
+    def __init__(self, stream: TextIO | None = None, width: int = 20) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.interactive = self.stream.isatty()
+        self.open_line = False
+
+    def __call__(self, step: int, steps: int, label: str) -> None:
+        filled = round(self.width * step / steps)
+        line = f"[{'#' * filled}{'-' * (self.width - filled)}] {step}/{steps} {label}"
+        if self.interactive:
+            self.stream.write(f"\r\x1b[2K{line}")
+            self.open_line = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line, so that what follows starts on a line of its own."""
+        if self.open_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open_line = False
 
 
 def parser() -> argparse.ArgumentParser:

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .disclosure import STATUS_OK
 from .figures import describe_value
 from .headlines import HEADLINE_METRICS, latest_figure
 from .i18n import format_number, t
+from .privacy import STATUS_OK
 
 if TYPE_CHECKING:
     from .store import Store

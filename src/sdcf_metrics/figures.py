@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .disclosure import (
+from .i18n import format_number, t
+from .privacy import (
     COUNT_KINDS,
     SMALL_COUNT_THRESHOLD,
     STATUS_OK,
@@ -18,7 +19,6 @@ from .disclosure import (
     ThresholdError,
     small_count_threshold,
 )
-from .i18n import format_number, t
 
 _QUALIFIER_TEMPLATES = {
     "exact": "{value}",

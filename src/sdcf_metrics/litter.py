@@ -16,10 +16,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from .disclosure import STATUS_OK
 from .figures import describe_value
 from .i18n import format_number, t
 from .periods import parse_partial_date
+from .privacy import STATUS_OK
 
 Row = Mapping[str, Any]
 

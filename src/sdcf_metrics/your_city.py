@@ -29,16 +29,17 @@ from . import paths
 from .catalogue import methodology_sections
 from .charts import PALETTE
 from .compare import ComparedValue, Denominators, comparison_table
-from .disclosure import DisclosureReport
 from .export import to_csv_bytes
 from .figures import describe_value
 from .i18n import format_number, t
+from .pipeline.cells import NO_COLUMN, WHOLE_FILE, Problem
+from .pipeline.disclosure import DisclosureReport
+from .pipeline.upload.preview import UploadPreview, preview_upload, problems_table
+from .pipeline.upload.read import MAX_UPLOAD_BYTES, display_name
 from .schema import UPLOAD
 from .store import Store
 from .trends import Series, breakdown_table, plot_date, split_series, trend_table
 from .untrusted import escape_markdown
-from .upload import MAX_UPLOAD_BYTES, UploadPreview, display_name, preview_upload, problems_table
-from .validate import NO_COLUMN, WHOLE_FILE, Problem
 
 Row = Mapping[str, Any]
 

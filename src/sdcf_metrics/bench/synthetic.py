@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import paths
-from ..build import arrow_schema, to_arrow
-from ..disclosure import STATUS_OK
 from ..periods import parse_partial_date, period_label
+from ..pipeline.build import arrow_schema, to_arrow
+from ..privacy import STATUS_OK
 from ..schema import OBSERVATIONS, SOURCE_TABLES, TABLES_BY_NAME
 
 SYNTHETIC = "Synthetic benchmark"

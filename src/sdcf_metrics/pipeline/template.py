@@ -24,9 +24,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .export import neutralise, to_csv_bytes, workbook_bytes
-from .schema import UPLOAD, UPLOAD_COLUMNS
-from .upload import FIGURES_SHEET, MAX_ROWS, TEMPLATE_HELP_SHEETS
+from ..export import neutralise, to_csv_bytes, workbook_bytes
+from ..schema import UPLOAD, UPLOAD_COLUMNS
+from .upload.read import FIGURES_SHEET, MAX_ROWS, TEMPLATE_HELP_SHEETS
 
 EXAMPLE_CITY = "Exampleville"
 _EXAMPLE_NOTE = "Example row: delete it, or write over it with a real figure."

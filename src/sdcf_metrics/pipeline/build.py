@@ -19,11 +19,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import paths
-from .disclosure import STATUS_OK, DisclosureReport, protect, small_count_threshold
-from .periods import parse_partial_date, period_label
-from .release import KEEP_VERSIONS, is_intact, publish, read_pointer
-from .schema import SOURCE_TABLES, TABLES_BY_NAME, Table
+from .. import paths
+from ..periods import parse_partial_date, period_label
+from ..privacy import STATUS_OK, small_count_threshold
+from ..release import KEEP_VERSIONS, is_intact, publish, read_pointer
+from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
+from .disclosure import DisclosureReport, protect
 from .validate import load_sources
 
 # What the extracts hold; bump it when the build writes different Parquet from the same sources.

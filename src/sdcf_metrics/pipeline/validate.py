@@ -11,24 +11,26 @@ means the whole file. Column lists, types, choices and keys all come from `schem
 
 from __future__ import annotations
 
-import codecs
 import csv
-import difflib
 import io
-import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sdcf_metrics import periods
-from sdcf_metrics.schema import BREAKDOWN_DIMENSIONS, RATE_PER, SOURCE_TABLES, TABLES_BY_NAME, Column, Table
-
-WHOLE_FILE = 0
-NO_COLUMN = "-"
+from .. import periods
+from ..schema import BREAKDOWN_DIMENSIONS, RATE_PER, SOURCE_TABLES, TABLES_BY_NAME, Table
+from .cells import (
+    NO_COLUMN,
+    WHOLE_FILE,
+    Problem,
+    decode_csv_bytes,
+    did_you_mean,
+    hygiene_problem,
+    parse_cell,
+    show,
+)
 
 # The columns that say which figure an observation reports: two rows agreeing on all of them give the same
 # figure twice. `rate_per` is part of it because a period's total and its daily average are two figures.
@@ -59,24 +61,6 @@ _SINGLE_UNIT_PERIODS = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
 
 _COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
-_INTEGER = re.compile(r"^-?\d+$")
-_SHOWN_LENGTH = 40
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong in a source file, located as a curator would look for it."""
-
-    path: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.row}:{self.column}: {self.message}"
-
 
 class ValidationFailed(Exception):
     """The sources have problems, so nothing may be built from them; `problems` lists every one, sorted."""
@@ -88,52 +72,6 @@ class ValidationFailed(Exception):
         super().__init__(f"{summary}; the first is {self.problems[0]}" if self.problems else summary)
 
 
-@dataclass(frozen=True)
-class DecodedText:
-    """A file's text, the encoding it was read as (said to whoever sent the file), and any problem."""
-
-    text: str
-    encoding: str
-    problems: list[Problem]
-
-
-def decode_text(data: bytes, path: str, *, accept_legacy: bool = False) -> DecodedText:
-    """Decode a CSV file: the one place that decides which encodings are accepted.
-
-    Source files must be UTF-8, with or without a byte order mark. Uploads (`accept_legacy`) may also be
-    UTF-16 with a byte order mark (Excel's "Unicode Text") or Windows-1252, which Excel writes on Western
-    European systems and which covers every printable Latin-1 character; `encoding` says which was used.
-    Undecodable files get a problem naming the line of the first bad byte (in the message: the spreadsheet
-    row is unknowable when the file cannot be read) and an empty text.
-    """
-    if accept_legacy and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return DecodedText(data.decode("utf-16"), "UTF-16", [])
-        except UnicodeDecodeError:
-            message = "the file starts like UTF-16 but is damaged; save it again as CSV UTF-8"
-            return DecodedText("", "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)])
-    try:
-        encoding = "UTF-8 with a byte order mark" if data.startswith(codecs.BOM_UTF8) else "UTF-8"
-        return DecodedText(data.decode("utf-8-sig"), encoding, [])
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        byte = f"byte 0x{data[error.start]:02X} on line {line}"
-    if accept_legacy:
-        try:
-            return DecodedText(data.decode("cp1252"), "Windows-1252", [])
-        except UnicodeDecodeError:
-            message = f"{byte} is neither UTF-8 nor Windows-1252; save the file as CSV UTF-8"
-            return DecodedText("", "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)])
-    message = f"{byte} is not UTF-8; save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8')"
-    return DecodedText("", "", [Problem(path, WHOLE_FILE, NO_COLUMN, message)])
-
-
-def decode_csv_bytes(data: bytes, path: str) -> tuple[str, list[Problem]]:
-    """Decode a source CSV file, which must be UTF-8 with or without a byte order mark (see `decode_text`)."""
-    decoded = decode_text(data, path)
-    return decoded.text, decoded.problems
-
-
 def read_table_rows(path: Path, table: Table) -> tuple[list[dict[str, str]], list[Problem]]:
     """Read a source CSV into raw text rows keyed by the table's column names, with header problems.
 
@@ -142,16 +80,6 @@ def read_table_rows(path: Path, table: Table) -> tuple[list[dict[str, str]], lis
     """
     read = _read_file(path, table)
     return [row.text for row in read.rows], read.problems
-
-
-def parse_cell(column: Column, text: str) -> object:
-    """Turn one cell's text into its typed value: None when empty, else float, int, bool or str by type.
-
-    Raises ValueError whose message says what is wrong with the text and how to write it instead.
-    """
-    if text == "":
-        return None
-    return _PARSERS[column.type](text, column)
 
 
 def validate_paths(paths: Sequence[Path], today: date | None = None) -> list[Problem]:
@@ -352,9 +280,9 @@ def _check_header(header: list[str], table: Table, path: str) -> tuple[list[Prob
             message = f"column appears {count} times in the header; keep one"
             problems.append(Problem(path, 1, name or NO_COLUMN, message))
         if name not in table.column_names:
-            hint = _did_you_mean(name.strip().lower(), table.column_names)
+            hint = did_you_mean(name.strip().lower(), table.column_names)
             columns = ", ".join(table.column_names)
-            message = f"unknown column {_show(name)}{hint}; the columns of {table.file_name} are {columns}"
+            message = f"unknown column {show(name)}{hint}; the columns of {table.file_name} are {columns}"
             problems.append(Problem(path, 1, name or NO_COLUMN, message))
     for column in table.columns:
         if column.required and column.name not in header:
@@ -380,7 +308,7 @@ def _check_cells(row: _Row, table: Table) -> Iterator[Problem]:
     """Check each cell on its own (hygiene, required, type) and keep the typed value of those that pass."""
     for column in table.columns:
         text = row.text[column.name]
-        message = _hygiene_problem(text)
+        message = hygiene_problem(text)
         if message is None and text == "" and column.required:
             message = "required value is missing; fill it in" + (f" ({column.doc})" if column.doc else "")
         if message is None:
@@ -390,101 +318,6 @@ def _check_cells(row: _Row, table: Table) -> Iterator[Problem]:
                 message = str(error)
         if message is not None:
             yield row.problem(column.name, message)
-
-
-def _hygiene_problem(text: str) -> str | None:
-    """Invisible differences make equal-looking ids differ and can disguise names (RTL, zero-width)."""
-    if text != text.strip():
-        return f"{_show(text)} starts or ends with spaces; delete them"
-    for position, character in enumerate(text, 1):
-        if unicodedata.category(character) in ("Cc", "Cf"):
-            label = unicodedata.name(character, "a control character")
-            return (
-                f"{_show(text)} contains the invisible character U+{ord(character):04X} ({label}) at "
-                f"position {position}; delete it, and write line breaks and tabs as spaces"
-            )
-    if not unicodedata.is_normalized("NFC", text):
-        return f"{_show(text)} is not in Unicode NFC form; retype the accented letters or save it normalised"
-    return None
-
-
-# Cell types ----------------------------------------------------------------------------------------------
-
-
-def _parse_number(text: str, column: Column) -> float:
-    if not _NUMBER.match(text):
-        raise ValueError(
-            f"{_show(text)} is not a plain number; write digits with '.' for decimals and no thousands "
-            "separators, spaces or units, e.g. 1234 or 12.5"
-        )
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{_show(text)} is too large to be a number; check for a typo")
-    return number
-
-
-def _parse_integer(text: str, column: Column) -> int:
-    if not _INTEGER.match(text):
-        raise ValueError(f"{_show(text)} is not a whole number; write digits only, e.g. 1234")
-    return int(text)
-
-
-def _parse_bool(text: str, column: Column) -> bool:
-    if text not in ("true", "false"):
-        raise ValueError(f"{_show(text)} is not a yes/no value; write true or false")
-    return text == "true"
-
-
-def _parse_date(text: str, column: Column) -> str:
-    try:
-        periods.parse_partial_date(text)
-    except periods.PartialDateError as error:
-        # periods quotes the text in full; shorten it as every other message does.
-        raise ValueError(str(error).replace(repr(text), _show(text))) from None
-    return text
-
-
-def _parse_url(text: str, column: Column) -> str:
-    scheme, _, rest = text.partition("://")
-    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if scheme not in ("http", "https") or not host or any(character.isspace() for character in text):
-        raise ValueError(
-            f"{_show(text)} is not a web address; write the full http:// or https:// address with no spaces, "
-            "e.g. https://example.org/report.pdf"
-        )
-    return text
-
-
-def _parse_choice(text: str, column: Column) -> str:
-    if text not in column.choices:
-        hint = _did_you_mean(text.lower(), column.choices)
-        raise ValueError(f"{_show(text)} is not allowed{hint}; write one of: {', '.join(column.choices)}")
-    return text
-
-
-def _parse_id(text: str, column: Column) -> str:
-    if not _ID.match(text):
-        raise ValueError(
-            f"{_show(text)} is not an id; use lower-case letters, digits, '-' and '_', starting with a "
-            "letter or digit, e.g. copenhagen-skyen"
-        )
-    return text
-
-
-def _parse_text(text: str, column: Column) -> str:
-    return text
-
-
-_PARSERS: dict[str, Callable[[str, Column], object]] = {
-    "number": _parse_number,
-    "integer": _parse_integer,
-    "bool": _parse_bool,
-    "date": _parse_date,
-    "url": _parse_url,
-    "choice": _parse_choice,
-    "id": _parse_id,
-    "text": _parse_text,
-}
 
 
 # Validating a directory or a file ------------------------------------------------------------------------
@@ -579,7 +412,7 @@ def _references(table: Table) -> list[tuple[str, Table]]:
 
 def _key_message(table: Table) -> Callable[[tuple[str, ...], int], str]:
     def message(values: tuple[str, ...], first: int) -> str:
-        key, shown = " + ".join(table.key), ", ".join(_show(value) for value in values)
+        key, shown = " + ".join(table.key), ", ".join(show(value) for value in values)
         return f"duplicate {key} {shown}: row {first} already has it; give each row its own {key}"
 
     return message
@@ -611,7 +444,7 @@ def _future_dates(row: _Row, table: Table, today: date) -> Iterator[Problem]:
     for column in table.columns:
         text = row.get(column.name)
         if column.type == "date" and isinstance(text, str) and periods.parse_partial_date(text)[0] > today:
-            message = f"{_show(text)} is in the future (today is {today.isoformat()}); check for a typo"
+            message = f"{show(text)} is in the future (today is {today.isoformat()}); check for a typo"
             yield row.problem(column.name, message)
 
 
@@ -632,8 +465,8 @@ def _unknown_references(row: _Row, references: list[tuple[str, Table]], known: _
         if value is None or not known.has_table(target.name):
             continue
         if known.row(target.name, value) is None:
-            hint = _did_you_mean(str(value), known.ids(target.name))
-            message = f"unknown {name} {_show(str(value))}{hint}; use one in {target.file_name} or add it"
+            hint = did_you_mean(str(value), known.ids(target.name))
+            message = f"unknown {name} {show(str(value))}{hint}; use one in {target.file_name} or add it"
             yield row.problem(name, message)
 
 
@@ -645,8 +478,8 @@ def _facility_city(row: _Row, known: _Known) -> Iterator[Problem]:
         return  # an unknown facility or city is reported as such
     facility_city = facility.get("city_id")
     if facility_city is not None and facility_city != city:
-        facility_id = _show(str(row.get("facility_id")))
-        message = f"facility {facility_id} is in city {_show(str(facility_city))}, not {_show(str(city))}"
+        facility_id = show(str(row.get("facility_id")))
+        message = f"facility {facility_id} is in city {show(str(facility_city))}, not {show(str(city))}"
         yield row.problem("city_id", f"{message}; make city_id match the facility")
 
 
@@ -670,7 +503,7 @@ def _period(row: _Row, known: _Known) -> Iterator[Problem]:
         yield row.problem("period_start", message)
     if isinstance(start, str) and isinstance(end, str):
         if periods.parse_partial_date(end)[1] < periods.parse_partial_date(start)[0]:
-            message = f"{_show(end)} is before period_start {_show(start)}; swap them or fix the typo"
+            message = f"{show(end)} is before period_start {show(start)}; swap them or fix the typo"
             yield row.problem("period_end", message)
     if kind in _SINGLE_UNIT_PERIODS:
         yield from _single_unit_period(row, str(kind), start, end)
@@ -682,13 +515,13 @@ def _single_unit_period(row: _Row, kind: str, start: object, end: object) -> Ite
     for name, text in (("period_start", start), ("period_end", end)):
         if isinstance(text, str) and periods.precision(text) != kind:
             written_right = False
-            message = f"write a {kind} period as {_SINGLE_UNIT_PERIODS[kind]}, not {_show(text)}"
+            message = f"write a {kind} period as {_SINGLE_UNIT_PERIODS[kind]}, not {show(text)}"
             yield row.problem(name, f"{message}, or choose the period_kind that matches the dates")
     if written_right and isinstance(start, str) and isinstance(end, str) and start != end:
         yield row.problem(
             "period_end",
-            f"a {kind} period starts and ends in the same {kind}, but {_show(start)} and "
-            f"{_show(end)} differ; make them equal, or use period_kind span",
+            f"a {kind} period starts and ends in the same {kind}, but {show(start)} and "
+            f"{show(end)} differ; make them equal, or use period_kind span",
         )
 
 
@@ -751,7 +584,7 @@ def _breakdown(row: _Row, known: _Known) -> Iterator[Problem]:
     if not equals or not value or dimension not in BREAKDOWN_DIMENSIONS:
         yield row.problem(
             "breakdown",
-            f"{_show(text)} is not dimension=value; leave it empty for a total, or write e.g. "
+            f"{show(text)} is not dimension=value; leave it empty for a total, or write e.g. "
             f"sex=female with dimension one of: {', '.join(BREAKDOWN_DIMENSIONS)}",
         )
 
@@ -765,7 +598,7 @@ def _closed_after_opened(row: _Row, known: _Known) -> Iterator[Problem]:
     opened, closed = row.get("opened"), row.get("closed")
     if isinstance(opened, str) and isinstance(closed, str):
         if periods.parse_partial_date(closed)[1] < periods.parse_partial_date(opened)[0]:
-            message = f"{_show(closed)} is before opened {_show(opened)}; swap them or fix the typo"
+            message = f"{show(closed)} is before opened {show(opened)}; swap them or fix the typo"
             yield row.problem("closed", message)
 
 
@@ -774,16 +607,3 @@ _TABLE_RULES: dict[str, tuple[Callable[[_Row, _Known], Iterable[Problem]], ...]]
     "facilities": (_closed_after_opened,),
     "sources": (_url_or_document,),
 }
-
-
-# Messages ------------------------------------------------------------------------------------------------
-
-
-def _show(text: str) -> str:
-    """A cell's text quoted for a message: shortened, with invisible characters made visible."""
-    return repr(text if len(text) <= _SHOWN_LENGTH else text[:_SHOWN_LENGTH] + "…")
-
-
-def _did_you_mean(text: str, candidates: Iterable[str]) -> str:
-    matches = difflib.get_close_matches(text, list(candidates), n=1)
-    return f" (did you mean {matches[0]!r}?)" if matches else ""

@@ -5,7 +5,7 @@ let anyone learn that, say, 3 women used a room, not even by subtracting publish
 total. `protect` runs in the build before any extract is written, and on an upload before it is previewed,
 so the public app never holds a raw small count (reliability guide R-1.1 to R-1.6).
 
-The rules, which `POLICY_TEXT` states in plain words for the Methodology page:
+The rules, which `privacy.POLICY_TEXT` states in plain words for the Methodology page:
 
 1. Primary: a count of 1 to threshold-1 in a breakdown row is withheld (`suppressed_small`, shown as
    "<10"). Zero is published. An average (`rate_per`) is judged by the count it implies over its period.
@@ -30,44 +30,19 @@ subtracted exactly; there, every part of a dimension with a withheld part is wit
 from __future__ import annotations
 
 import math
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import t
-from .periods import parse_partial_date
-
-SMALL_COUNT_THRESHOLD = 10
-THRESHOLD_ENV = "SDCF_SMALL_COUNT_THRESHOLD"
-# Below 3 the marker "<2" would itself say "exactly 1"; above 1000 the setting is surely a typo.
-THRESHOLD_LIMITS = (3, 1000)
-
-STATUS_OK = "ok"
-STATUS_SMALL = "suppressed_small"
-STATUS_SECONDARY = "suppressed_secondary"
-STATUSES = (STATUS_OK, STATUS_SMALL, STATUS_SECONDARY)
-
-POLICY_TEXT = (
-    "Counts of 1 to {largest_small} people or events in a breakdown (by sex, age, drug, nationality or "
-    "site) are not published: they are shown as <{threshold}. Zero is shown as zero. Totals are always "
-    "published; when a total is itself below {threshold}, every part of it is shown as <{threshold}. When a "
-    "hidden part could be worked out from the total and the other parts, the next smallest part is hidden "
-    "too and marked as withheld; if no choice of parts can protect a small count, that breakdown is not "
-    "published at all. An average per day, week, month or year is hidden when the count it implies over "
-    "its period is below {threshold}, and a rate or percentage change for the same place, period and part "
-    "as a hidden count is hidden with it. The sentence quoted from a source is withheld when it states a "
-    "hidden figure. All this happens before the data is published, so the dashboard never holds the hidden "
-    "values."
-)
+from ..periods import parse_partial_date
+from ..privacy import COUNT_KINDS, STATUS_OK, STATUS_SECONDARY, STATUS_SMALL, small_count_threshold
 
 QUOTE_WITHHELD = (
     "[Quote withheld: the source's words also state a figure that is not published, to protect a count "
     "below {threshold}.]"
 )
 
-COUNT_KINDS = ("count", "population")
 DERIVED_KINDS = ("rate", "percent_change")
 
 # Rows of one group share every one of these; the total is the group's row without a breakdown.
@@ -101,30 +76,6 @@ _RATE_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25
 # Internal decision for rows left out of the published data; never a published status.
 _WITHHELD = "withheld"
 _SEVERITY = {STATUS_OK: 0, STATUS_SECONDARY: 1, STATUS_SMALL: 2, _WITHHELD: 3}
-
-
-class ThresholdError(ValueError):
-    """`SDCF_SMALL_COUNT_THRESHOLD` is set to something that is not a usable threshold."""
-
-
-def small_count_threshold() -> int:
-    """The threshold in force: `SDCF_SMALL_COUNT_THRESHOLD` when set, else `SMALL_COUNT_THRESHOLD`."""
-    text = os.environ.get(THRESHOLD_ENV, "").strip()
-    if not text:
-        return SMALL_COUNT_THRESHOLD
-    low, high = THRESHOLD_LIMITS
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ThresholdError(
-            f"{THRESHOLD_ENV}={text!r} is not a whole number from {low} to {high}; "
-            f"set one, or unset it to use {SMALL_COUNT_THRESHOLD}"
-        )
-    return int(text)
-
-
-def policy_text(threshold: int | None = None) -> str:
-    """The rule in plain sentences, for the Methodology page."""
-    threshold = threshold or small_count_threshold()
-    return t(POLICY_TEXT, threshold=threshold, largest_small=threshold - 1)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,104 @@
+"""Previewing an upload: read, convert and protect one file against the published data, for a session.
+
+The result's Arrow tables go to `store.with_upload(...)`, a store of their own that lasts one script run:
+the only place an upload is ever queried. Nothing here writes or caches anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from ...schema import CITIES, FACILITIES, OBSERVATIONS, SOURCES
+from ...store import Store
+from ..build import to_arrow
+from ..cells import Problem
+from ..disclosure import DisclosureReport, protect
+from .convert import find_place, upload_to_sources
+from .read import UploadResult, read_upload
+
+
+@dataclass(frozen=True)
+class UploadPreview:
+    """Everything the "Your city" page needs from one upload.
+
+    When `ok`, `tables` are validated, disclosure-protected Arrow tables (observations, sources, and
+    stand-in cities and facilities) to pass with `replaced_observation_ids` to `store.with_upload`.
+    """
+
+    filename: str
+    problems: list[Problem]
+    notes: list[str]
+    tables: dict[str, pa.Table]
+    replaced_observation_ids: list[str]
+    duplicate_rows: dict[int, str]
+    disclosure: DisclosureReport | None
+    city_ids: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def preview_upload(data: bytes, filename: str, store: Store, today: date | None = None) -> UploadPreview:
+    """Read, check and protect one upload against the published data, for a session-only preview.
+
+    Usage on a page: `preview = preview_upload(file.getvalue(), file.name, store)`, show `preview.problems`
+    and `preview.notes`, then `with store.with_upload(preview.tables, preview.replaced_observation_ids) as
+    combined:` run the usual named queries on `combined`.
+    """
+    upload = read_upload(data, filename)
+    if not upload.ok:
+        return UploadPreview(upload.filename, upload.problems, upload.notes, {}, [], {}, None, [])
+    existing = published_tables(store, upload)
+    conversion = upload_to_sources(upload, existing, today=today)
+    if not conversion.ok:
+        return UploadPreview(upload.filename, conversion.problems, conversion.notes, {}, [], {}, None, [])
+    protected = protect(conversion.typed["observations"], existing["metrics"])
+    tables = {
+        "observations": to_arrow(OBSERVATIONS, protected.observations),
+        "sources": to_arrow(SOURCES, conversion.typed["sources"]),
+        "cities": to_arrow(CITIES, conversion.cities),
+        "facilities": to_arrow(FACILITIES, conversion.facilities),
+    }
+    city_ids = sorted({str(row["city_id"]) for row in conversion.typed["observations"] if row["city_id"]})
+    return UploadPreview(
+        upload.filename,
+        [],
+        conversion.notes,
+        tables,
+        sorted(conversion.replaced),
+        dict(conversion.duplicates),
+        protected.report,
+        city_ids,
+    )
+
+
+def published_tables(store: Store, upload: UploadResult) -> dict[str, list[dict[str, Any]]]:
+    """The published rows an upload is checked against: the catalogue, places and sources (through the
+    library's named queries), and the observations of the cities it names, to spot corrections and repeats."""
+    tables = {name: store.query(name).to_pylist() for name in ("metrics", "cities", "facilities", "sources")}
+    named = {row["city"] for row in upload.rows if row["city"]}
+    found = (find_place(tables["cities"], "city_id", text) for text in named)
+    city_ids = sorted({str(city["city_id"]) for city in found if city is not None})
+    tables["observations"] = (
+        store.query("upload_reference_observations", city_ids=city_ids).to_pylist() if city_ids else []
+    )
+    return tables
+
+
+def problems_table(problems: Sequence[Problem]) -> pa.Table:
+    """Problems as a table (file, row, column, message): for `st.dataframe`, and for a download through
+    `export.to_csv_bytes`, which neutralises any text a spreadsheet would run."""
+    return pa.table(
+        {
+            "file": [problem.path for problem in problems],
+            "row": pa.array([problem.row for problem in problems], pa.int64()),
+            "column": [problem.column for problem in problems],
+            "message": [problem.message for problem in problems],
+        }
+    )
