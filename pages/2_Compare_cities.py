@@ -2,15 +2,20 @@
 
 import streamlit as st
 
-from sdcf_metrics import compare, state
+from sdcf_metrics import state
 from sdcf_metrics.charts import city_colours
 from sdcf_metrics.charts.compare import latest_chart, national_chart, time_chart
+from sdcf_metrics.compare import describe, marks, national
+from sdcf_metrics.compare.comparison import compare_cities, first_openings
 from sdcf_metrics.figures import describe_value
 from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.i18n import t
+from sdcf_metrics.periods import period_group, period_group_label
 from sdcf_metrics.trends import city_choices
+from sdcf_metrics.ui.comparison import load_denominators
 from sdcf_metrics.untrusted import escape_markdown
-from sdcf_metrics.widgets import normalisation_choice
+from sdcf_metrics.vocabulary import SCOPES, label
+from sdcf_metrics.widgets import DEFAULT_METRIC, PRESETS, TIME_AXES, normalisation_choice, preset_name
 
 METHODOLOGY_PAGE = "pages/6_Methodology.py"
 DEATH_RATE = "drug_induced_death_rate"
@@ -28,7 +33,7 @@ st.caption(
 cities = store.query("cities").to_pylist()
 city_options = city_choices(cities)
 metric_rows = {row["metric_id"]: row for row in store.query("compare_metrics").to_pylist()}
-metric_options = compare.metric_options(list(metric_rows.values()))
+metric_options = describe.metric_options(list(metric_rows.values()))
 if not metric_options:
     no_data(t("any city"))
     st.stop()
@@ -36,28 +41,28 @@ if not metric_options:
 metric_column, per_column = st.columns([2, 3])
 with metric_column:
     metric_id = state.choice(
-        "metric", t("Figure"), list(metric_options), compare.DEFAULT_METRIC, format_func=metric_options.get
+        "metric", t("Figure"), list(metric_options), DEFAULT_METRIC, format_func=metric_options.get
     )
 with per_column:
     per = normalisation_choice()
-preset_columns = st.columns([1] * len(compare.PRESETS) + [2])
-for column, (preset_label, preset_cities) in zip(preset_columns, compare.PRESETS.items(), strict=False):
+preset_columns = st.columns([1] * len(PRESETS) + [2])
+for column, (preset_label, preset_cities) in zip(preset_columns, PRESETS.items(), strict=False):
     with column:
         state.preset("cities", t(preset_label), preset_cities, width="stretch")
 city_ids = state.choices(
     "cities",
     t("Cities (the first one with a figure gives the reference)"),
     list(city_options),
-    compare.PRESETS["Focus cities"],
+    PRESETS["Focus cities"],
     format_func=city_options.get,
 )
-preset_label = compare.preset_name(city_ids)
+preset_label = preset_name(city_ids)
 st.caption(t("Preset: {name}", name=t(preset_label)) if preset_label else t("Custom selection"))
 
 metric = metric_rows[metric_id]
 st.caption(escape_markdown(metric["definition"]))
-denominators = compare.load_denominators(store, city_ids)
-comparison = compare.compare_cities(
+denominators = load_denominators(store, city_ids)
+comparison = compare_cities(
     store.query("metric_across_cities", metric_id=metric_id, city_ids=city_ids).to_pylist(),
     city_ids,
     per,
@@ -82,10 +87,10 @@ if reference is not None:
             figure=escape_markdown(describe_value(reference)),
             counted_as=escape_markdown(reference["counted_as"]),
             period=escape_markdown(reference["period_label"]),
-            scope=escape_markdown(compare.scope_label(reference["scope"])),
+            scope=escape_markdown(label(SCOPES, reference["scope"])),
         )
     )
-    warning = compare.comparability_warning(comparison.latest, reference)
+    warning = describe.comparability_warning(comparison.latest, reference)
     if warning:
         st.warning(escape_markdown(warning), icon=":material/warning:")
     elif len(comparison.latest) > 1:
@@ -99,28 +104,28 @@ if reference is not None:
             data_version=store.release.data_version,
             published_on=store.release.published_on,
         ),
-        compare.comparison_table(comparison.latest, per, reference),
+        describe.comparison_table(comparison.latest, per, reference),
         latest_title,
         key="compare-latest",
-        summary=compare.latest_summary(comparison, metric["label"]),
+        summary=describe.latest_summary(comparison, metric["label"]),
     )
 
     st.subheader(t("All figures over time"))
-    period_options = compare.period_groups(comparison.values)
+    period_options = describe.period_groups(comparison.values)
     period_column, axis_column = st.columns(2)
     with period_column:
         period = state.choice(
             "period",
             t("Kind of period (one per chart)"),
             list(period_options),
-            compare.period_group(reference),
+            period_group(reference),
             format_func=period_options.get,
         )
     with axis_column:
         axis = state.choice(
             "axis",
             t("Time axis"),
-            list(compare.TIME_AXES),
+            list(TIME_AXES),
             "calendar",
             format_func=lambda key: (
                 t("Calendar date") if key == "calendar" else t("Years since first opening")
@@ -128,8 +133,8 @@ if reference is not None:
             widget=st.radio,
             horizontal=True,
         )
-    in_period = [value for value in comparison.values if compare.period_group(value.row) == period]
-    period_label = t(compare.PERIOD_GROUP_LABELS[period])
+    in_period = [value for value in comparison.values if period_group(value.row) == period]
+    period_label = period_group_label(period)
     show_chart(
         time_chart(
             in_period,
@@ -137,15 +142,15 @@ if reference is not None:
             reference=reference,
             metric_label=metric["label"],
             period_label=period_label,
-            openings=compare.first_openings(denominators.facilities) if axis == "since_opening" else None,
+            openings=first_openings(denominators.facilities) if axis == "since_opening" else None,
             colours=colours,
             data_version=store.release.data_version,
             published_on=store.release.published_on,
         ),
-        compare.comparison_table(in_period, per, reference),
+        describe.comparison_table(in_period, per, reference),
         t("{metric} over time: {period}", metric=metric["label"], period=period_label.lower()),
         key="compare-time",
-        summary=compare.time_summary(in_period, metric["label"], period_label),
+        summary=describe.time_summary(in_period, metric["label"], period_label),
     )
 
     st.subheader(t("Every figure for these cities"))
@@ -156,16 +161,16 @@ if reference is not None:
         )
     )
     st.dataframe(
-        compare.comparison_table(comparison.values, per, reference).to_pandas(),
+        describe.comparison_table(comparison.values, per, reference).to_pandas(),
         hide_index=True,
         width="stretch",
         key="table:compare-all",
     )
 
 with st.expander(t("How figures are compared")):
-    for mark, meaning in compare.COMPARABILITY_MARKS.items():
+    for mark, meaning in marks.COMPARABILITY_MARKS.items():
         st.markdown(t("**{mark}**: {meaning}", mark=t(mark), meaning=t(meaning)))
-    for rule in compare.COMPARABILITY_RULES:
+    for rule in marks.COMPARABILITY_RULES:
         st.markdown("- " + t(rule))
     st.page_link(METHODOLOGY_PAGE, label=t("Methodology"), icon=":material/menu_book:")
 
@@ -177,8 +182,8 @@ st.info(
         "differ, and the EMCDDA discourages direct comparison between countries."
     )
 )
-national = store.query("area_observations", metric_id=DEATH_RATE).to_pylist()
-years = compare.national_years(national)
+national_rates = store.query("area_observations", metric_id=DEATH_RATE).to_pylist()
+years = national.national_years(national_rates)
 if not years:
     no_data(t("national drug-induced death rates"))
 else:
@@ -187,12 +192,12 @@ else:
         "rates_year",
         t("Year"),
         list(counts),
-        compare.busiest_year(years),
+        national.busiest_year(years),
         format_func=lambda year: t(
-            "{year} ({countries})", year=year, countries=compare.countries_label(counts[year])
+            "{year} ({countries})", year=year, countries=national.countries_label(counts[year])
         ),
     )
-    rates = compare.national_figures(national, year)
+    rates = national.national_figures(national_rates, year)
     rate_label = rates[0]["metric"]
     show_chart(
         national_chart(
@@ -203,8 +208,8 @@ else:
             data_version=store.release.data_version,
             published_on=store.release.published_on,
         ),
-        compare.national_table(rates),
+        national.national_table(rates),
         t("{metric} by country, {year}", metric=rate_label, year=year),
         key="compare-national",
-        summary=compare.national_summary(rates, rate_label, year),
+        summary=national.national_summary(rates, rate_label, year),
     )

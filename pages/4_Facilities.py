@@ -3,20 +3,12 @@
 import streamlit as st
 
 from sdcf_metrics import state
-from sdcf_metrics.charts.facilities_map import (
-    FACILITY_STATUSES,
-    MAP_TITLE,
-    facilities_map_figure,
-    facilities_table,
-    facility_status_label,
-    facility_type_label,
-    map_summary,
-)
+from sdcf_metrics.charts.facilities_map import MAP_TITLE, facilities_map_figure, facilities_table, map_summary
 from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.geography import places, places_table
 from sdcf_metrics.i18n import format_number, t
-from sdcf_metrics.schema import FACILITY_TYPES
 from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.vocabulary import FACILITY_STATUSES, FACILITY_TYPES, ids, label
 
 ALL = "all"
 TABLE_HEIGHT, TABLE_ROW_HEIGHT = 560, 35
@@ -43,17 +35,17 @@ with type_column:
     facility_type = state.choice(
         "type",
         t("Type"),
-        [ALL, *FACILITY_TYPES],
+        [ALL, *ids(FACILITY_TYPES)],
         ALL,
-        format_func=lambda value: t("All types") if value == ALL else facility_type_label(value),
+        format_func=lambda value: t("All types") if value == ALL else label(FACILITY_TYPES, value),
     )
 with status_column:
     status = state.choice(
         "status",
         t("Status"),
-        [ALL, *FACILITY_STATUSES],
+        [ALL, *ids(FACILITY_STATUSES)],
         ALL,
-        format_func=lambda value: t("All") if value == ALL else facility_status_label(value),
+        format_func=lambda value: t("All") if value == ALL else label(FACILITY_STATUSES, value),
     )
 
 shown = store.query(

@@ -5,14 +5,12 @@ import streamlit as st
 from sdcf_metrics import datatable, state
 from sdcf_metrics.attribution import DATA_LICENCE_NOTE
 from sdcf_metrics.catalogue import metric_catalogue
-from sdcf_metrics.compare import scope_label
 from sdcf_metrics.datatable import DownloadFile, TableFilter
-from sdcf_metrics.figures import period_kind_label
 from sdcf_metrics.frame import page_frame
 from sdcf_metrics.i18n import format_number, t
-from sdcf_metrics.schema import PERIOD_KINDS, SCOPES
 from sdcf_metrics.store import Store
 from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.vocabulary import PERIOD_KINDS, SCOPES, ids, label
 
 store = page_frame(t("Data and sources"))
 release = store.release
@@ -104,10 +102,16 @@ if view == "figures":
     period_column, scope_column = st.columns(2)
     with period_column:
         period_kinds = state.choices(
-            "period_kind", t("Kind of period"), list(PERIOD_KINDS), [], format_func=period_kind_label
+            "period_kind",
+            t("Kind of period"),
+            ids(PERIOD_KINDS),
+            [],
+            format_func=lambda kind: label(PERIOD_KINDS, kind),
         )
     with scope_column:
-        scopes = state.choices("scope", t("Scope"), list(SCOPES), [], format_func=scope_label)
+        scopes = state.choices(
+            "scope", t("Scope"), ids(SCOPES), [], format_func=lambda scope: label(SCOPES, scope)
+        )
 
     table_filter = TableFilter(
         search, tuple(city_ids), tuple(countries), tuple(metric_ids), tuple(period_kinds), tuple(scopes)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from sdcf_metrics import catalogue
 from sdcf_metrics.attribution import citation
-from sdcf_metrics.compare import COMPARABILITY_MARKS, COMPARABILITY_RULES
+from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
 from sdcf_metrics.frame import DATA_PAGE, page_frame
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.privacy import policy_text

@@ -10,12 +10,15 @@ example rows are previewed, so a visitor sees what they will get.
 
 import streamlit as st
 
-from sdcf_metrics import compare, state, your_city
+from sdcf_metrics import state, your_city
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours
 from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
+from sdcf_metrics.compare import describe
+from sdcf_metrics.compare.comparison import compare_cities
 from sdcf_metrics.frame import XLSX_MIME, page_frame, show_chart
 from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.periods import period_group, period_group_label
 from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_xlsx
 from sdcf_metrics.pipeline.upload.preview import preview_upload
 from sdcf_metrics.trends import (
@@ -26,6 +29,7 @@ from sdcf_metrics.trends import (
     of_metric,
     trend_summary,
 )
+from sdcf_metrics.ui.comparison import load_denominators
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
 from sdcf_metrics.widgets import normalisation_choice
 
@@ -250,7 +254,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
         )
 
         st.subheader(t("{city} beside the published cities", city=escape_markdown(city_name)))
-        comparison = compare.compare_cities(
+        comparison = compare_cities(
             your_city.comparison_rows(
                 store.query("metric_across_cities", metric_id=metric_id, city_ids=compared_ids).to_pylist(),
                 combined.query("metric_across_cities", metric_id=metric_id, city_ids=[city_id]).to_pylist(),
@@ -259,15 +263,15 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             [preview_id, *compared_ids],
             per,
             your_city.preview_denominators(
-                compare.load_denominators(store, compared_ids),
-                compare.load_denominators(combined, [city_id]),
+                load_denominators(store, compared_ids),
+                load_denominators(combined, [city_id]),
                 city_id,
                 uploaded,
             ),
         )
         reference = comparison.reference
         note = your_city.chart_note(city_name)
-        warning = compare.comparability_warning(comparison.latest, reference)
+        warning = describe.comparability_warning(comparison.latest, reference)
         if warning:
             st.warning(escape_markdown(warning), icon=":material/warning:")
         elif len(comparison.latest) > 1:
@@ -294,20 +298,20 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             your_city.comparison_rows_table(comparison.latest, per, reference),
             t("{metric}: the figure per city closest to the reference", metric=metric_label),
             key="your-city-compare",
-            summary=compare.latest_summary(comparison, metric_label),
+            summary=describe.latest_summary(comparison, metric_label),
             definition=definition,
             private=True,
         )
-        period_options = compare.period_groups(comparison.values)
+        period_options = describe.period_groups(comparison.values)
         period = state.choice(
             "period",
             t("Kind of period (one per chart)"),
             list(period_options),
-            compare.period_group(reference),
+            period_group(reference),
             format_func=period_options.get,
         )
-        in_period = [value for value in comparison.values if compare.period_group(value.row) == period]
-        period_label = t(compare.PERIOD_GROUP_LABELS[period])
+        in_period = [value for value in comparison.values if period_group(value.row) == period]
+        period_label = period_group_label(period)
         if not your_city.spans_several_dates(in_period):
             st.caption(
                 t(
@@ -332,7 +336,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
                 your_city.comparison_rows_table(in_period, per, reference),
                 t("{metric} over time: {period}", metric=metric_label, period=period_label.lower()),
                 key="your-city-compare-time",
-                summary=compare.time_summary(in_period, metric_label, period_label),
+                summary=describe.time_summary(in_period, metric_label, period_label),
                 definition=definition,
                 private=True,
             )

@@ -12,24 +12,22 @@ from typing import Any
 
 import pytest
 
-from sdcf_metrics import compare
-from sdcf_metrics.compare import (
+from sdcf_metrics.compare import comparison, national
+from sdcf_metrics.compare.comparison import ComparedValue, compare_cities
+from sdcf_metrics.compare.describe import comparability_warning, comparison_table, describe_normalised
+from sdcf_metrics.compare.marks import (
     COMPARABILITY_MARKS,
     COMPARABILITY_RULES,
     DIFFERENT_DEFINITION,
     DIFFERENT_PERIOD,
     DIFFERENT_SCOPE,
     SAME,
-    Denominators,
     comparability_marks,
-    comparability_warning,
-    compare_cities,
-    comparison_table,
-    describe_normalised,
-    facilities_open,
-    normalise,
+    definition_family,
 )
-from sdcf_metrics.periods import parse_partial_date, period_label
+from sdcf_metrics.compare.normalise import Denominators, facilities_open, normalise
+from sdcf_metrics.periods import parse_partial_date, period_class, period_class_label, period_label
+from sdcf_metrics.vocabulary import NORMALISATIONS, ids
 
 CITIES = {
     "copenhagen": ("Copenhagen", "Denmark"),
@@ -150,7 +148,7 @@ def test_identical_wording_in_the_same_unit_is_the_same_definition():
 def test_known_wordings_of_one_thing_are_the_same_definition_across_languages():
     reference = figure(counted_as="registered users")
     french = figure(city_id="brussels", counted_as="personnes étaient inscrites")
-    assert compare.definition_family(french) == "people registered"
+    assert definition_family(french) == "people registered"
     assert comparability_marks(french, reference) == (SAME,)
 
 
@@ -167,14 +165,14 @@ def test_overdose_situations_drug_emergencies_and_reversals_are_different_defini
 ):
     reference = figure(metric_id="overdoses_managed", counted_as="overdose situations", unit="overdoses")
     other = figure(metric_id="overdoses_managed", city_id="oslo", counted_as=counted_as, unit=unit)
-    assert compare.definition_family(other) == family
+    assert definition_family(other) == family
     assert comparability_marks(other, reference) == (DIFFERENT_DEFINITION,)
 
 
 def test_a_wording_the_project_cannot_place_is_never_claimed_to_be_the_same():
     reference = figure(counted_as="registered users")
     unplaced = figure(city_id="oslo", counted_as="Klient*innen")
-    assert compare.definition_family(unplaced) == ""
+    assert definition_family(unplaced) == ""
     assert comparability_marks(unplaced, reference) == (DIFFERENT_DEFINITION,)
 
 
@@ -222,7 +220,7 @@ def test_only_periods_of_the_same_kind_and_length_share_a_period_kind(period, co
     ],
 )
 def test_kinds_of_period_read_as_people_say_them(period, label):
-    assert compare.period_class_label(compare.period_class(figure(**period))) == label
+    assert period_class_label(period_class(figure(**period))) == label
 
 
 def test_one_facility_and_a_whole_city_are_different_scopes():
@@ -364,7 +362,7 @@ def test_a_bound_stays_a_bound_and_a_range_a_range_and_a_daily_average_stays_dai
 def test_derived_figures_are_labelled_and_rounded_to_three_significant_digits():
     normalised = normalise(figure(value=3090.0), "per_100k", Denominators([population("2020", 579_513)]))
     assert describe_normalised(normalised, "per_100k") == "533 per 100,000 residents"
-    table = comparison_table([compare.ComparedValue(figure(), (SAME,), normalised)], "per_100k", None)
+    table = comparison_table([ComparedValue(figure(), (SAME,), normalised)], "per_100k", None)
     assert table.column("How obtained").to_pylist() == ["computed by sdcf-metrics from two sourced figures"]
 
 
@@ -376,7 +374,7 @@ def test_rates_and_changes_are_not_divided_again():
 
 def test_a_figure_withheld_by_disclosure_control_is_never_compared():
     withheld = figure(value=None, status="suppressed_small")
-    for per in compare.NORMALISATIONS:
+    for per in ids(NORMALISATIONS):
         normalised = normalise(withheld, per, Denominators([population("2020", 500_000)]))
         assert normalised.reason == "the figure is withheld to protect a small count"
 
@@ -489,9 +487,9 @@ def test_the_time_since_opening_counts_from_the_city_s_earliest_known_opening():
         facility("first", date(2012, 10, 1)),
         facility("undated", None),
     ]
-    openings = compare.first_openings(facilities)
+    openings = comparison.first_openings(facilities)
     assert openings["copenhagen"]["facility_id"] == "first"
-    assert compare.years_since(date(2014, 10, 1), openings["copenhagen"]["opened_date"]) == pytest.approx(
+    assert comparison.years_since(date(2014, 10, 1), openings["copenhagen"]["opened_date"]) == pytest.approx(
         2.0, 0.01
     )
 
@@ -503,6 +501,6 @@ def test_national_rates_leave_out_regions_and_wider_areas_and_list_the_highest_f
         figure(scope="multinational", country="EU", value=18.3, observation_id="eu"),
         figure(scope="country", country="Norway", value=87.0, period_start="2016", period_end="2016"),
     ]
-    assert compare.national_years(rates) == [("2020", 2), ("2016", 1)]
-    assert compare.busiest_year(compare.national_years(rates)) == "2020"
-    assert [row["country"] for row in compare.national_figures(rates, "2020")] == ["Denmark", "Belgium"]
+    assert national.national_years(rates) == [("2020", 2), ("2016", 1)]
+    assert national.busiest_year(national.national_years(rates)) == "2020"
+    assert [row["country"] for row in national.national_figures(rates, "2020")] == ["Denmark", "Belgium"]

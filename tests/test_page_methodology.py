@@ -9,11 +9,11 @@ from fixtures import edit_row
 
 from sdcf_metrics import catalogue
 from sdcf_metrics.attribution import citation
-from sdcf_metrics.compare import COMPARABILITY_MARKS, COMPARABILITY_RULES
-from sdcf_metrics.figures import PERIOD_KIND_LABELS
+from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
 from sdcf_metrics.privacy import policy_text, small_count_threshold
 from sdcf_metrics.store import get_store
 from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.vocabulary import QUALIFIERS, in_chart_order
 
 PAGE = "pages/6_Methodology.py"
 
@@ -50,9 +50,7 @@ def test_every_section_of_the_method_text_is_shown(app):
 
 def test_every_kind_of_period_is_explained_with_a_real_figure(app):
     periods = table_with_column(app, "Period kind")
-    assert list(periods["Period kind"]) == [
-        escape_markdown(PERIOD_KIND_LABELS[kind]) for kind in catalogue.PERIOD_MEANINGS
-    ]
+    assert list(periods["Period kind"]) == [escape_markdown(kind.label) for kind in in_chart_order()]
     since_opening = periods.iloc[0]
     assert since_opening["Shown as"] == escape_markdown("since opening (2012-10) to 2014-09-18")
     assert since_opening["Example from the data"] == escape_markdown(
@@ -63,7 +61,7 @@ def test_every_kind_of_period_is_explained_with_a_real_figure(app):
 def test_qualifiers_and_averages_are_explained(app):
     values = table_with_column(app, "In the downloads")
     wordings = list(values["In the downloads"])
-    assert len(wordings) == len(catalogue.QUALIFIER_MEANINGS) + 1
+    assert len(wordings) == len(QUALIFIERS) + 1
     assert escape_markdown("qualifier = more_than") in wordings
     assert escape_markdown("rate_per = day, week, month or year") in wordings
 

@@ -31,7 +31,7 @@ from streamlit.runtime.caching.cache_resource_api import get_resource_cache_stat
 from streamlit.testing.v1 import AppTest
 
 from sdcf_metrics import paths, your_city
-from sdcf_metrics.compare import Denominators
+from sdcf_metrics.compare.normalise import Denominators
 from sdcf_metrics.export import FORMULA_TRIGGERS
 from sdcf_metrics.pipeline.cells import Problem
 from sdcf_metrics.pipeline.disclosure import DisclosureReport

@@ -20,10 +20,11 @@ import pandas as pd
 import pyarrow as pa
 
 from . import paths
-from .figures import describe_value, period_kind_label
+from .figures import describe_value
 from .i18n import t
 from .periods import period_label
 from .store import Store
+from .vocabulary import AVERAGE_MEANING, QUALIFIERS, in_chart_order
 
 METHODOLOGY_FILE = "methodology.md"
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
@@ -90,32 +91,6 @@ def catalogue_frame(metrics: tuple[Metric, ...]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=[t(name) for name in columns])
 
 
-# What each kind of period means; the example beside it is a real row of the dataset.
-PERIOD_MEANINGS = {
-    "since_opening": "A running total from the day a facility or service opened to the date given. Two "
-    "such totals for the same room are not two periods: the later one includes the earlier.",
-    "year": "One calendar year.",
-    "month": "One calendar month.",
-    "day": "One day, often a busy day a source chose to report.",
-    "span": "Any other stretch of time the source names, such as the first six months.",
-    "snapshot": "A stock at a date, such as the rooms open or the people living in a city. A figure an "
-    "article gives per day, in the present tense, is read as a snapshot at the article's date.",
-}
-
-# What each way of qualifying a figure means; averages (`rate_per`) are explained once, whatever qualifier.
-QUALIFIER_MEANINGS = {
-    "exact": "The source gives the number as it is.",
-    "about": "The source says about, around, some or approximately.",
-    "more_than": "A lower bound: the true figure is higher.",
-    "at_least": "A lower bound that may be the figure itself.",
-    "nearly": "Just under the number given.",
-    "less_than": "An upper bound: the true figure is lower.",
-    "up_to": "An upper bound that may be the figure itself.",
-    "range": "The source gives a range; it is never shown or plotted as a single value.",
-}
-AVERAGE_MEANING = "An average per day, week, month or year over the period: not a total, and never summed."
-
-
 def reading_examples(store: Store) -> pa.Table:
     """One real figure per kind of period and per way of qualifying a value."""
     return store.query("reading_examples")
@@ -129,11 +104,11 @@ def period_examples(examples: pa.Table) -> pd.DataFrame:
     """Each kind of period, what it means, and how a real figure's period reads on every page."""
     first = {row["period_kind"]: row for row in examples.to_pylist() if row["period_rank"] == 1}
     records = []
-    for kind, meaning in PERIOD_MEANINGS.items():
-        row = first.get(kind)
-        shown = period_label(kind, row["period_start"], row["period_end"]) if row else "–"
+    for kind in in_chart_order():
+        row = first.get(kind.id)
+        shown = period_label(kind.id, row["period_start"], row["period_end"]) if row else "–"
         example = f"{_place(row)} · {row['metric']}: {describe_value(row)} ({row['unit']})" if row else "–"
-        records.append((period_kind_label(kind), kind, t(meaning), shown, example))
+        records.append((t(kind.label), kind.id, t(kind.meaning), shown, example))
     columns = ("Period kind", "In the downloads", "What it means", "Shown as", "Example from the data")
     return pd.DataFrame(records, columns=[t(name) for name in columns])
 
@@ -146,9 +121,10 @@ def value_examples(examples: pa.Table) -> pd.DataFrame:
     by_qualifier.update({row["qualifier"]: row for row in rows if row["rate_per"] is None})
     averages = [row for row in rows if row["rate_per"] is not None]
     average = min(averages, key=lambda row: row["qualifier"] == "range", default=None)
+    # Averages (`rate_per`) are explained once, whatever their qualifier.
     cases = [
-        (f"qualifier = {qualifier}", meaning, by_qualifier.get(qualifier))
-        for qualifier, meaning in QUALIFIER_MEANINGS.items()
+        (f"qualifier = {qualifier.id}", qualifier.meaning, by_qualifier.get(qualifier.id))
+        for qualifier in QUALIFIERS
     ]
     cases.append(("rate_per = day, week, month or year", AVERAGE_MEANING, average))
     records = [

@@ -16,12 +16,12 @@ import pyarrow as pa
 from pandas.io.formats.style import Styler
 
 from .attribution import DATA_LICENCE_NOTE, PROJECT_NAME, citation
-from .compare import scope_label
 from .export import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
-from .figures import describe_value, period_kind_label
+from .figures import describe_value
 from .i18n import format_number, t
 from .periods import period_label
 from .store import Store
+from .vocabulary import PERIOD_KINDS, SCOPES, label
 
 SEARCH_MAX_LENGTH = 200
 _LIKE_SPECIAL = ("\\", "%", "_")
@@ -128,10 +128,10 @@ def _display_record(row: Mapping[str, Any], metric_kind: str) -> tuple[str, ...]
         describe_value({**row, "metric_kind": metric_kind}),
         row["unit"],
         period_label(row["period_kind"], row["period_start"] or None, row["period_end"]),
-        period_kind_label(row["period_kind"]),
+        label(PERIOD_KINDS, row["period_kind"]),
         row["counted_as"],
         row["facility"],
-        scope_label(row["scope"]),
+        label(SCOPES, row["scope"]),
         row["region"],
         row["source_title"],
         row["source_publisher"],

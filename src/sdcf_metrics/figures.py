@@ -11,41 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .i18n import format_number, t
-from .privacy import (
-    COUNT_KINDS,
-    SMALL_COUNT_THRESHOLD,
-    STATUS_OK,
-    STATUS_SMALL,
-    ThresholdError,
-    small_count_threshold,
-)
-
-_QUALIFIER_TEMPLATES = {
-    "exact": "{value}",
-    "about": "about {value}",
-    "more_than": "more than {value}",
-    "at_least": "at least {value}",
-    "less_than": "fewer than {value}",
-    "up_to": "up to {value}",
-    "nearly": "nearly {value}",
-    "range": "{low}–{high}",
-}
-
-_RATE_TEMPLATES = {
-    "day": "{figure} per day",
-    "week": "{figure} per week",
-    "month": "{figure} per month",
-    "year": "{figure} per year",
-}
-
-PERIOD_KIND_LABELS = {
-    "day": "single day",
-    "month": "month",
-    "year": "year",
-    "span": "period",
-    "since_opening": "since opening",
-    "snapshot": "at a date",
-}
+from .privacy import SMALL_COUNT_THRESHOLD, STATUS_OK, STATUS_SMALL, ThresholdError, small_count_threshold
+from .vocabulary import QUALIFIERS, RATES, entry, metric_kinds
 
 
 def describe_value(row: Mapping[str, Any], *, with_rate: bool = True) -> str:
@@ -57,23 +24,21 @@ def describe_value(row: Mapping[str, Any], *, with_rate: bool = True) -> str:
     status = row.get("status") or STATUS_OK
     if status != STATUS_OK:
         return _describe_withheld(row, status)
-    qualifier = row.get("qualifier") or "exact"
-    if qualifier == "range":
+    qualifier = entry(QUALIFIERS, row.get("qualifier") or "exact")
+    if qualifier.kind == "range":
         figure = t(
-            _QUALIFIER_TEMPLATES["range"],
-            low=format_number(row["value_low"]),
-            high=format_number(row["value_high"]),
+            qualifier.template, low=format_number(row["value_low"]), high=format_number(row["value_high"])
         )
     else:
-        figure = t(_QUALIFIER_TEMPLATES[qualifier], value=format_number(row["value"]))
+        figure = t(qualifier.template, value=format_number(row["value"]))
     rate_per = row.get("rate_per") if with_rate else None
-    return t(_RATE_TEMPLATES[rate_per], figure=figure) if rate_per else figure
+    return t(entry(RATES, rate_per).figure, figure=figure) if rate_per else figure
 
 
 def _describe_withheld(row: Mapping[str, Any], status: str) -> str:
     """A small count reads "<10"; a part hidden to protect one, an average or a rate reads "withheld",
     because its own value need not be below the threshold."""
-    is_count = row.get("metric_kind", "count") in COUNT_KINDS and not row.get("rate_per")
+    is_count = row.get("metric_kind", "count") in metric_kinds(protected="count") and not row.get("rate_per")
     if status == STATUS_SMALL and is_count:
         try:
             threshold = small_count_threshold()
@@ -81,7 +46,3 @@ def _describe_withheld(row: Mapping[str, Any], status: str) -> str:
             threshold = SMALL_COUNT_THRESHOLD
         return t("<{threshold}", threshold=format_number(threshold))
     return t("withheld")
-
-
-def period_kind_label(period_kind: str) -> str:
-    return t(PERIOD_KIND_LABELS[period_kind])

@@ -13,6 +13,7 @@ from typing import Any
 
 from .figures import describe_value
 from .i18n import t
+from .vocabulary import RATES, SCOPES, entry
 
 Row = Mapping[str, Any]
 
@@ -27,14 +28,16 @@ HEADLINE_METRICS = (
     "deaths_on_site",
 )
 
-# On the same end date, a figure for the whole city speaks for more than one for a single facility.
-_SCOPE_RANK = {"multinational": 4, "country": 3, "region": 2, "city": 1, "facility": 0}
+
+def _breadth(scope: str | None) -> int:
+    """On the same end date, a figure for the whole city speaks for more than one for a single facility."""
+    return next((choice.breadth for choice in SCOPES if choice.id == scope), 0)
 
 
 def _recency(row: Row) -> tuple[Any, ...]:
     return (
         row["period_end_date"],
-        _SCOPE_RANK.get(row.get("scope") or "", 0),
+        _breadth(row.get("scope")),
         not row.get("rate_per"),
         row["observation_id"],
     )
@@ -59,15 +62,6 @@ def headline_figures(rows: Iterable[Row], metric_ids: Sequence[str] = HEADLINE_M
     return [latest[metric_id] for metric_id in metric_ids if metric_id in latest]
 
 
-# A tile names the rate in its label, so the big figure stays short enough to show whole.
-_AVERAGE_LABELS = {
-    "day": "{metric}, average per day",
-    "week": "{metric}, average per week",
-    "month": "{metric}, average per month",
-    "year": "{metric}, average per year",
-}
-
-
 @dataclass(frozen=True)
 class Headline:
     """One figure as a tile shows it: `Unique clients, average per day` over `150–200`, then what was
@@ -85,7 +79,8 @@ def headline(row: Row) -> Headline:
     """The figure, what was counted and when, and where it comes from, ready to show."""
     rate_per = row.get("rate_per")
     return Headline(
-        metric=t(_AVERAGE_LABELS[rate_per], metric=row["metric"]) if rate_per else row["metric"],
+        # A tile names the rate in its label, so the big figure stays short enough to show whole.
+        metric=t(entry(RATES, rate_per).tile, metric=row["metric"]) if rate_per else row["metric"],
         figure=describe_value(row, with_rate=False),
         context=" · ".join(
             part for part in (row["counted_as"], row.get("facility"), row["period_label"]) if part

@@ -34,8 +34,6 @@ POLICY_TEXT = (
     "values."
 )
 
-COUNT_KINDS = ("count", "population")
-
 
 class ThresholdError(ValueError):
     """`SDCF_SMALL_COUNT_THRESHOLD` is set to something that is not a usable threshold."""

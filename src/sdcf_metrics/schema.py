@@ -2,13 +2,25 @@
 
 Source tables live in `data/sources/*.csv` and are edited by people; extracts are the Parquet files the
 build writes from them. Validation, build, queries, exports and the upload format all read these specs,
-so a column is renamed here or nowhere.
+so a column is renamed here or nowhere. The values a choice column allows come from `vocabulary`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+from .vocabulary import (
+    DIRECTIONS,
+    EVENT_KINDS,
+    FACILITY_TYPES,
+    METRIC_KINDS,
+    PERIOD_KINDS,
+    QUALIFIERS,
+    RATES,
+    SCOPES,
+    ids,
+)
 
 ColumnType = Literal["id", "text", "date", "number", "integer", "bool", "url", "choice"]
 
@@ -47,15 +59,6 @@ class Table:
         return next(column for column in self.columns if column.name == name)
 
 
-SCOPES = ("facility", "city", "region", "country", "multinational")
-PERIOD_KINDS = ("day", "month", "year", "span", "since_opening", "snapshot")
-QUALIFIERS = ("exact", "about", "more_than", "at_least", "less_than", "up_to", "nearly", "range")
-RATE_PER = ("day", "week", "month", "year")
-FACILITY_TYPES = ("injection", "inhalation", "mixed", "unknown")
-EVENT_KINDS = ("opening", "closure", "policy", "relocation")
-BREAKDOWN_DIMENSIONS = ("sex", "age", "drug", "nationality", "site")
-METRIC_KINDS = ("count", "rate", "mass", "percent_change", "population")
-
 CITIES = Table(
     name="cities",
     doc="Cities that appear in the evidence. Population is an observation (metric `population`), "
@@ -88,7 +91,7 @@ FACILITIES = Table(
             doc="`YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as precise as the source.",
         ),
         Column("closed", "date", required=False),
-        Column("type", "choice", choices=FACILITY_TYPES),
+        Column("type", "choice", choices=ids(FACILITY_TYPES)),
         Column("latitude", "number"),
         Column("longitude", "number"),
         Column("location_note", "text", required=False, doc="How approximate the coordinates are."),
@@ -105,14 +108,14 @@ METRICS = Table(
         Column("metric_id", "id"),
         Column("label", "text"),
         Column("unit", "text"),
-        Column("kind", "choice", choices=METRIC_KINDS),
+        Column("kind", "choice", choices=ids(METRIC_KINDS)),
         Column("definition", "text"),
         Column("additive", "bool", doc="Whether values may be summed across periods and sites."),
         Column(
             "higher_is_better",
             "choice",
             required=False,
-            choices=("true", "false"),
+            choices=ids(DIRECTIONS),
             doc="Empty when neither direction is better.",
         ),
     ),
@@ -139,7 +142,7 @@ OBSERVATIONS = Table(
     key=("observation_id",),
     columns=(
         Column("observation_id", "id"),
-        Column("scope", "choice", choices=SCOPES),
+        Column("scope", "choice", choices=ids(SCOPES)),
         Column("country", "text", doc="Country, or the area name for multinational rows (e.g. `EU`)."),
         Column("region", "text", required=False, doc="Required when scope is `region`, e.g. `Catalonia`."),
         Column("city_id", "id", required=False, doc="Required when scope is `city` or `facility`."),
@@ -151,7 +154,7 @@ OBSERVATIONS = Table(
             required=False,
             doc="Empty for a total, else `dimension=value`, e.g. `sex=female`.",
         ),
-        Column("period_kind", "choice", choices=PERIOD_KINDS),
+        Column("period_kind", "choice", choices=ids(PERIOD_KINDS)),
         Column(
             "period_start",
             "date",
@@ -165,7 +168,7 @@ OBSERVATIONS = Table(
         Column(
             "qualifier",
             "choice",
-            choices=QUALIFIERS,
+            choices=ids(QUALIFIERS),
             doc="`exact` unless the source says about / more than / at least / fewer than / up to / "
             "nearly, or gives a range.",
         ),
@@ -173,7 +176,7 @@ OBSERVATIONS = Table(
             "rate_per",
             "choice",
             required=False,
-            choices=RATE_PER,
+            choices=ids(RATES),
             doc="Set when the value is an average per day/week/month/year over the period.",
         ),
         Column("unit", "text", doc="What one unit of the value is, e.g. `persons`, `syringes`."),
@@ -194,7 +197,7 @@ EVENTS = Table(
         Column("city_id", "id"),
         Column("facility_id", "id", required=False),
         Column("date", "date"),
-        Column("kind", "choice", choices=EVENT_KINDS),
+        Column("kind", "choice", choices=ids(EVENT_KINDS)),
         Column("label", "text", doc="A short label in English, e.g. `Night opening`."),
         Column("source_id", "id"),
         Column("quote", "text"),
@@ -226,7 +229,9 @@ UPLOAD = Table(
         ),
         Column("metric", "id", doc="A metric id from the catalogue, e.g. `unique_clients`."),
         Column("breakdown", "text", required=False, doc=_observation_doc("breakdown")),
-        Column("period_kind", "choice", choices=PERIOD_KINDS, doc="What kind of period the figure covers."),
+        Column(
+            "period_kind", "choice", choices=ids(PERIOD_KINDS), doc="What kind of period the figure covers."
+        ),
         Column("period_start", "date", required=False, doc=_observation_doc("period_start")),
         Column("period_end", "date", doc=_observation_doc("period_end")),
         Column("value", "number", required=False, doc=_observation_doc("value")),
@@ -236,10 +241,10 @@ UPLOAD = Table(
             "qualifier",
             "choice",
             required=False,
-            choices=QUALIFIERS,
+            choices=ids(QUALIFIERS),
             doc="Empty means `exact` (or `range` when only value_low and value_high are given).",
         ),
-        Column("rate_per", "choice", required=False, choices=RATE_PER, doc=_observation_doc("rate_per")),
+        Column("rate_per", "choice", required=False, choices=ids(RATES), doc=_observation_doc("rate_per")),
         Column(
             "unit",
             "text",

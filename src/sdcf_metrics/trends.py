@@ -18,54 +18,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from .figures import describe_value, period_kind_label
+from .figures import describe_value
 from .headlines import HEADLINE_METRICS, latest_figure
 from .i18n import format_number, t
+from .vocabulary import EVENT_KINDS, MARKERS, PERIOD_KINDS, QUALIFIERS, RATES, TOTALS_PANEL, entry, ids, label
 
 Row = Mapping[str, Any]
 
-PERIOD_KIND_ORDER = ("since_opening", "year", "month", "span", "day", "snapshot")
-RATE_ORDER = ("", "day", "week", "month", "year")
 EVENT_MARGIN_YEARS = 2
-# A line between two counts since opening reads correctly (the total grew from one to the other), and so
-# does one between two consecutive years or months. Between two stocks years apart, two single days or
-# two spans it would suggest figures in between that no source reports.
-JOINED_PERIOD_KINDS = frozenset({"since_opening", "year", "month"})
-# Periods drawn as a shaded bar from their first to their last day, with the point at its middle.
-COVERING_PERIOD_KINDS = frozenset({"year", "month", "span"})
-
-EVENT_KIND_LABELS = {
-    "opening": "Opening",
-    "closure": "Closure",
-    "policy": "Policy change",
-    "relocation": "Relocation",
-}
-
-_PANEL_TITLES = {
-    "": "Figure as reported",
-    "day": "Average per day",
-    "week": "Average per week",
-    "month": "Average per month",
-    "year": "Average per year",
-}
-
-# How each qualifier is drawn, and how the chart's key names it.
-QUALIFIER_SYMBOLS = {
-    "exact": "circle",
-    "about": "circle-open",
-    "nearly": "circle-open",
-    "more_than": "triangle-up",
-    "at_least": "triangle-up",
-    "less_than": "triangle-down",
-    "up_to": "triangle-down",
-}
-_KEY_PARTS = (
-    (("exact",), "● exact"),
-    (("about", "nearly"), "○ about, nearly"),
-    (("more_than", "at_least"), "▲ more than, at least"),
-    (("less_than", "up_to"), "▼ fewer than, up to"),
-    (("range",), "┃ range"),
-)
 
 
 @dataclass(frozen=True)
@@ -88,8 +48,13 @@ class Series:
 
     @property
     def joined(self) -> bool:
-        """Whether a line may join the points (ranges are never joined; they have no single value)."""
-        return self.period_kind in JOINED_PERIOD_KINDS
+        """Whether a line may join the points (ranges are never joined; they have no single value).
+
+        A line between two counts since opening reads correctly (the total grew from one to the other), and
+        so does one between two consecutive years or months. Between two stocks years apart, two single days
+        or two spans it would suggest figures in between that no source reports.
+        """
+        return entry(PERIOD_KINDS, self.period_kind).joined
 
     def continues(self, earlier: Row, later: Row) -> bool:
         """Whether a line may run from one point to the next: always for counts since opening, and for
@@ -167,13 +132,7 @@ def split_series(rows: Sequence[Row]) -> list[Series]:
 
     def order(key: tuple[str, str, str, str]) -> tuple[Any, ...]:
         facility, period_kind, rate_per, unit = key
-        return (
-            RATE_ORDER.index(rate_per),
-            facility != "",
-            facility,
-            PERIOD_KIND_ORDER.index(period_kind),
-            unit,
-        )
+        return (_rate_order(rate_per), facility != "", facility, entry(PERIOD_KINDS, period_kind).order, unit)
 
     return [
         Series(
@@ -187,17 +146,22 @@ def split_series(rows: Sequence[Row]) -> list[Series]:
 def series_name(series: Series, show_unit: bool) -> str:
     """A legend entry: `Whole city · since opening`, with the unit when the units differ."""
     place = series.place or t("Whole city")
-    name = f"{place} · {period_kind_label(series.period_kind)}"
+    name = f"{place} · {label(PERIOD_KINDS, series.period_kind)}"
     return f"{name} · {series.unit}" if show_unit else name
+
+
+def _rate_order(rate_per: str) -> int:
+    """Totals first (no rate), then averages per day, week, month and year."""
+    return 0 if not rate_per else 1 + ids(RATES).index(rate_per)
 
 
 def panels(series: Sequence[Series]) -> list[str]:
     """The rates present, totals first: one chart panel each."""
-    return sorted({item.rate_per for item in series}, key=RATE_ORDER.index)
+    return sorted({item.rate_per for item in series}, key=_rate_order)
 
 
 def panel_title(rate_per: str) -> str:
-    return t(_PANEL_TITLES[rate_per])
+    return t(entry(RATES, rate_per).panel) if rate_per else t(TOTALS_PANEL)
 
 
 def plot_date(row: Row) -> date:
@@ -213,7 +177,9 @@ def covers_a_period(row: Row) -> bool:
     """Whether the figure is drawn with a bar over the period it covers (a year, a month, a span)."""
     start = row["period_start_date"]
     return (
-        row["period_kind"] in COVERING_PERIOD_KINDS and start is not None and start < row["period_end_date"]
+        entry(PERIOD_KINDS, row["period_kind"]).covers
+        and start is not None
+        and start < row["period_end_date"]
     )
 
 
@@ -224,8 +190,8 @@ def units(rows: Sequence[Row]) -> list[str]:
 
 def marker_key(rows: Sequence[Row], has_events: bool) -> str:
     """The chart's key to its symbols, naming only what the chart draws."""
-    qualifiers = {row["qualifier"] for row in rows}
-    parts = [t(text) for names, text in _KEY_PARTS if qualifiers.intersection(names)]
+    drawn = {entry(QUALIFIERS, row["qualifier"]).marker for row in rows}
+    parts = [marker.key for marker in MARKERS if marker in drawn]
     if any(covers_a_period(row) for row in rows):
         parts.append(t("▬ period covered"))
     if has_events:
@@ -269,7 +235,7 @@ def trend_table(rows: Sequence[Row]) -> pa.Table:
     """The figures behind the chart, one row each, with the source's words and where to check them."""
     columns: dict[str, list[Any]] = {
         t("Period"): [row["period_label"] for row in rows],
-        t("Kind of period"): [period_kind_label(row["period_kind"]) for row in rows],
+        t("Kind of period"): [label(PERIOD_KINDS, row["period_kind"]) for row in rows],
         t("Figure"): [describe_value(row) for row in rows],
         t("What was counted"): [row["counted_as"] for row in rows],
         t("Unit"): [row["unit"] for row in rows],
@@ -305,7 +271,7 @@ def events_table(events: Sequence[Row]) -> pa.Table:
         {
             t("Date"): pa.array([event["date"] for event in events], pa.string()),
             t("Event"): pa.array([event["label"] for event in events], pa.string()),
-            t("Kind"): pa.array([t(EVENT_KIND_LABELS[event["kind"]]) for event in events], pa.string()),
+            t("Kind"): pa.array([label(EVENT_KINDS, event["kind"]) for event in events], pa.string()),
             t("Source"): pa.array([event["source_title"] for event in events], pa.string()),
             t("Link or reference"): pa.array([event["source_url"] for event in events], pa.string()),
             t("Quote"): pa.array([event["quote"] for event in events], pa.string()),

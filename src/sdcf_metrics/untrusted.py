@@ -7,11 +7,10 @@ even with HTML escaped; Plotly renders a pseudo-HTML subset. A city called `[x](
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
-
-from .charts.base import escape_label
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$<&:])")
 # Streamlit's Markdown turns bare `https://`, `www.` and `name@host` into links even when the colon or dot
@@ -20,7 +19,10 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$<&:])")
 _AUTOLINK_TRIGGERS = re.compile(r"(\\:|@|(?i:www)(?=\\\.))")
 _ZERO_WIDTH_SPACE = "\u200b"
 
-__all__ = ["escape_label", "escape_markdown", "escape_markdown_table"]
+
+def escape_label(text: object) -> str:
+    """Make a data value inert in Plotly's pseudo-HTML (no links, no styles, no tags)."""
+    return html.escape(str(text), quote=False)
 
 
 def escape_markdown(text: object) -> str:

@@ -28,7 +28,9 @@ import pyarrow as pa
 from . import paths
 from .catalogue import methodology_sections
 from .charts import PALETTE
-from .compare import ComparedValue, Denominators, comparison_table
+from .compare.comparison import ComparedValue
+from .compare.describe import comparison_table
+from .compare.normalise import Denominators
 from .export import to_csv_bytes
 from .figures import describe_value
 from .i18n import format_number, t

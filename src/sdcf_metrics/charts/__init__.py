@@ -6,7 +6,6 @@ from .base import (
     attributed_figure,
     chart_config,
     city_colours,
-    escape_label,
     file_name,
     source_line,
 )
@@ -17,7 +16,6 @@ __all__ = [
     "attributed_figure",
     "chart_config",
     "city_colours",
-    "escape_label",
     "file_name",
     "source_line",
 ]

@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 
 from ..figures import describe_value
 from ..i18n import t
-from .base import attributed_figure, escape_label
+from ..untrusted import escape_label
+from .base import attributed_figure
 
 Row = Mapping[str, Any]
 

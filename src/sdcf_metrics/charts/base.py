@@ -7,7 +7,6 @@ with `escape_label` before it reaches a figure.
 
 from __future__ import annotations
 
-import html
 import re
 import textwrap
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ import plotly.graph_objects as go
 
 from ..attribution import DATA_LICENCE, release_line
 from ..i18n import t
+from ..untrusted import escape_label
 
 # Okabe-Ito first (colour-blind safe), then Paul Tol's muted scheme; yellow is left out for contrast.
 PALETTE = (
@@ -25,11 +25,6 @@ PALETTE = (
 FOCUS_CITIES = ("copenhagen", "amsterdam", "brussels")
 FONT = "Helvetica, Arial, sans-serif"
 FOOTER_WIDTH = 150  # characters per footer line, so long source lists wrap inside the image
-
-
-def escape_label(text: str) -> str:
-    """Make a data value inert in Plotly's pseudo-HTML (no links, no styles, no tags)."""
-    return html.escape(str(text), quote=False)
 
 
 def city_colours(all_city_ids: Sequence[str]) -> dict[str, str]:

@@ -15,39 +15,26 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from ..compare import (
+from ..compare.comparison import ComparedValue, Comparison, years_since
+from ..compare.describe import (
     DERIVED_NOTE,
-    DIFFERENT_DEFINITION,
-    NORMALISATIONS,
-    ComparedValue,
-    Comparison,
-    countries_label,
     divisor_years,
     hover_text,
     is_reference,
     normalised_figure,
     relation_label,
-    years_since,
 )
+from ..compare.marks import DIFFERENT_DEFINITION
+from ..compare.national import countries_label
 from ..figures import describe_value
 from ..i18n import t
-from ..trends import QUALIFIER_SYMBOLS, plot_date
-from .base import attributed_figure, escape_label
+from ..trends import plot_date
+from ..untrusted import escape_label
+from ..vocabulary import EXACT_MARKER, MARKERS, NORMALISATIONS, QUALIFIERS, entry, label
+from .base import attributed_figure
 
 Row = Mapping[str, Any]
 
-# On a horizontal axis a bound points right (the figure is higher) or left (it is lower).
-_HORIZONTAL_SYMBOLS = {
-    qualifier: symbol.replace("triangle-up", "triangle-right").replace("triangle-down", "triangle-left")
-    for qualifier, symbol in QUALIFIER_SYMBOLS.items()
-}
-_KEY_ENTRIES = (
-    (("exact",), "circle", "circle", "exact"),
-    (("about", "nearly"), "circle-open", "circle-open", "about, nearly"),
-    (("more_than", "at_least"), "triangle-right", "triangle-up", "more than, at least"),
-    (("less_than", "up_to"), "triangle-left", "triangle-down", "fewer than, up to"),
-    (("range",), "line-ns-open", "line-ew-open", "range"),
-)
 _KEY_COLOUR = "#666666"
 _MARKER_SIZE = 13
 _NAMED_CITIES = 4
@@ -73,12 +60,12 @@ def _hover(text: str) -> str:
 def _axis_title(metric_label: str, per: str) -> str:
     if per == "absolute":
         return metric_label
-    return f"{metric_label}, {t(NORMALISATIONS[per]).lower()}"
+    return f"{metric_label}, {label(NORMALISATIONS, per).lower()}"
 
 
 def _normalisation_text(values: Sequence[ComparedValue], per: str) -> str:
     """`per 100,000 residents (populations of 2014–2024)`; each city's years are in the note."""
-    text = t(NORMALISATIONS[per]).lower()
+    text = label(NORMALISATIONS, per).lower()
     years = sorted({value.normalised.divisor_date[:4] for value in values if value.normalised.derived})
     if per == "per_100k" and years:
         span = years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
@@ -123,21 +110,22 @@ def _note(values: Sequence[ComparedValue], per: str, extra: Sequence[str] = ()) 
 
 def _add_key(figure: go.Figure, qualifiers: Collection[str], horizontal: bool) -> None:
     """Grey legend entries naming the marker shapes this chart draws, when it draws more than dots."""
-    if not set(qualifiers) - {"exact"}:
+    drawn = {entry(QUALIFIERS, qualifier).marker for qualifier in qualifiers}
+    if drawn <= {EXACT_MARKER}:
         return
-    for names, horizontal_symbol, vertical_symbol, label in _KEY_ENTRIES:
-        if not qualifiers & set(names):
+    for marker in MARKERS:
+        if marker not in drawn:
             continue
         figure.add_trace(
             go.Scatter(
                 x=[None],
                 y=[None],
                 mode="markers",
-                name=t(label),
+                name=t(marker.words),
                 legendgroup="key",
                 legendgrouptitle={"text": t("Shape")},
                 marker={
-                    "symbol": horizontal_symbol if horizontal else vertical_symbol,
+                    "symbol": marker.horizontal if horizontal else marker.symbol,
                     "size": 11,
                     "color": _KEY_COLOUR,
                     "line": {"color": _KEY_COLOUR, "width": 2},
@@ -229,7 +217,7 @@ def latest_chart(
                     mode="markers+text",
                     text=[label],
                     marker={
-                        "symbol": _HORIZONTAL_SYMBOLS[normalised.qualifier],
+                        "symbol": entry(QUALIFIERS, normalised.qualifier).marker.horizontal,
                         "size": _MARKER_SIZE + (4 if is_reference(row, reference) else 0),
                         "color": colour,
                         "line": {"color": colour, "width": 2},
@@ -349,7 +337,9 @@ def time_chart(
                     name=name,
                     legendgroup=name,
                     marker={
-                        "symbol": [QUALIFIER_SYMBOLS[value.normalised.qualifier] for value in points],
+                        "symbol": [
+                            entry(QUALIFIERS, value.normalised.qualifier).marker.symbol for value in points
+                        ],
                         "size": _MARKER_SIZE,
                         "color": colour,
                         "line": {"color": colour, "width": 2},

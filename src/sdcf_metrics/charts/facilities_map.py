@@ -14,16 +14,9 @@ import pyarrow as pa
 
 from ..geography import OUTLINE_CREDIT, Place, country_outlines, map_extent, on_map, project
 from ..i18n import format_number, t
-from .base import attributed_figure, escape_label
-
-FACILITY_TYPE_LABELS = {
-    "injection": "Injection",
-    "inhalation": "Inhalation",
-    "mixed": "Injection and inhalation",
-    "unknown": "Not stated by the sources",
-}
-FACILITY_STATUSES = ("open", "closed")
-FACILITY_STATUS_LABELS = {"open": "No closure recorded", "closed": "Closed"}
+from ..untrusted import escape_label
+from ..vocabulary import FACILITY_TYPES, label
+from .base import attributed_figure
 
 LAND = "#eef0f2"
 BORDER = "#b9c0c8"
@@ -32,14 +25,6 @@ MARKER = "#0072B2"
 MAP_HEIGHT = 620
 HOVER_NAME_LENGTH = 48
 MAP_TITLE = "Supervised drug consumption facilities in Europe"
-
-
-def facility_type_label(facility_type: str) -> str:
-    return t(FACILITY_TYPE_LABELS[facility_type])
-
-
-def facility_status_label(status: str) -> str:
-    return t(FACILITY_STATUS_LABELS[status])
 
 
 def _marker_size(count: int) -> float:
@@ -190,7 +175,7 @@ def facilities_table(facilities: pa.Table) -> pa.Table:
         t("Country"): [row["country"] for row in rows],
         t("Opened"): [row["opened"] or "" for row in rows],
         t("Closed"): [row["closed"] or "" for row in rows],
-        t("Type"): [facility_type_label(row["type"]) for row in rows],
+        t("Type"): [label(FACILITY_TYPES, row["type"]) for row in rows],
         t("Operator"): [row["operator"] or "" for row in rows],
         t("On the map"): [t("yes") if on_map(row["longitude"], row["latitude"]) else t("no") for row in rows],
         t("Source"): [row["source_title"] or "" for row in rows],

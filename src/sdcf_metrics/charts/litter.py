@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 from ..figures import describe_value
 from ..i18n import t
 from ..litter import ASSOCIATION_IS_NOT_CAUSATION, CountSeries, Opening, Row, withheld
-from .base import PALETTE, attributed_figure, escape_label
+from ..untrusted import escape_label
+from .base import PALETTE, attributed_figure
 
 OPENING_COLOUR = "#555555"
 SHORT_NAME_LENGTH = 34

@@ -16,7 +16,6 @@ import plotly.graph_objects as go
 
 from ..i18n import t
 from ..trends import (
-    QUALIFIER_SYMBOLS,
     Series,
     covers_a_period,
     hover_text,
@@ -27,11 +26,12 @@ from ..trends import (
     series_name,
     units,
 )
-from .base import PALETTE, attributed_figure, escape_label
+from ..untrusted import escape_label
+from ..vocabulary import PERIOD_KINDS, QUALIFIERS, entry
+from .base import PALETTE, attributed_figure
 
 Row = Mapping[str, Any]
 
-_LINE_DASH = {"since_opening": "solid", "year": "dash", "month": "dashdot"}
 _EVENT_LABEL_LENGTH = 40
 _PANEL_HEIGHT = 260
 _LEGEND_ROW = 22
@@ -91,11 +91,14 @@ def _series_traces(item: Series, name: str, colour: str) -> list[go.Scatter]:
                 mode="lines+markers" if item.joined and len(item.points) > 1 else "markers",
                 name=name,
                 legendgroup=name,
-                line={"color": colour, "width": 2, "dash": _LINE_DASH.get(item.period_kind, "solid")},
+                line={"color": colour, "width": 2, "dash": entry(PERIOD_KINDS, item.period_kind).dash},
                 marker={
                     "color": colour,
                     "size": 11,
-                    "symbol": [QUALIFIER_SYMBOLS[row["qualifier"]] if row else "circle" for row in points],
+                    "symbol": [
+                        entry(QUALIFIERS, row["qualifier"]).marker.symbol if row else "circle"
+                        for row in points
+                    ],
                     "line": {"color": colour, "width": 2},
                 },
                 hovertext=[_hover(row) if row else None for row in points],

@@ -36,14 +36,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..periods import parse_partial_date
-from ..privacy import COUNT_KINDS, STATUS_OK, STATUS_SECONDARY, STATUS_SMALL, small_count_threshold
+from ..privacy import STATUS_OK, STATUS_SECONDARY, STATUS_SMALL, small_count_threshold
+from ..vocabulary import RATES, entry, metric_kinds
 
 QUOTE_WITHHELD = (
     "[Quote withheld: the source's words also state a figure that is not published, to protect a count "
     "below {threshold}.]"
 )
 
-DERIVED_KINDS = ("rate", "percent_change")
+COUNT_KINDS = metric_kinds(protected="count")
+DERIVED_KINDS = metric_kinds(protected="derived")
 
 # Rows of one group share every one of these; the total is the group's row without a breakdown.
 GROUP_COLUMNS = (
@@ -71,7 +73,6 @@ _CELL_COLUMNS = (
     "period_end",
     "breakdown",
 )
-_RATE_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
 
 # Internal decision for rows left out of the published data; never a published status.
 _WITHHELD = "withheld"
@@ -278,7 +279,7 @@ def _rate_units(row: Mapping[str, Any]) -> float:
     if rate_per is None or row.get("period_kind") == "snapshot" or not start or not end:
         return 1.0
     days = (parse_partial_date(end)[1] - parse_partial_date(start)[0]).days + 1
-    return max(1.0, days / _RATE_UNIT_DAYS[rate_per])
+    return max(1.0, days / entry(RATES, rate_per).days)
 
 
 # Can a withheld part be worked out? ------------------------------------------------------------------------

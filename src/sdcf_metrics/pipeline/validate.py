@@ -20,7 +20,8 @@ from datetime import date
 from pathlib import Path
 
 from .. import periods
-from ..schema import BREAKDOWN_DIMENSIONS, RATE_PER, SOURCE_TABLES, TABLES_BY_NAME, Table
+from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
+from ..vocabulary import BREAKDOWN_DIMENSIONS, PERIOD_KINDS, RATES, SCOPES, entry, ids, metric_kinds
 from .cells import (
     NO_COLUMN,
     WHOLE_FILE,
@@ -48,16 +49,6 @@ OBSERVATION_NATURAL_KEY = (
     "rate_per",
     "source_id",
 )
-
-# Metric kinds whose values may be below zero, and those counted in whole units (unless averaged).
-_SIGNED_METRIC_KINDS = ("percent_change",)
-_WHOLE_NUMBER_METRIC_KINDS = ("count", "population")
-
-# Observation scopes and the columns each one needs filled in.
-_SCOPE_NEEDS = {"city": ("city_id",), "facility": ("city_id", "facility_id"), "region": ("region",)}
-
-# Period kinds that cover exactly one day, month or year, named like `periods.precision` names precisions.
-_SINGLE_UNIT_PERIODS = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
 
 _COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
 
@@ -488,7 +479,8 @@ def _facility_city(row: _Row, known: _Known) -> Iterator[Problem]:
 
 def _scope(row: _Row, known: _Known) -> Iterator[Problem]:
     scope = row.get("scope")
-    for name in _SCOPE_NEEDS.get(str(scope), ()):
+    needs = next((choice.needs for choice in SCOPES if choice.id == scope), ())
+    for name in needs:
         if not row.text[name]:
             yield row.problem(name, f"required when scope is {scope}; fill it in")
 
@@ -505,17 +497,18 @@ def _period(row: _Row, known: _Known) -> Iterator[Problem]:
         if periods.parse_partial_date(end)[1] < periods.parse_partial_date(start)[0]:
             message = f"{show(end)} is before period_start {show(start)}; swap them or fix the typo"
             yield row.problem("period_end", message)
-    if kind in _SINGLE_UNIT_PERIODS:
+    if entry(PERIOD_KINDS, str(kind)).written_as:
         yield from _single_unit_period(row, str(kind), start, end)
 
 
 def _single_unit_period(row: _Row, kind: str, start: object, end: object) -> Iterator[Problem]:
-    """A day, month or year period names that one day, month or year twice, written at that precision."""
+    """A day, month or year period names that one day, month or year twice, written at that precision
+    (the kind's id is the precision's name in `periods.precision`)."""
     written_right = True
     for name, text in (("period_start", start), ("period_end", end)):
         if isinstance(text, str) and periods.precision(text) != kind:
             written_right = False
-            message = f"write a {kind} period as {_SINGLE_UNIT_PERIODS[kind]}, not {show(text)}"
+            message = f"write a {kind} period as {entry(PERIOD_KINDS, kind).written_as}, not {show(text)}"
             yield row.problem(name, f"{message}, or choose the period_kind that matches the dates")
     if written_right and isinstance(start, str) and isinstance(end, str) and start != end:
         yield row.problem(
@@ -564,15 +557,19 @@ def _value_sign(row: _Row, known: _Known) -> Iterator[Problem]:
         value = row.get(name)
         if not isinstance(value, float):
             continue
-        if value < 0 and kind not in _SIGNED_METRIC_KINDS:
+        if value < 0 and kind not in metric_kinds(signed=True):
             message = f"{value:g} is negative, but {metric_id} is a {kind}"
-            yield row.problem(name, f"{message}; only a percent_change may be below zero")
-        elif kind in _WHOLE_NUMBER_METRIC_KINDS and not value.is_integer() and row.get("rate_per") is None:
+            yield row.problem(
+                name, f"{message}; only a {', '.join(metric_kinds(signed=True))} may be below zero"
+            )
+        elif (
+            kind in metric_kinds(whole_number=True) and not value.is_integer() and row.get("rate_per") is None
+        ):
             message = f"{value:g} is not a whole number, but {metric_id} is a {kind}"
             yield row.problem(
                 name,
                 f"{message}; write the figure the source gives, or set rate_per "
-                f"({', '.join(RATE_PER)}) if it is an average",
+                f"({', '.join(ids(RATES))}) if it is an average",
             )
 
 
@@ -581,11 +578,11 @@ def _breakdown(row: _Row, known: _Known) -> Iterator[Problem]:
     if not isinstance(text, str):
         return
     dimension, equals, value = text.partition("=")
-    if not equals or not value or dimension not in BREAKDOWN_DIMENSIONS:
+    if not equals or not value or dimension not in ids(BREAKDOWN_DIMENSIONS):
         yield row.problem(
             "breakdown",
             f"{show(text)} is not dimension=value; leave it empty for a total, or write e.g. "
-            f"sex=female with dimension one of: {', '.join(BREAKDOWN_DIMENSIONS)}",
+            f"sex=female with dimension one of: {', '.join(ids(BREAKDOWN_DIMENSIONS))}",
         )
 
 
