@@ -2,15 +2,17 @@
 
 import streamlit as st
 
+from sdcf_metrics import queries
 from sdcf_metrics.charts import FOCUS_CITIES
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
 from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.overview import (
+    FACILITY_COUNT_METRIC,
+    DatasetSummary,
     area_table,
     city_headlines,
     country_counts_summary,
-    dataset_summary,
     latest_facility_counts,
 )
 from sdcf_metrics.untrusted import escape_markdown
@@ -66,7 +68,7 @@ st.write(
     )
 )
 
-summary = dataset_summary(store)
+summary = DatasetSummary(**queries.dataset_summary(store))
 cities_tile, facilities_tile, figures_tile, years_tile = st.columns(4)
 cities_tile.metric(
     t("European cities"),
@@ -95,7 +97,8 @@ st.caption(
         "periods and places: read the line under each one before setting it against another."
     )
 )
-for city in city_headlines(store, FOCUS_CITIES):
+focus = {city_id: queries.city_observations(store, city_id=city_id) for city_id in FOCUS_CITIES}
+for city in city_headlines(queries.cities(store), focus):
     with st.container(border=True):
         name_column, link_column = st.columns([3, 1], vertical_alignment="center")
         name_column.subheader(escape_markdown(city.name))
@@ -120,7 +123,7 @@ for city in city_headlines(store, FOCUS_CITIES):
                 column.caption(escape_markdown(figure.context) + "  \n" + escape_markdown(figure.source))
 
 st.header(t("Europe at a glance"))
-counts = latest_facility_counts(store)
+counts = latest_facility_counts(queries.area_observations(store, metric_id=FACILITY_COUNT_METRIC))
 if counts.countries:
     chart_title = t("Supervised consumption facilities by country")
     show_chart(

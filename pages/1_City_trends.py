@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sdcf_metrics import state
+from sdcf_metrics import queries, state
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours
 from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.frame import no_data, page_frame, show_chart
@@ -32,7 +32,7 @@ st.caption(
     )
 )
 
-cities = {city["city_id"]: city for city in store.query("cities").to_pylist()}
+cities = {city["city_id"]: city for city in queries.cities(store)}
 city_options = city_choices(list(cities.values()))
 city_column, metric_column = st.columns(2)
 with city_column:
@@ -40,8 +40,8 @@ with city_column:
         "city", t("City"), list(city_options), FOCUS_CITIES[0], format_func=city_options.get
     )
 city = cities[city_id]
-observations = store.query("city_observations", city_id=city_id).to_pylist()
-events = store.query("city_events", city_id=city_id).to_pylist()
+observations = queries.city_observations(store, city_id=city_id)
+events = queries.city_events(store, city_id=city_id)
 
 if not observations:
     no_data(city["name"])
@@ -118,7 +118,7 @@ if events:
     with st.expander(t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))):
         st.caption(t("Events within two years of the charted figures are marked on the chart."))
         st.dataframe(events_table(events).to_pandas(), hide_index=True, width="stretch")
-parts = of_metric(store.query("city_breakdowns", city_id=city_id).to_pylist(), metric_id)
+parts = of_metric(queries.city_breakdowns(store, city_id=city_id), metric_id)
 if parts:
     with st.expander(t("Parts of a total, as the source split them ({count})", count=len(parts))):
         st.dataframe(breakdown_table(parts).to_pandas(), hide_index=True, width="stretch")

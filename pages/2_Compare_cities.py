@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sdcf_metrics import state
+from sdcf_metrics import queries, state
 from sdcf_metrics.charts import city_colours
 from sdcf_metrics.charts.compare import latest_chart, national_chart, time_chart
 from sdcf_metrics.compare import describe, marks, national
@@ -30,9 +30,9 @@ st.caption(
     )
 )
 
-cities = store.query("cities").to_pylist()
+cities = queries.cities(store)
 city_options = city_choices(cities)
-metric_rows = {row["metric_id"]: row for row in store.query("compare_metrics").to_pylist()}
+metric_rows = {row["metric_id"]: row for row in queries.compare_metrics(store)}
 metric_options = describe.metric_options(list(metric_rows.values()))
 if not metric_options:
     no_data(t("any city"))
@@ -63,7 +63,7 @@ metric = metric_rows[metric_id]
 st.caption(escape_markdown(metric["definition"]))
 denominators = load_denominators(store, city_ids)
 comparison = compare_cities(
-    store.query("metric_across_cities", metric_id=metric_id, city_ids=city_ids).to_pylist(),
+    queries.metric_across_cities(store, metric_id=metric_id, city_ids=city_ids),
     city_ids,
     per,
     denominators,
@@ -182,7 +182,7 @@ st.info(
         "differ, and the EMCDDA discourages direct comparison between countries."
     )
 )
-national_rates = store.query("area_observations", metric_id=DEATH_RATE).to_pylist()
+national_rates = queries.area_observations(store, metric_id=DEATH_RATE)
 years = national.national_years(national_rates)
 if not years:
     no_data(t("national drug-induced death rates"))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sdcf_metrics import state
+from sdcf_metrics import queries, state
 from sdcf_metrics.charts import city_colours
 from sdcf_metrics.charts.litter import litter_counts_figure
 from sdcf_metrics.figures import describe_value
@@ -28,9 +28,9 @@ st.caption(
     )
 )
 
-cities = {city["city_id"]: city for city in store.query("cities").to_pylist()}
-litter_rows = store.query("litter_observations", metric_ids=list(LITTER_METRICS)).to_pylist()
-facilities = store.query("facility_directory", countries=None, facility_type=None, status=None).to_pylist()
+cities = {city["city_id"]: city for city in queries.cities(store)}
+litter_rows = queries.litter_observations(store, metric_ids=LITTER_METRICS)
+facilities = queries.facility_directory(store)
 city_options = city_choices(cities.values(), litter_rows)
 city_id = state.choice(
     "city", t("City"), list(city_options), next(iter(city_options)), format_func=city_options.get

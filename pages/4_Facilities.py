@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sdcf_metrics import state
+from sdcf_metrics import queries, state
 from sdcf_metrics.charts.facilities_map import MAP_TITLE, facilities_map_figure, facilities_table, map_summary
 from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.geography import places, places_table
@@ -22,13 +22,13 @@ st.caption(
     )
 )
 
-everything = store.query("facility_directory", countries=None, facility_type=None, status=None)
+everything = queries.facility_directory(store)
 country_column, type_column, status_column = st.columns([2, 1, 1])
 with country_column:
     countries = state.choices(
         "country",
         t("Countries (all when empty)"),
-        sorted(set(everything.column("country").to_pylist())),
+        sorted({facility["country"] for facility in everything}),
         default=[],
     )
 with type_column:
@@ -48,23 +48,23 @@ with status_column:
         format_func=lambda value: t("All") if value == ALL else label(FACILITY_STATUSES, value),
     )
 
-shown = store.query(
-    "facility_directory",
-    countries=countries or None,
+shown = queries.facility_directory(
+    store,
+    countries=countries,
     facility_type=None if facility_type == ALL else facility_type,
     status=None if status == ALL else status,
 )
-if not shown.num_rows:
+if not shown:
     no_data(t("facilities matching these filters"))
     st.stop()
 
-on_map, off_map = places(shown.to_pylist())
+on_map, off_map = places(shown)
 st.caption(
     t(
         "{shown} of {total} facilities shown. **Approximate locations**: every facility is drawn at the "
         "centre of its city, not at its address; a number on a marker counts the facilities of that city.",
-        shown=format_number(shown.num_rows),
-        total=format_number(everything.num_rows),
+        shown=format_number(len(shown)),
+        total=format_number(len(everything)),
     )
 )
 map_column, table_column = st.columns([3, 2])
@@ -91,7 +91,7 @@ with table_column:
         facilities_table(shown).to_pandas(),
         hide_index=True,
         width="stretch",
-        height=min(TABLE_HEIGHT, TABLE_ROW_HEIGHT * (shown.num_rows + 1) + 3),
+        height=min(TABLE_HEIGHT, TABLE_ROW_HEIGHT * (len(shown) + 1) + 3),
         column_config={t("Name"): st.column_config.TextColumn(width="medium", pinned=True)},
     )
     st.caption(

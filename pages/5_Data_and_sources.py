@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from sdcf_metrics import datatable, state
+from sdcf_metrics import datatable, queries, state
 from sdcf_metrics.attribution import DATA_LICENCE_NOTE
 from sdcf_metrics.catalogue import metric_catalogue
-from sdcf_metrics.datatable import DownloadFile, TableFilter
+from sdcf_metrics.datatable import DownloadFile
 from sdcf_metrics.frame import page_frame
 from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.queries import SEARCH_MAX_LENGTH, TableFilter
 from sdcf_metrics.store import Store
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.vocabulary import PERIOD_KINDS, SCOPES, ids, label
@@ -19,7 +20,7 @@ release = store.release
 @st.cache_data(max_entries=2, show_spinner=False)
 def full_dataset_files(_store: Store, data_version: str) -> list[DownloadFile]:
     """The whole dataset's files, built once per data version (derived and cheap to rebuild)."""
-    rows = datatable.observation_rows(_store, TableFilter())
+    rows = queries.observation_table(_store)
     return datatable.dataset_files(rows, data_version, _store.release.published_on)
 
 
@@ -46,15 +47,15 @@ st.caption(
     )
 )
 
-all_rows = datatable.observation_rows(store, TableFilter())
-sources = store.query("sources")
+all_rows = queries.observation_table(store)
+sources = queries.sources(store)
 with st.container(border=True):
     st.markdown(
         t(
             "**The full dataset**: {figures} figures from {sources} sources, data version {version}, "
             "published {date}.",
             figures=format_number(all_rows.num_rows),
-            sources=format_number(sources.num_rows),
+            sources=format_number(len(sources)),
             version=escape_markdown(release.data_version),
             date=escape_markdown(release.published_on),
         )
@@ -84,11 +85,11 @@ if view == "figures":
         "q",
         t("Search"),
         placeholder=t("A city, facility, metric, source, or words from a quote"),
-        max_chars=datatable.SEARCH_MAX_LENGTH,
+        max_chars=SEARCH_MAX_LENGTH,
         icon=":material/search:",
     )
-    cities = {city["city_id"]: city["name"] for city in store.query("cities").to_pylist()}
-    catalogued = metric_catalogue(store)
+    cities = {city["city_id"]: city["name"] for city in queries.cities(store)}
+    catalogued = metric_catalogue(queries.metric_catalogue(store))
     metrics = {metric.metric_id: metric.label for metric in catalogued}
     city_column, country_column, metric_column = st.columns(3)
     with city_column:
@@ -116,7 +117,7 @@ if view == "figures":
     table_filter = TableFilter(
         search, tuple(city_ids), tuple(countries), tuple(metric_ids), tuple(period_kinds), tuple(scopes)
     )
-    rows = datatable.observation_rows(store, table_filter)
+    rows = queries.observation_table(store, selection=table_filter)
     st.caption(
         t(
             "Showing {shown} of {total} figures.",
@@ -165,7 +166,7 @@ elif view == "coverage":
             "not the same as zero."
         )
     )
-    coverage = datatable.coverage_frame(store.query("coverage"))
+    coverage = datatable.coverage_frame(queries.coverage(store))
     st.dataframe(
         datatable.style_coverage(coverage),
         hide_index=True,
@@ -186,14 +187,14 @@ else:
         t(
             "{count} sources. The licence note says on what terms each is quoted; the figures remain "
             "their publishers'.",
-            count=format_number(sources.num_rows),
+            count=format_number(len(sources)),
         )
     )
     st.dataframe(
         datatable.sources_frame(sources),
         hide_index=True,
         width="stretch",
-        height=datatable.table_height(sources.num_rows),
+        height=datatable.table_height(len(sources)),
         key="sources-table",
         column_config={
             t("Title"): st.column_config.TextColumn(width=380),

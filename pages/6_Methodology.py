@@ -8,7 +8,7 @@ is escaped, because `st.table` renders Markdown.
 
 import streamlit as st
 
-from sdcf_metrics import catalogue
+from sdcf_metrics import catalogue, queries
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
 from sdcf_metrics.frame import DATA_PAGE, page_frame
@@ -32,7 +32,7 @@ st.header(t("What the figures are"))
 st.markdown(sections["What the figures are"])
 
 st.header(t("Metric catalogue"))
-metrics = catalogue.metric_catalogue(store)
+metrics = catalogue.metric_catalogue(queries.metric_catalogue(store))
 st.caption(
     t(
         "The {count} metrics a figure may use. “May be summed: no” means that adding figures would count "
@@ -45,7 +45,7 @@ st.table(escape_markdown_table(catalogue.catalogue_frame(metrics)), hide_index=T
 
 st.header(t("Periods and values"))
 st.markdown(sections["Periods and values"])
-examples = catalogue.reading_examples(store)
+examples = queries.reading_examples(store)
 st.subheader(t("Kinds of period"))
 st.table(escape_markdown_table(catalogue.period_examples(examples)), hide_index=True)
 st.subheader(t("How a source qualifies a figure"))

@@ -10,7 +10,7 @@ example rows are previewed, so a visitor sees what they will get.
 
 import streamlit as st
 
-from sdcf_metrics import state, your_city
+from sdcf_metrics import queries, state, your_city
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours
 from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
@@ -61,7 +61,7 @@ csv_column.download_button(
 )
 xlsx_column.download_button(
     t("Template (Excel)"),
-    lambda: template_xlsx(store.query("metrics").to_pylist()),  # built only when asked for
+    lambda: template_xlsx(queries.metrics(store)),  # built only when asked for
     your_city.template_file_name("xlsx"),
     XLSX_MIME,
     key="template:xlsx",
@@ -132,12 +132,12 @@ if not preview.ok:
     )
     st.stop()
 
-published_cities = store.query("cities").to_pylist()
+published_cities = queries.cities(store)
 published_ids = [city["city_id"] for city in published_cities]
 uploaded = your_city.uploaded_ids(preview)
 
 with store.with_upload(preview.tables, preview.replaced_observation_ids) as combined:
-    names = {city["city_id"]: city["name"] for city in combined.query("cities").to_pylist()}
+    names = {city["city_id"]: city["name"] for city in queries.cities(combined)}
     cities = your_city.uploaded_cities(preview, names, published_ids)
     st.success(your_city.counts_text(your_city.figure_counts(preview)), icon=":material/check_circle:")
     if cities:
@@ -145,7 +145,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
     st.markdown(your_city.disclosure_markdown(preview.disclosure))
     st.page_link(METHODOLOGY_PAGE, label=t("The small-count rule in full"), icon=":material/shield_person:")
     if preview.duplicate_rows:
-        repeated = store.query("observations_by_id", observation_ids=list(preview.duplicate_rows.values()))
+        repeated = queries.observations_by_id(store, observation_ids=list(preview.duplicate_rows.values()))
         with st.expander(
             t(
                 "Rows that repeat a published figure ({count})",
@@ -153,7 +153,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             )
         ):
             st.dataframe(
-                your_city.repeats_table(preview.duplicate_rows, repeated.to_pylist()).to_pandas(),
+                your_city.repeats_table(preview.duplicate_rows, repeated).to_pandas(),
                 hide_index=True,
                 width="stretch",
             )
@@ -164,8 +164,8 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
         ):
             st.dataframe(
                 your_city.corrections_table(
-                    store.query("observations_by_id", observation_ids=ids).to_pylist(),
-                    combined.query("observations_by_id", observation_ids=ids).to_pylist(),
+                    queries.observations_by_id(store, observation_ids=ids),
+                    queries.observations_by_id(combined, observation_ids=ids),
                 ).to_pandas(),
                 hide_index=True,
                 width="stretch",
@@ -193,9 +193,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
                 format_func=names.get,
             )
     city_name = names[city_id]
-    city_rows = your_city.mark_uploaded(
-        combined.query("city_observations", city_id=city_id).to_pylist(), uploaded
-    )
+    city_rows = your_city.mark_uploaded(queries.city_observations(combined, city_id=city_id), uploaded)
     your_totals = your_city.yours(city_rows)
     if not your_totals:
         st.info(
@@ -241,7 +239,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
                 city_colour=colours[preview_id],
                 metric_label=metric_label,
                 series=series,
-                events=events_in_view(combined.query("city_events", city_id=city_id).to_pylist(), rows),
+                events=events_in_view(queries.city_events(combined, city_id=city_id), rows),
                 data_version=release.data_version,
                 published_on=release.published_on,
             ),
@@ -256,8 +254,8 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
         st.subheader(t("{city} beside the published cities", city=escape_markdown(city_name)))
         comparison = compare_cities(
             your_city.comparison_rows(
-                store.query("metric_across_cities", metric_id=metric_id, city_ids=compared_ids).to_pylist(),
-                combined.query("metric_across_cities", metric_id=metric_id, city_ids=[city_id]).to_pylist(),
+                queries.metric_across_cities(store, metric_id=metric_id, city_ids=compared_ids),
+                queries.metric_across_cities(combined, metric_id=metric_id, city_ids=[city_id]),
                 uploaded,
             ),
             [preview_id, *compared_ids],
@@ -342,7 +340,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             )
 
     parts = your_city.yours(
-        your_city.mark_uploaded(combined.query("city_breakdowns", city_id=city_id).to_pylist(), uploaded)
+        your_city.mark_uploaded(queries.city_breakdowns(combined, city_id=city_id), uploaded)
     )
     if parts:
         with st.expander(

@@ -8,6 +8,7 @@ import pytest
 
 from sdcf_metrics import paths
 from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.queries import TableFilter, area_observations, observation_table
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.store import get_store
 
@@ -18,7 +19,9 @@ def store():
 
 
 def figures(store, city_id, metric_id, breakdown=None):
-    rows = store.query("flat_dataset", city_ids=[city_id], metric_ids=[metric_id]).to_pylist()
+    rows = observation_table(
+        store, selection=TableFilter(city_ids=(city_id,), metric_ids=(metric_id,))
+    ).to_pylist()
     return {
         (row["period_start"], row["period_end"], row["value"])
         for row in rows
@@ -37,7 +40,7 @@ def test_committed_extracts_match_a_fresh_build(tmp_path):
 
 
 def test_every_observation_has_a_source_and_a_quote(store):
-    rows = store.query("flat_dataset", city_ids=None, metric_ids=None).to_pylist()
+    rows = observation_table(store).to_pylist()
     assert len(rows) > 300
     for row in rows:
         assert row["source_title"] and row["source_url"] and row["quote"].strip(), row["observation_id"]
@@ -50,7 +53,8 @@ def test_copenhagen_registered_users_with_their_split_by_sex(store):
 
 
 def test_copenhagen_overdose_situations_since_october_2012(store):
-    rows = store.query("flat_dataset", city_ids=["copenhagen"], metric_ids=["overdoses_managed"]).to_pylist()
+    selection = TableFilter(city_ids=("copenhagen",), metric_ids=("overdoses_managed",))
+    rows = observation_table(store, selection=selection).to_pylist()
     match = [row for row in rows if row["value"] == 210]
     assert len(match) == 1
     assert match[0]["period_kind"] == "since_opening" and match[0]["period_start"] == "2012-10"
@@ -69,9 +73,9 @@ def test_paris_syringes_before_and_after_the_room_opened(store):
 
 
 def test_country_facility_counts_and_death_rates_are_present(store):
-    counts = store.query("area_observations", metric_id="facilities_count").to_pylist()
+    counts = area_observations(store, metric_id="facilities_count")
     assert {"Germany", "Netherlands", "Spain", "Switzerland", "Denmark"} <= {row["country"] for row in counts}
-    rates = store.query("area_observations", metric_id="drug_induced_death_rate").to_pylist()
+    rates = area_observations(store, metric_id="drug_induced_death_rate")
     assert len({row["country"] for row in rates}) >= 28
 
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 
 import pyarrow.parquet as pq
 import pytest
 from fixtures import default_rows, edit_row, write_sources
 from openpyxl import load_workbook
 
-from sdcf_metrics import datatable, paths
+from sdcf_metrics import datatable, paths, queries
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.catalogue import metric_catalogue
-from sdcf_metrics.datatable import TableFilter
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.privacy import small_count_threshold
+from sdcf_metrics.queries import SEARCH_MAX_LENGTH, TableFilter, observation_table
 from sdcf_metrics.store import get_store
 
 ALL_IDS = {row["observation_id"] for row in default_rows("observations")}
@@ -37,7 +40,7 @@ def store(tmp_path):
 
 
 def ids(store, **narrowing) -> set[str]:
-    rows = datatable.observation_rows(store, TableFilter(**narrowing))
+    rows = observation_table(store, selection=TableFilter(**narrowing))
     return set(rows.column("observation_id").to_pylist())
 
 
@@ -79,7 +82,7 @@ def test_like_wildcards_in_the_search_are_literal(store):
 
 def test_overlong_search_text_is_cut_to_the_limit(store):
     assert ids(store, search="fixture" + "x" * 1000) == set()
-    assert len(TableFilter(search="y" * 1000).query_params()["search"]) == datatable.SEARCH_MAX_LENGTH
+    assert len(TableFilter(search="y" * 1000).query_params()["search"]) == SEARCH_MAX_LENGTH
 
 
 def test_filters_combine(store):
@@ -116,15 +119,15 @@ def test_unknown_filter_values_select_nothing(store):
 
 
 def test_cities_come_first_in_name_order_then_wider_areas(store):
-    rows = datatable.observation_rows(store, TableFilter()).to_pylist()
+    rows = observation_table(store).to_pylist()
     places = [row["city"] or row["region"] or row["country"] for row in rows]
     assert places[:10] == ["Barcelona"] * 4 + ["Brussels"] * 2 + ["Copenhagen"] * 4
     assert places[-3:] == ["Copenhagen", "Spain", "Catalonia"]  # a country before its regions
 
 
 def display(store, **narrowing):
-    kinds = {metric.metric_id: metric.kind for metric in metric_catalogue(store)}
-    return datatable.display_frame(datatable.observation_rows(store, TableFilter(**narrowing)), kinds)
+    kinds = {metric.metric_id: metric.kind for metric in metric_catalogue(queries.metric_catalogue(store))}
+    return datatable.display_frame(observation_table(store, selection=TableFilter(**narrowing)), kinds)
 
 
 def test_display_reads_each_figure_in_the_sources_terms(store):
@@ -147,7 +150,7 @@ def test_a_small_count_in_a_breakdown_is_shown_and_exported_withheld(tmp_path):
     assert table.loc["obs-female", "Value"] == f"<{small_count_threshold()}"
     assert table.loc["obs-male", "Value"] == "222"
     assert "3 women" not in " ".join(table.loc["obs-female"])
-    exported = datatable.observation_rows(store, TableFilter(search="women")).to_pylist()
+    exported = observation_table(store, selection=TableFilter(search="women")).to_pylist()
     assert [(row["value"], row["status"]) for row in exported] == [(None, "suppressed_small")]
 
 
@@ -176,7 +179,7 @@ def test_coverage_frame_puts_cities_down_and_metrics_across(store):
 
 
 def test_sources_list_each_source_once_with_its_number_of_figures(store):
-    frame = datatable.sources_frame(store.query("sources")).set_index("ID")
+    frame = datatable.sources_frame(queries.sources(store)).set_index("ID")
     assert frame.loc["test-report-b", "Figures"] == 3
     assert frame.loc["test-document-c", "URL or citation"] == "Printed test document C (fixture), p. 12"
     assert frame.loc["test-document-c", "Licence note"] == "Quoted for test purposes only (fixture)"
@@ -188,7 +191,7 @@ def files_by_format(files):
 
 def test_an_export_of_filtered_rows_holds_exactly_those_rows(store):
     narrowed = TableFilter(search="visits", city_ids=("brussels", "copenhagen"))
-    rows = datatable.observation_rows(store, narrowed)
+    rows = observation_table(store, selection=narrowed)
     expected = rows.column("observation_id").to_pylist()
     assert sorted(expected) == ["obs-daily-average", "obs-more-than", "obs-range"]
     files = files_by_format(datatable.dataset_files(rows, "v123", "2025-01-01", narrowed.describe()))
@@ -209,7 +212,7 @@ def test_an_export_of_filtered_rows_holds_exactly_those_rows(store):
 
 def test_an_exported_workbook_says_what_it_holds_and_how_to_cite_it(store):
     narrowed = TableFilter(search="women", metric_ids=("registered_users",))
-    rows = datatable.observation_rows(store, narrowed)
+    rows = observation_table(store, selection=narrowed)
     files = files_by_format(datatable.dataset_files(rows, "v123", "2025-01-01", narrowed.describe()))
     about = dict(load_workbook(io.BytesIO(files["xlsx"].data))["About"].iter_rows(values_only=True))
     assert about["Data version"] == "v123"
@@ -222,18 +225,18 @@ def test_an_exported_workbook_says_what_it_holds_and_how_to_cite_it(store):
 
 
 def test_every_exported_column_has_a_definition(store):
-    rows = datatable.observation_rows(store, TableFilter())
+    rows = observation_table(store)
     assert list(datatable.COLUMN_DEFINITIONS) == rows.column_names
 
 
 def test_file_names_carry_the_data_version_and_say_when_they_are_a_selection(store):
-    rows = datatable.observation_rows(store, TableFilter())
+    rows = observation_table(store)
     everything = [file.file_name for file in datatable.dataset_files(rows, "v123", "2025-01-01")]
     assert everything == ["sdcf-metrics-v123.csv", "sdcf-metrics-v123.xlsx", "sdcf-metrics-v123.parquet"]
-    narrowed = datatable.observation_rows(store, TableFilter(city_ids=("brussels",)))
+    narrowed = observation_table(store, selection=TableFilter(city_ids=("brussels",)))
     selection = datatable.dataset_files(narrowed, "v123", "2025-01-01", "cities: brussels")
     assert selection[0].file_name == "sdcf-metrics-v123-selection-2-figures.csv"
-    one = datatable.observation_rows(store, TableFilter(search="women"))
+    one = observation_table(store, selection=TableFilter(search="women"))
     assert datatable.dataset_files(one, "v123", "2025-01-01", "search “women”")[0].file_name == (
         "sdcf-metrics-v123-selection-1-figure.csv"
     )
@@ -247,10 +250,15 @@ def test_a_filter_describes_itself_for_the_about_sheet():
     assert described == "search “naloxone”; cities: paris, lisbon; scopes: facility"
 
 
-def test_the_full_dataset_on_the_page_matches_the_command_line_export(store):
-    page = datatable.observation_rows(store, TableFilter())
-    command_line = store.query("flat_dataset", city_ids=None, metric_ids=None)
-    assert page.schema == command_line.schema
-    assert sorted(page.column("observation_id").to_pylist()) == sorted(
-        command_line.column("observation_id").to_pylist()
+def test_the_full_dataset_on_the_page_matches_the_command_line_export(store, tmp_path):
+    """Same query, same rows, same order: the Data page's download and `sdcf-metrics export`."""
+    page = observation_table(store)
+    exported = subprocess.run(
+        [sys.executable, "-m", "sdcf_metrics.cli", "export", "--format", "csv", "--output", "-"],
+        capture_output=True,
+        env={**os.environ, "SDCF_DATA_DIR": str(tmp_path)},
+        check=True,
     )
+    rows = list(csv.DictReader(io.StringIO(exported.stdout.decode("utf-8-sig"))))
+    assert list(rows[0]) == page.column_names
+    assert [row["observation_id"] for row in rows] == page.column("observation_id").to_pylist()

@@ -31,6 +31,7 @@ from sdcf_metrics.privacy import (
     policy_text,
     small_count_threshold,
 )
+from sdcf_metrics.queries import observation_table
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.store import get_store
 
@@ -403,7 +404,7 @@ def test_the_real_dataset_withholds_its_two_small_counts_and_the_sentences_that_
     publication = build(tmp_path)
     assert small_counts_published(paths.extracts_dir(tmp_path)) == []
     assert publication.disclosure.suppressed_small == 2  # Madrid's 8 women on day one; 9 methadone deaths
-    rows = get_store(paths.extracts_dir(tmp_path)).query("flat_dataset", city_ids=None, metric_ids=None)
+    rows = observation_table(get_store(paths.extracts_dir(tmp_path)))
     by_id = {row["observation_id"]: row for row in rows.to_pylist()}
     assert by_id["o0194"]["status"] == STATUS_SMALL and by_id["o0194"]["value"] is None
     assert by_id["o0193"]["value"] == 52, "the total of the first day stays published"

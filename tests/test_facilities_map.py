@@ -221,7 +221,7 @@ class TestDirectory:
         assert self.query(store, countries=["Denmark' OR 1=1 --"]).num_rows == 0
 
     def test_the_table_keeps_dates_as_precise_as_the_source(self, store):
-        table = facilities_table(self.query(store)).to_pylist()
+        table = facilities_table(self.query(store).to_pylist()).to_pylist()
         assert [(row["Opened"], row["Closed"], row["Type"]) for row in table] == [
             ("2018-05-01", "2020-12-31", "Injection and inhalation"),
             ("2012-10", "", "Injection"),

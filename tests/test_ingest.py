@@ -34,6 +34,7 @@ from sdcf_metrics.pipeline.transaction import (
     rollback,
 )
 from sdcf_metrics.privacy import STATUS_SMALL
+from sdcf_metrics.queries import observation_table
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.store import get_store
@@ -64,9 +65,7 @@ def upload_file(tmp_path, rows=None, name="figures.csv", data=None):
 
 
 def published_rows(root, **filters):
-    rows = (
-        get_store(paths.extracts_dir(root)).query("flat_dataset", city_ids=None, metric_ids=None).to_pylist()
-    )
+    rows = observation_table(get_store(paths.extracts_dir(root))).to_pylist()
     return [row for row in rows if all(row[key] == value for key, value in filters.items())]
 
 
@@ -157,7 +156,7 @@ def test_semicolon_decimal_comma_and_latin1_files_are_published_with_the_right_n
 
 def test_formula_text_in_an_ingested_quote_is_exported_neutralised(data_root, tmp_path):
     ingest(upload_file(tmp_path, upload_rows({"quote": "=cmd|' /C calc'!A0"})), data_root, today=TODAY)
-    table = get_store(paths.extracts_dir(data_root)).query("flat_dataset", city_ids=None, metric_ids=None)
+    table = observation_table(get_store(paths.extracts_dir(data_root)))
     exported = to_csv_bytes(table).decode("utf-8-sig")
     for record in csv.reader(io.StringIO(exported, newline="")):
         assert not any(cell.startswith("=") for cell in record), record

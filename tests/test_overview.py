@@ -6,13 +6,16 @@ from __future__ import annotations
 import pytest
 from apptest_helpers import build_dataset, numbers
 
-from sdcf_metrics import paths
+from sdcf_metrics import paths, queries
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
 from sdcf_metrics.overview import (
+    FACILITY_COUNT_METRIC,
+    AreaCounts,
+    CityHeadlines,
+    DatasetSummary,
     area_table,
     city_headlines,
     country_counts_summary,
-    dataset_summary,
     latest_facility_counts,
 )
 from sdcf_metrics.store import get_store
@@ -61,6 +64,20 @@ def open_store(root):
     return get_store(paths.extracts_dir(root))
 
 
+def dataset_summary(store) -> DatasetSummary:
+    return DatasetSummary(**queries.dataset_summary(store))
+
+
+def headlines_of(store, city_ids) -> list[CityHeadlines]:
+    """The home page's headlines of these cities, read as the page reads them."""
+    observations = {city_id: queries.city_observations(store, city_id=city_id) for city_id in city_ids}
+    return city_headlines(queries.cities(store), observations)
+
+
+def counts_of(store) -> AreaCounts:
+    return latest_facility_counts(queries.area_observations(store, metric_id=FACILITY_COUNT_METRIC))
+
+
 @pytest.fixture
 def store(tmp_path):
     return open_store(build_dataset(tmp_path))
@@ -93,7 +110,7 @@ def test_reference_cities_outside_europe_are_counted_apart(tmp_path):
 
 
 def test_focus_city_headlines_keep_the_order_given_and_skip_unknown_cities(store):
-    headlines = city_headlines(store, ["brussels", "atlantis", "copenhagen"])
+    headlines = headlines_of(store, ["brussels", "atlantis", "copenhagen"])
     assert [city.city_id for city in headlines] == ["brussels", "copenhagen"]
     brussels, copenhagen = headlines
     assert brussels.subtitle == "Belgium · no sourced population figure"
@@ -105,28 +122,28 @@ def test_focus_city_headlines_keep_the_order_given_and_skip_unknown_cities(store
 
 
 def test_a_city_without_headline_figures_has_none(store):
-    (barcelona,) = city_headlines(store, ["barcelona"])
+    (barcelona,) = headlines_of(store, ["barcelona"])
     assert barcelona.figures == ()
 
 
 def test_each_country_shows_its_latest_count_in_alphabetical_order_regions_left_out(store_with_counts):
-    counts = latest_facility_counts(store_with_counts)
+    counts = counts_of(store_with_counts)
     assert [(row["country"], row["value"]) for row in counts.countries] == [("Denmark", 6), ("Spain", 10)]
 
 
 def test_wider_areas_are_listed_newest_first(store_with_counts):
-    counts = latest_facility_counts(store_with_counts)
+    counts = counts_of(store_with_counts)
     assert [row["country"] for row in counts.wider_areas] == ["Europe", "World"]
 
 
 def test_without_facility_counts_there_is_nothing_to_draw(store):
-    counts = latest_facility_counts(store)
+    counts = counts_of(store)
     assert counts.countries == [] and counts.wider_areas == []
     assert country_counts_summary(counts.countries) == ""
 
 
 def test_the_area_table_and_summary_give_each_figure_with_its_date(store_with_counts):
-    countries = latest_facility_counts(store_with_counts).countries
+    countries = counts_of(store_with_counts).countries
     table = area_table(countries).to_pylist()
     assert table[1] == {
         "Area": "Spain",
@@ -155,7 +172,7 @@ def bars(rows):
 
 
 def test_bars_keep_the_order_given_top_to_bottom_each_with_figure_and_date(store_with_counts):
-    figure = bars(latest_facility_counts(store_with_counts).countries)
+    figure = bars(counts_of(store_with_counts).countries)
     (bar,) = figure.data
     assert list(bar.y) == ["Denmark", "Spain"]
     assert figure.layout.yaxis.autorange == "reversed"
@@ -170,7 +187,7 @@ def test_a_range_is_a_floating_bar_from_its_low_to_its_high_end(tmp_path):
     root = build_dataset(
         tmp_path, metrics=lambda rows: [*rows, FACILITIES_METRIC], observations=lambda rows: [*rows, ranged]
     )
-    (bar,) = bars(latest_facility_counts(open_store(root)).countries).data
+    (bar,) = bars(counts_of(open_store(root)).countries).data
     assert numbers(bar.base) == [25] and numbers(bar.x) == [6]
     assert list(bar.text) == ["25–31 (2020)"]
 
@@ -180,6 +197,6 @@ def test_area_names_reach_the_chart_escaped(tmp_path):
     root = build_dataset(
         tmp_path, metrics=lambda rows: [*rows, FACILITIES_METRIC], observations=lambda rows: [*rows, hostile]
     )
-    (bar,) = bars(latest_facility_counts(open_store(root)).countries).data
+    (bar,) = bars(counts_of(open_store(root)).countries).data
     assert list(bar.y) == ["&lt;a href='https://x.example'&gt;Land&lt;/a&gt;"]
     assert "<a " not in bar.hovertext[0]

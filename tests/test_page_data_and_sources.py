@@ -14,9 +14,8 @@ import pytest
 from apptest_helpers import build_dataset, markdown_texts, record_downloads, run_page
 from fixtures import edit_row
 
-from sdcf_metrics import datatable
-from sdcf_metrics.datatable import TableFilter
 from sdcf_metrics.frame import COVERAGE_VIEW
+from sdcf_metrics.queries import TableFilter, observation_table
 from sdcf_metrics.store import get_store
 
 PAGE = "pages/5_Data_and_sources.py"
@@ -64,7 +63,7 @@ def test_a_search_narrows_the_table_and_goes_into_the_url(store):
     app.text_input[0].input("Barcelona").run()
     assert not app.exception
     assert app.query_params["q"] == "Barcelona"
-    expected = datatable.observation_rows(store, TableFilter(search="Barcelona"))
+    expected = observation_table(store, selection=TableFilter(search="Barcelona"))
     table = figures_table(app)
     assert list(table.index) == expected.column("observation_id").to_pylist()
     assert 0 < len(table) < store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
@@ -83,7 +82,7 @@ def test_a_link_restores_the_search_and_filters(store):
     narrowed = TableFilter(
         search="registered", city_ids=("copenhagen", "paris"), metric_ids=("registered_users",)
     )
-    expected = datatable.observation_rows(store, narrowed).column("observation_id").to_pylist()
+    expected = observation_table(store, selection=narrowed).column("observation_id").to_pylist()
     assert list(figures_table(app).index) == expected
     assert set(figures_table(app)["City"]) == {"Copenhagen", "Paris"}
 
@@ -143,7 +142,7 @@ def test_the_coverage_view_counts_figures_per_city_and_metric(store):
     assert not app.exception
     coverage = app.dataframe[0].value.set_index("City")
     assert len(coverage) == store.query("cities").num_rows
-    copenhagen = datatable.observation_rows(store, TableFilter(city_ids=("copenhagen",)))
+    copenhagen = observation_table(store, selection=TableFilter(city_ids=("copenhagen",)))
     assert coverage.loc["Copenhagen", "All figures"] == copenhagen.num_rows
     assert coverage.loc["The Hague", "All figures"] == 0  # a city with facilities but no figure
 

@@ -7,7 +7,7 @@ import pytest
 from apptest_helpers import build_dataset, markdown_texts, run_page_in_app
 from fixtures import edit_row
 
-from sdcf_metrics import catalogue
+from sdcf_metrics import catalogue, queries
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
 from sdcf_metrics.privacy import policy_text, small_count_threshold
@@ -31,7 +31,7 @@ def table_with_column(app, column: str):
 
 
 def test_every_metric_of_the_catalogue_is_listed_with_its_definition(app):
-    metrics = catalogue.metric_catalogue(get_store())
+    metrics = catalogue.metric_catalogue(queries.metric_catalogue(get_store()))
     listed = table_with_column(app, "Metric")
     assert list(listed["ID"]) == [escape_markdown(metric.metric_id) for metric in metrics]
     assert list(listed["Metric"]) == [escape_markdown(metric.label) for metric in metrics]

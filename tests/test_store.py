@@ -14,6 +14,7 @@ from fixtures import write_sources
 
 from sdcf_metrics import paths
 from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.queries import EVERYTHING, observation_table
 from sdcf_metrics.release import POINTER_FILE, DataUnavailable, current_release
 from sdcf_metrics.store import Store, get_store
 
@@ -69,8 +70,8 @@ def test_named_queries_return_arrow_tables(store):
     cities = store.query("cities")
     assert cities.num_rows > 0
     assert "population" in cities.column_names
-    flat = store.query("flat_dataset", city_ids=None, metric_ids=None)
-    assert flat.num_rows == store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
+    everything = store.query("observation_table", **EVERYTHING.query_params())
+    assert everything.num_rows == store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
 
 
 def test_threads_each_get_a_cursor(store):
@@ -79,7 +80,7 @@ def test_threads_each_get_a_cursor(store):
     def work():
         try:
             for _ in range(25):
-                results.append(store.query("flat_dataset", city_ids=None, metric_ids=None).num_rows)
+                results.append(observation_table(store).num_rows)
         except BaseException as error:
             errors.append(error)
 

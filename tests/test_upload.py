@@ -30,6 +30,7 @@ from sdcf_metrics.pipeline.upload.preview import preview_upload, problems_table
 from sdcf_metrics.pipeline.upload.read import MAX_PROBLEMS, MAX_UPLOAD_BYTES, read_upload
 from sdcf_metrics.pipeline.validate import load_sources
 from sdcf_metrics.privacy import STATUS_SECONDARY, STATUS_SMALL
+from sdcf_metrics.queries import TableFilter, observation_table
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.store import get_store
 
@@ -380,7 +381,9 @@ def test_formula_text_in_a_quote_is_kept_as_text_and_exported_neutralised(tmp_pa
     )
     assert preview.ok, preview.problems
     with store.with_upload(preview.tables, preview.replaced_observation_ids) as combined:
-        table = combined.query("flat_dataset", city_ids=["copenhagen"], metric_ids=["visits"])
+        table = observation_table(
+            combined, selection=TableFilter(city_ids=("copenhagen",), metric_ids=("visits",))
+        )
     quotes = [row["quote"] for row in table.to_pylist()]
     assert '=HYPERLINK("http://x","click")' in quotes
     assert '\'=HYPERLINK(""http://x"",""click"")' in to_csv_bytes(table).decode("utf-8-sig")

@@ -1,29 +1,27 @@
 """What the dataset's words mean: the metric catalogue, how periods and values read, and the method text.
 
-The catalogue is read from the published data, so the Methodology page lists exactly the metrics a figure
-may use. Periods and qualified values are explained with real rows of the dataset, printed by the same
-functions every page uses, so the explanation cannot drift from what the pages show and no example figure
-is made up. The prose lives in `docs/methodology.md`, the project's own trusted text, split at its `##`
-headings so generated tables sit beside the paragraphs that explain them.
+The catalogue comes from the published data (`queries.metric_catalogue`), so the Methodology page lists
+exactly the metrics a figure may use. Periods and qualified values are explained with real rows of the
+dataset, printed by the same functions every page uses, so the explanation cannot drift from what the
+pages show and no example figure is made up. The prose lives in `docs/methodology.md`, the project's own
+trusted text, split at its `##` headings so generated tables sit beside the paragraphs that explain them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from . import paths
 from .figures import describe_value
 from .i18n import t
 from .periods import period_label
-from .store import Store
 from .vocabulary import AVERAGE_MEANING, QUALIFIERS, in_chart_order
 
 METHODOLOGY_FILE = "methodology.md"
@@ -50,8 +48,8 @@ def _direction(text: str | None) -> bool | None:
     return None if text is None else text == "true"
 
 
-def metric_catalogue(store: Store) -> tuple[Metric, ...]:
-    """Every metric of the published catalogue, in label order."""
+def metric_catalogue(rows: Sequence[Row]) -> tuple[Metric, ...]:
+    """Every metric of the published catalogue (rows as `queries.metric_catalogue` gives them, by label)."""
     return tuple(
         Metric(
             metric_id=row["metric_id"],
@@ -63,7 +61,7 @@ def metric_catalogue(store: Store) -> tuple[Metric, ...]:
             higher_is_better=_direction(row["higher_is_better"]),
             figures=row["figures"],
         )
-        for row in store.query("metric_catalogue").to_pylist()
+        for row in rows
     )
 
 
@@ -91,18 +89,14 @@ def catalogue_frame(metrics: tuple[Metric, ...]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=[t(name) for name in columns])
 
 
-def reading_examples(store: Store) -> pa.Table:
-    """One real figure per kind of period and per way of qualifying a value."""
-    return store.query("reading_examples")
-
-
 def _place(row: Row) -> str:
     return row["city"] or row["region"] or row["country"]
 
 
-def period_examples(examples: pa.Table) -> pd.DataFrame:
-    """Each kind of period, what it means, and how a real figure's period reads on every page."""
-    first = {row["period_kind"]: row for row in examples.to_pylist() if row["period_rank"] == 1}
+def period_examples(examples: Sequence[Row]) -> pd.DataFrame:
+    """Each kind of period, what it means, and how a real figure's period reads on every page (examples as
+    `queries.reading_examples` gives them)."""
+    first = {row["period_kind"]: row for row in examples if row["period_rank"] == 1}
     records = []
     for kind in in_chart_order():
         row = first.get(kind.id)
@@ -113,9 +107,9 @@ def period_examples(examples: pa.Table) -> pd.DataFrame:
     return pd.DataFrame(records, columns=[t(name) for name in columns])
 
 
-def value_examples(examples: pa.Table) -> pd.DataFrame:
+def value_examples(examples: Sequence[Row]) -> pd.DataFrame:
     """Each qualifier, and averages per day, with a real figure printed as every page prints it."""
-    rows = [row for row in examples.to_pylist() if row["value_rank"] == 1]
+    rows = [row for row in examples if row["value_rank"] == 1]
     # A qualifier is best shown on a total; an average per day serves when no total uses it.
     by_qualifier = {row["qualifier"]: row for row in rows if row["rate_per"] is not None}
     by_qualifier.update({row["qualifier"]: row for row in rows if row["rate_per"] is None})

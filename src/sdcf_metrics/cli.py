@@ -3,7 +3,7 @@
 sdcf-metrics validate PATH...    check source files or upload-format files; problems on stderr as
                                  PATH:ROW:COLUMN: message
 sdcf-metrics build [--if-stale]  validate the sources and publish the Parquet extracts atomically
-sdcf-metrics export --format csv|xlsx|parquet --output PATH|-
+sdcf-metrics export --format csv|xlsx|parquet --output PATH|-   the Data page's full download
 sdcf-metrics ingest FILE         merge an upload-format CSV or Excel file into the sources and publish it
 sdcf-metrics rollback            publish the previous version again, with the source files it was built from
 sdcf-metrics template --output PATH|-   write the upload template (.csv or .xlsx)
@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import paths
-from .attribution import DATA_LICENCE_NOTE, citation
+from . import paths, queries
 from .bench import BENCHMARKS, parse_only
 from .bench import DEFAULT_REPORT as DEFAULT_BENCHMARK_REPORT
-from .export import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
+from .datatable import FORMATS, dataset_file
 from .pipeline.build import build, is_stale
 from .pipeline.ingest import IngestRejected, IngestReport, ingest
 from .pipeline.template import write_template
@@ -102,22 +101,8 @@ def command_export(args: argparse.Namespace) -> int:
     except DataUnavailable as error:
         print(error, file=sys.stderr)
         return EXIT_UNAVAILABLE
-    table = store.query("flat_dataset", city_ids=None, metric_ids=None)
-    release = store.release
-    if args.format == "csv":
-        payload = to_csv_bytes(table)
-    elif args.format == "xlsx":
-        about = [
-            ("Dataset", "sdcf-metrics: sourced evidence on supervised drug consumption facilities"),
-            ("Data version", release.data_version),
-            ("Published", release.published_on),
-            ("Licence", DATA_LICENCE_NOTE),
-            ("How to cite", citation(release.data_version, release.published_on)),
-            ("Rows", str(table.num_rows)),
-        ]
-        payload = to_xlsx_bytes(table, about)
-    else:
-        payload = to_parquet_bytes(table)
+    table = queries.observation_table(store)
+    payload = dataset_file(table, store.release.data_version, store.release.published_on, args.format).data
     if args.output == "-":
         if args.format != "csv":
             print("Only csv can be written to standard output; give a file path.", file=sys.stderr)
@@ -222,7 +207,7 @@ def command_rollback(args: argparse.Namespace) -> int:
 
 def command_template(args: argparse.Namespace) -> int:
     try:
-        metrics = get_store().query("metrics").to_pylist()
+        metrics = queries.metrics(get_store())
     except DataUnavailable:
         metrics = []
         print(
@@ -288,7 +273,7 @@ def parser() -> argparse.ArgumentParser:
     build_command.set_defaults(run=command_build)
 
     export = commands.add_parser("export", help="write the whole dataset as one flat table")
-    export.add_argument("--format", choices=("csv", "xlsx", "parquet"), required=True)
+    export.add_argument("--format", choices=FORMATS, required=True)
     export.add_argument("--output", required=True, help="file path, or - for standard output (csv only)")
     export.set_defaults(run=command_export)
 

@@ -1,14 +1,13 @@
 """The data table: every observation, narrowed by a search and filters, shown and exported as published.
 
-The same rows feed the table on screen and the "download these rows" files, so what a journalist sees
-is exactly what they take away. The search text is only ever a bound parameter; LIKE wildcards in it are
-escaped so that `50%` looks for "50%", not for anything starting with "50".
+The same rows (`queries.observation_table`) feed the table on screen, the "download these rows" files and
+the command-line export, so what a journalist sees is exactly what they take away.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -20,67 +19,7 @@ from .export import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
 from .figures import describe_value
 from .i18n import format_number, t
 from .periods import period_label
-from .store import Store
 from .vocabulary import PERIOD_KINDS, SCOPES, label
-
-SEARCH_MAX_LENGTH = 200
-_LIKE_SPECIAL = ("\\", "%", "_")
-
-
-@dataclass(frozen=True)
-class TableFilter:
-    """What the visitor narrowed the table to; an empty tuple means "no filter" on that column."""
-
-    search: str = ""
-    city_ids: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    metric_ids: tuple[str, ...] = ()
-    period_kinds: tuple[str, ...] = ()
-    scopes: tuple[str, ...] = ()
-
-    @property
-    def is_everything(self) -> bool:
-        """True when nothing narrows the table."""
-        return not self.search.strip() and not any(
-            getattr(self, field.name) for field in fields(self) if field.name != "search"
-        )
-
-    def query_params(self) -> dict[str, Any]:
-        """The bound parameters of `observation_table.sql`: escaped search text, lists or NULL."""
-        return {
-            "search": like_escape(self.search.strip()[:SEARCH_MAX_LENGTH]),
-            "city_ids": list(self.city_ids) or None,
-            "countries": list(self.countries) or None,
-            "metric_ids": list(self.metric_ids) or None,
-            "period_kinds": list(self.period_kinds) or None,
-            "scopes": list(self.scopes) or None,
-        }
-
-    def describe(self) -> str:
-        """The selection in words, for the About sheet of a download of these rows."""
-        parts = [t("search “{text}”", text=self.search.strip())] if self.search.strip() else []
-        named = (
-            (t("cities"), self.city_ids),
-            (t("countries and areas"), self.countries),
-            (t("metrics"), self.metric_ids),
-            (t("period kinds"), self.period_kinds),
-            (t("scopes"), self.scopes),
-        )
-        parts.extend(f"{name}: {', '.join(values)}" for name, values in named if values)
-        return "; ".join(parts) or t("all figures")
-
-
-def like_escape(text: str) -> str:
-    """Make LIKE's wildcards (`%`, `_`) and its escape character literal, for `ESCAPE '\\'`."""
-    for special in _LIKE_SPECIAL:
-        text = text.replace(special, "\\" + special)
-    return text
-
-
-def observation_rows(store: Store, table_filter: TableFilter) -> pa.Table:
-    """The dataset's rows that pass the filter, in the export's columns and order."""
-    return store.query("observation_table", **table_filter.query_params())
-
 
 # What a reader sees: one column per question they ask of a figure, in the order they ask it.
 DISPLAY_COLUMNS = (
@@ -162,8 +101,8 @@ def coverage_frame(coverage: pa.Table) -> pd.DataFrame:
     return wide.astype({column: "int64" for column in wide.columns[2:]})
 
 
-def sources_frame(sources: pa.Table) -> pd.DataFrame:
-    """Every source once, with where to find it and how many figures it gave."""
+def sources_frame(sources: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Every source once, with where to find it and how many figures it gave (`queries.sources`)."""
     records = [
         (
             row["title"],
@@ -174,7 +113,7 @@ def sources_frame(sources: pa.Table) -> pd.DataFrame:
             row["licence_note"] or "",
             row["source_id"],
         )
-        for row in sources.to_pylist()
+        for row in sources
     ]
     columns = ("Title", "Publisher", "Date", "Figures", "URL or citation", "Licence note", "ID")
     return pd.DataFrame(records, columns=[t(name) for name in columns])
@@ -260,31 +199,38 @@ def file_stem(data_version: str, selected_rows: int | None = None) -> str:
     return f"{stem}-selection-{selected_rows}-{'figure' if selected_rows == 1 else 'figures'}"
 
 
-def dataset_files(
-    rows: pa.Table, data_version: str, published_on: str, selection: str = ""
-) -> list[DownloadFile]:
-    """The rows as CSV, Excel (with an About sheet) and Parquet (with the citation in its metadata).
+FORMATS = tuple(extension for _, extension, _ in _FORMATS)
+
+
+def dataset_file(
+    rows: pa.Table, data_version: str, published_on: str, extension: str, selection: str = ""
+) -> DownloadFile:
+    """The rows (`queries.observation_table`) as one file: CSV, Excel with an About sheet, or Parquet with
+    the citation in its metadata. The command-line export and the Data page's downloads are made here.
 
     Pass `selection` (the filter in words) for a filtered view; its file names then say so.
     """
-    about = about_rows(data_version, published_on, rows.num_rows, selection)
+    label, _, mime = next(entry for entry in _FORMATS if entry[1] == extension)
     stem = file_stem(data_version, rows.num_rows if selection else None)
-    described = rows.replace_schema_metadata(
-        {
+    if extension == "csv":
+        payload = to_csv_bytes(rows)
+    elif extension == "xlsx":
+        payload = to_xlsx_bytes(rows, about_rows(data_version, published_on, rows.num_rows, selection))
+    else:
+        metadata = {
             "data_version": data_version,
             "licence": DATA_LICENCE_NOTE,
             "citation": citation(data_version, published_on),
         }
-    )
-    payloads = {
-        "csv": to_csv_bytes(rows),
-        "xlsx": to_xlsx_bytes(rows, about),
-        "parquet": to_parquet_bytes(described),
-    }
-    return [
-        DownloadFile(label, f"{stem}.{extension}", mime, payloads[extension])
-        for label, extension, mime in _FORMATS
-    ]
+        payload = to_parquet_bytes(rows.replace_schema_metadata(metadata))
+    return DownloadFile(label, f"{stem}.{extension}", mime, payload)
+
+
+def dataset_files(
+    rows: pa.Table, data_version: str, published_on: str, selection: str = ""
+) -> list[DownloadFile]:
+    """The rows in every format, for the Data page's download buttons."""
+    return [dataset_file(rows, data_version, published_on, extension, selection) for extension in FORMATS]
 
 
 def distinct(rows: pa.Table, column: str) -> Sequence[str]:

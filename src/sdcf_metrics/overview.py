@@ -16,7 +16,6 @@ import pyarrow as pa
 from .figures import describe_value
 from .headlines import Headline, headline, headline_figures, latest_by
 from .i18n import format_number, t
-from .store import Store
 
 Row = Mapping[str, Any]
 
@@ -70,10 +69,6 @@ class CityHeadlines:
     figures: tuple[Headline, ...]
 
 
-def dataset_summary(store: Store) -> DatasetSummary:
-    return DatasetSummary(**store.query("dataset_summary").to_pylist()[0])
-
-
 def _city_subtitle(city: Row) -> str:
     """`Denmark · population 667,124 (2025) · Source: ...`: a population is a figure, so it has a source."""
     if city["population"] is None:
@@ -87,21 +82,19 @@ def _city_subtitle(city: Row) -> str:
     )
 
 
-def city_headlines(store: Store, city_ids: Sequence[str]) -> list[CityHeadlines]:
-    """The headline figures of each city, in the order given; unknown ids are left out."""
-    cities = {city["city_id"]: city for city in store.query("cities").to_pylist()}
+def city_headlines(cities: Sequence[Row], observations: Mapping[str, Sequence[Row]]) -> list[CityHeadlines]:
+    """The headline figures of each city `observations` holds figures for (city id -> its totals, as
+    `queries.city_observations` gives them), in that order; ids `cities` does not list are left out."""
+    by_id = {city["city_id"]: city for city in cities}
     return [
         CityHeadlines(
             city_id=city_id,
-            name=cities[city_id]["name"],
-            subtitle=_city_subtitle(cities[city_id]),
-            figures=tuple(
-                headline(row)
-                for row in headline_figures(store.query("city_observations", city_id=city_id).to_pylist())
-            ),
+            name=by_id[city_id]["name"],
+            subtitle=_city_subtitle(by_id[city_id]),
+            figures=tuple(headline(row) for row in headline_figures(rows)),
         )
-        for city_id in city_ids
-        if city_id in cities
+        for city_id, rows in observations.items()
+        if city_id in by_id
     ]
 
 
@@ -113,9 +106,9 @@ class AreaCounts:
     wider_areas: list[Row]
 
 
-def latest_facility_counts(store: Store) -> AreaCounts:
-    """The most recent count per area, countries in alphabetical order (the dates differ: not a ranking)."""
-    rows = store.query("area_observations", metric_id=FACILITY_COUNT_METRIC).to_pylist()
+def latest_facility_counts(rows: Sequence[Row]) -> AreaCounts:
+    """The most recent count per area, countries in alphabetical order (the dates differ: not a ranking);
+    `rows` are the areas' facility counts (`queries.area_observations` of `FACILITY_COUNT_METRIC`)."""
     countries = latest_by((row for row in rows if row["scope"] == "country"), "country")
     wider = latest_by((row for row in rows if row["scope"] == "multinational"), "country")
     return AreaCounts(

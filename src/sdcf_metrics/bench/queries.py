@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..datatable import TableFilter
+from ..queries import TableFilter
 from ..store import Release, Store, load_sql, open_sandboxed
 from .measure import Check, Target, Timing, format_value, time_interleaved
 from .report import Section, Table

@@ -166,9 +166,8 @@ def facilities_map_figure(
     return figure
 
 
-def facilities_table(facilities: pa.Table) -> pa.Table:
+def facilities_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """The table beside the map: one row per facility, dates as precise as the source gave them."""
-    rows = facilities.to_pylist()
     columns = {
         t("Name"): [row["name"] for row in rows],
         t("City"): [row["city"] for row in rows],

@@ -81,6 +81,3 @@ SELECT
         source_title, source_publisher, quote
     )) AS _search_text
 FROM observation_details;
-
-CREATE VIEW dataset_rows AS
-SELECT * EXCLUDE (_city_id, _period_end_date, _search_text) FROM dataset_filter_rows;

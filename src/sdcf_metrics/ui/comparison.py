@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from .. import queries
 from ..compare.normalise import Denominators
 from ..store import Store
 
 
 def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
-    """The divisors of the chosen cities' figures, from the store's named queries."""
+    """The divisors of the chosen cities' figures: populations, the facility list and its sourced counts,
+    and consumption counts."""
 
-    def totals(metric_id: str) -> list[dict[str, Any]]:
-        return store.query("metric_across_cities", metric_id=metric_id, city_ids=list(city_ids)).to_pylist()
+    def totals(metric_id: str) -> list[queries.Observation]:
+        return queries.metric_across_cities(store, metric_id=metric_id, city_ids=city_ids)
 
     return Denominators(
         populations=totals("population"),
-        facilities=store.query("facilities").to_pylist(),
+        facilities=queries.facilities(store),
         facility_counts=totals("facilities_count"),
         consumptions=totals("consumptions"),
     )

@@ -6,13 +6,14 @@ the only place an upload is ever queried. Nothing here writes or caches anything
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pyarrow as pa
 
+from ... import queries
 from ...schema import CITIES, FACILITIES, OBSERVATIONS, SOURCES
 from ...store import Store
 from ..build import to_arrow
@@ -78,15 +79,20 @@ def preview_upload(data: bytes, filename: str, store: Store, today: date | None 
     )
 
 
-def published_tables(store: Store, upload: UploadResult) -> dict[str, list[dict[str, Any]]]:
-    """The published rows an upload is checked against: the catalogue, places and sources (through the
-    library's named queries), and the observations of the cities it names, to spot corrections and repeats."""
-    tables = {name: store.query(name).to_pylist() for name in ("metrics", "cities", "facilities", "sources")}
+def published_tables(store: Store, upload: UploadResult) -> dict[str, Sequence[Mapping[str, Any]]]:
+    """The published rows an upload is checked against: the catalogue, places and sources, and the
+    observations of the cities it names, to spot corrections and repeats."""
+    tables: dict[str, Sequence[Mapping[str, Any]]] = {
+        "metrics": queries.metrics(store),
+        "cities": queries.cities(store),
+        "facilities": queries.facilities(store),
+        "sources": queries.sources(store),
+    }
     named = {row["city"] for row in upload.rows if row["city"]}
     found = (find_place(tables["cities"], "city_id", text) for text in named)
     city_ids = sorted({str(city["city_id"]) for city in found if city is not None})
     tables["observations"] = (
-        store.query("upload_reference_observations", city_ids=city_ids).to_pylist() if city_ids else []
+        queries.upload_reference_observations(store, city_ids=city_ids) if city_ids else []
     )
     return tables
 

@@ -1,0 +1,87 @@
+"""Every named query has one typed function, and every function runs and returns exactly the columns its
+type declares: a SQL file and its row type cannot drift apart unnoticed."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+
+import pyarrow as pa
+import pytest
+from apptest_helpers import build_dataset
+
+from sdcf_metrics import paths, queries
+from sdcf_metrics.queries import TableFilter
+from sdcf_metrics.store import get_store
+
+SQL_FILES = sorted(path.stem for path in (paths.PROJECT_ROOT / "src/sdcf_metrics/sql").glob("*.sql"))
+# Run once per connection by the store, not a query of its own.
+SETUP = {"views"}
+# Arguments each query is run with on the fixture dataset; a new query needs a line here.
+EXAMPLES: dict[str, dict[str, object]] = {
+    "area_observations": {"metric_id": "drug_induced_death_rate"},
+    "cities": {},
+    "city_breakdowns": {"city_id": "copenhagen"},
+    "city_events": {"city_id": "brussels"},
+    "city_observations": {"city_id": "copenhagen"},
+    "compare_metrics": {},
+    "coverage": {},
+    "dataset_summary": {},
+    "facilities": {},
+    "facility_directory": {"countries": ["Denmark", "Belgium"], "facility_type": None, "status": None},
+    "litter_observations": {"metric_ids": ["syringes_found_public", "syringe_litter_change"]},
+    "metric_across_cities": {"metric_id": "visits", "city_ids": ["brussels", "copenhagen"]},
+    "metric_catalogue": {},
+    "metrics": {},
+    "observation_table": {"selection": TableFilter(city_ids=("copenhagen",))},
+    "observations_by_id": {"observation_ids": ["obs-range", "obs-female"]},
+    "reading_examples": {},
+    "sources": {},
+    "upload_reference_observations": {"city_ids": ["copenhagen"]},
+}
+TABLE_COLUMNS = {"observation_table": queries.DATASET_COLUMNS, "coverage": queries.COVERAGE_COLUMNS}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return get_store(paths.extracts_dir(build_dataset(tmp_path_factory.mktemp("data"))))
+
+
+def test_every_sql_file_has_a_documented_function_with_keyword_only_parameters():
+    for name in set(SQL_FILES) - SETUP:
+        function = getattr(queries, name, None)
+        assert callable(function), f"sql/{name}.sql has no function queries.{name}"
+        assert inspect.getdoc(function), f"queries.{name} says nothing about what it returns"
+        store, *rest = inspect.signature(function).parameters.values()
+        assert all(parameter.kind is parameter.KEYWORD_ONLY for parameter in rest), name
+
+
+def test_every_query_has_an_example_here():
+    assert set(EXAMPLES) == set(SQL_FILES) - SETUP
+
+
+def declared_columns(name: str) -> tuple[str, ...]:
+    returned = typing.get_type_hints(getattr(queries, name))["return"]
+    if returned is pa.Table:
+        return TABLE_COLUMNS[name]
+    row_type = typing.get_args(returned)[0] if typing.get_origin(returned) is list else returned
+    return tuple(typing.get_type_hints(row_type))
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_query_runs_and_returns_the_columns_its_type_declares(store, name):
+    result = getattr(queries, name)(store, **EXAMPLES[name])
+    if isinstance(result, pa.Table):
+        columns, count = tuple(result.column_names), result.num_rows
+    elif isinstance(result, dict):
+        columns, count = tuple(result), 1
+    else:
+        columns, count = tuple(result[0]) if result else (), len(result)
+    assert count > 0, f"the example of {name} returns no row, so its columns are not checked"
+    assert columns == declared_columns(name)
+
+
+def test_parameters_are_bound_not_spliced(store):
+    hostile = "copenhagen' OR 1=1 --"
+    assert queries.city_observations(store, city_id=hostile) == []
+    assert queries.metric_across_cities(store, metric_id="visits", city_ids=[hostile]) == []
