@@ -5,7 +5,6 @@ import streamlit as st
 from sdcf_metrics import queries
 from sdcf_metrics.charts import FOCUS_CITIES
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
-from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.overview import (
     FACILITY_COUNT_METRIC,
@@ -15,51 +14,15 @@ from sdcf_metrics.overview import (
     country_counts_summary,
     latest_facility_counts,
 )
+from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.frame import no_data, page_frame, page_link
+from sdcf_metrics.ui.navigation import CITY_TRENDS, OVERVIEW, PAGES
 from sdcf_metrics.untrusted import escape_markdown
 
-TRENDS_PAGE = "pages/1_City_trends.py"
 TILES_PER_ROW = 2
-# Where to go next: each page with what a reader finds there.
-PAGES = (
-    (
-        TRENDS_PAGE,
-        t("City trends"),
-        ":material/timeline:",
-        t("One city's figures over time, with its events."),
-    ),
-    (
-        "pages/2_Compare_cities.py",
-        t("Compare cities"),
-        ":material/compare_arrows:",
-        t("The same figure across cities, with what makes them comparable or not."),
-    ),
-    (
-        "pages/3_Needle_litter.py",
-        t("Needle litter"),
-        ":material/vaccines:",
-        t("Syringes found in public space, before and after rooms opened."),
-    ),
-    (
-        "pages/4_Facilities.py",
-        t("Facilities"),
-        ":material/location_on:",
-        t("Where the rooms are and when they opened."),
-    ),
-    (
-        "pages/5_Data_and_sources.py",
-        t("Data and sources"),
-        ":material/table_view:",
-        t("Every figure with its source and quote, and the downloads."),
-    ),
-    (
-        "pages/6_Methodology.py",
-        t("Methodology"),
-        ":material/menu_book:",
-        t("What each figure means, and why some cannot be compared."),
-    ),
-)
+EXPLORE_COLUMNS = 3
 
-store = page_frame(t("Overview"))
+store = page_frame(OVERVIEW)
 st.title(t("Supervised drug consumption facilities in Europe"))
 st.write(
     t(
@@ -103,12 +66,12 @@ for city in city_headlines(queries.cities(store), focus):
         name_column, link_column = st.columns([3, 1], vertical_alignment="center")
         name_column.subheader(escape_markdown(city.name))
         name_column.caption(escape_markdown(city.subtitle))
-        link_column.page_link(
-            TRENDS_PAGE,
-            label=t("{city} over time", city=escape_markdown(city.name)),
-            icon=":material/timeline:",
-            query_params={"city": city.city_id},
-        )
+        with link_column:
+            page_link(
+                CITY_TRENDS,
+                label=t("{city} over time", city=escape_markdown(city.name)),
+                query_params={"city": city.city_id},
+            )
         if not city.figures:
             st.caption(t("No headline figure is sourced for this city yet."))
         for start in range(0, len(city.figures), TILES_PER_ROW):
@@ -164,9 +127,10 @@ st.markdown(
 )
 
 st.header(t("Explore"))
-for start in range(0, len(PAGES), 3):
-    for column, (page, label, icon, description) in zip(
-        st.columns(3), PAGES[start : start + 3], strict=False
-    ):
-        column.page_link(page, label=label, icon=icon)
-        column.caption(description)
+elsewhere = [page for page in PAGES if page is not OVERVIEW]
+for start in range(0, len(elsewhere), EXPLORE_COLUMNS):
+    row = elsewhere[start : start + EXPLORE_COLUMNS]
+    for column, page in zip(st.columns(EXPLORE_COLUMNS), row, strict=False):
+        with column:
+            page_link(page)
+            st.caption(t(page.description))

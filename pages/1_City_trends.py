@@ -2,28 +2,19 @@
 
 import streamlit as st
 
-from sdcf_metrics import queries, state
+from sdcf_metrics import queries, trends
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours
 from sdcf_metrics.charts.trend import city_trend_figure
-from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.headlines import headline, latest_figure
 from sdcf_metrics.i18n import t
-from sdcf_metrics.trends import (
-    breakdown_table,
-    city_choices,
-    default_metric,
-    events_in_view,
-    events_table,
-    metric_choices,
-    of_metric,
-    split_series,
-    trend_summary,
-    trend_table,
-    units,
-)
+from sdcf_metrics.ui import state
+from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.frame import no_data, page_frame
+from sdcf_metrics.ui.navigation import CITY_TRENDS
+from sdcf_metrics.ui.widgets import metric_choice
 from sdcf_metrics.untrusted import escape_markdown
 
-store = page_frame(t("City trends"))
+store = page_frame(CITY_TRENDS)
 st.title(t("City trends"))
 st.caption(
     t(
@@ -33,7 +24,7 @@ st.caption(
 )
 
 cities = {city["city_id"]: city for city in queries.cities(store)}
-city_options = city_choices(list(cities.values()))
+city_options = trends.city_choices(list(cities.values()))
 city_column, metric_column = st.columns(2)
 with city_column:
     city_id = state.choice(
@@ -47,19 +38,12 @@ if not observations:
     no_data(city["name"])
     if events:
         st.subheader(t("Events on record"))
-        st.dataframe(events_table(events).to_pandas(), hide_index=True, width="stretch")
+        st.dataframe(trends.events_table(events).to_pandas(), hide_index=True, width="stretch")
     st.stop()
 
-metric_options = metric_choices(observations)
 with metric_column:
-    metric_id = state.choice(
-        "metric",
-        t("Figure"),
-        list(metric_options),
-        default_metric(observations),
-        format_func=metric_options.get,
-    )
-rows = of_metric(observations, metric_id)
+    metric_id = metric_choice(observations)
+rows = trends.of_metric(observations, metric_id)
 metric_label = rows[0]["metric"]
 
 latest_column, reading_column = st.columns(2)
@@ -86,7 +70,7 @@ with reading_column:
                 "in each period and at each site."
             )
         )
-    counted_in = units(rows)
+    counted_in = trends.units(rows)
     if len(counted_in) > 1:
         st.warning(
             t(
@@ -96,29 +80,29 @@ with reading_column:
             )
         )
 
-series = split_series(rows)
+series = trends.split_series(rows)
 figure = city_trend_figure(
     city_name=city["name"],
     city_colour=city_colours(list(cities))[city_id],
     metric_label=metric_label,
     series=series,
-    events=events_in_view(events, rows),
+    events=trends.events_in_view(events, rows),
     data_version=store.release.data_version,
     published_on=store.release.published_on,
 )
 show_chart(
     figure,
-    trend_table(rows),
+    trends.trend_table(rows),
     title=t("{metric}, {city}", metric=metric_label, city=city["name"]),
     key="city-trend",
-    summary=trend_summary(city["name"], metric_label, rows, series),
+    summary=trends.trend_summary(city["name"], metric_label, rows, series),
 )
 
 if events:
     with st.expander(t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))):
         st.caption(t("Events within two years of the charted figures are marked on the chart."))
-        st.dataframe(events_table(events).to_pandas(), hide_index=True, width="stretch")
-parts = of_metric(queries.city_breakdowns(store, city_id=city_id), metric_id)
+        st.dataframe(trends.events_table(events).to_pandas(), hide_index=True, width="stretch")
+parts = trends.of_metric(queries.city_breakdowns(store, city_id=city_id), metric_id)
 if parts:
     with st.expander(t("Parts of a total, as the source split them ({count})", count=len(parts))):
-        st.dataframe(breakdown_table(parts).to_pandas(), hide_index=True, width="stretch")
+        st.dataframe(trends.breakdown_table(parts).to_pandas(), hide_index=True, width="stretch")

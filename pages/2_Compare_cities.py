@@ -2,25 +2,26 @@
 
 import streamlit as st
 
-from sdcf_metrics import queries, state
+from sdcf_metrics import queries
 from sdcf_metrics.charts import city_colours
 from sdcf_metrics.charts.compare import latest_chart, national_chart, time_chart
 from sdcf_metrics.compare import describe, marks, national
 from sdcf_metrics.compare.comparison import compare_cities, first_openings
 from sdcf_metrics.figures import describe_value
-from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.i18n import t
-from sdcf_metrics.periods import period_group, period_group_label
 from sdcf_metrics.trends import city_choices
-from sdcf_metrics.ui.comparison import load_denominators
+from sdcf_metrics.ui import state
+from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
+from sdcf_metrics.ui.frame import no_data, page_frame, page_link
+from sdcf_metrics.ui.navigation import COMPARE_CITIES, METHODOLOGY
+from sdcf_metrics.ui.widgets import DEFAULT_METRIC, PRESETS, TIME_AXES, normalisation_choice, preset_name
 from sdcf_metrics.untrusted import escape_markdown
-from sdcf_metrics.vocabulary import SCOPES, label
-from sdcf_metrics.widgets import DEFAULT_METRIC, PRESETS, TIME_AXES, normalisation_choice, preset_name
+from sdcf_metrics.vocabulary import SCOPES, ids, label
 
-METHODOLOGY_PAGE = "pages/6_Methodology.py"
 DEATH_RATE = "drug_induced_death_rate"
 
-store = page_frame(t("Compare cities"))
+store = page_frame(COMPARE_CITIES)
 st.title(t("Compare cities"))
 st.caption(
     t(
@@ -90,11 +91,7 @@ if reference is not None:
             scope=escape_markdown(label(SCOPES, reference["scope"])),
         )
     )
-    warning = describe.comparability_warning(comparison.latest, reference)
-    if warning:
-        st.warning(escape_markdown(warning), icon=":material/warning:")
-    elif len(comparison.latest) > 1:
-        st.success(t("These figures are counted in the same way: same definition, kind of period and scope."))
+    comparability_verdict(comparison)
     latest_title = t("{metric}: the figure per city closest to the reference", metric=metric["label"])
     show_chart(
         latest_chart(
@@ -111,30 +108,19 @@ if reference is not None:
     )
 
     st.subheader(t("All figures over time"))
-    period_options = describe.period_groups(comparison.values)
     period_column, axis_column = st.columns(2)
     with period_column:
-        period = state.choice(
-            "period",
-            t("Kind of period (one per chart)"),
-            list(period_options),
-            period_group(reference),
-            format_func=period_options.get,
-        )
+        in_period, period_label = period_choice(comparison)
     with axis_column:
         axis = state.choice(
             "axis",
             t("Time axis"),
-            list(TIME_AXES),
+            ids(TIME_AXES),
             "calendar",
-            format_func=lambda key: (
-                t("Calendar date") if key == "calendar" else t("Years since first opening")
-            ),
+            format_func=lambda key: label(TIME_AXES, key),
             widget=st.radio,
             horizontal=True,
         )
-    in_period = [value for value in comparison.values if period_group(value.row) == period]
-    period_label = period_group_label(period)
     show_chart(
         time_chart(
             in_period,
@@ -172,7 +158,7 @@ with st.expander(t("How figures are compared")):
         st.markdown(t("**{mark}**: {meaning}", mark=t(mark), meaning=t(meaning)))
     for rule in marks.COMPARABILITY_RULES:
         st.markdown("- " + t(rule))
-    st.page_link(METHODOLOGY_PAGE, label=t("Methodology"), icon=":material/menu_book:")
+    page_link(METHODOLOGY)
 
 st.header(t("Drug-induced death rates by country"))
 st.info(

@@ -2,24 +2,18 @@
 
 import streamlit as st
 
-from sdcf_metrics import queries, state
+from sdcf_metrics import litter, queries
 from sdcf_metrics.charts import city_colours
 from sdcf_metrics.charts.litter import litter_counts_figure
 from sdcf_metrics.figures import describe_value
-from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.i18n import t
-from sdcf_metrics.litter import (
-    ASSOCIATION_IS_NOT_CAUSATION,
-    LITTER_METRICS,
-    city_choices,
-    city_litter,
-    evidence_line,
-    litter_table,
-    series_summary,
-)
+from sdcf_metrics.ui import state
+from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.frame import no_data, page_frame
+from sdcf_metrics.ui.navigation import NEEDLE_LITTER
 from sdcf_metrics.untrusted import escape_markdown
 
-store = page_frame(t("Needle litter"))
+store = page_frame(NEEDLE_LITTER)
 st.title(t("Needle litter"))
 st.caption(
     t(
@@ -29,15 +23,15 @@ st.caption(
 )
 
 cities = {city["city_id"]: city for city in queries.cities(store)}
-litter_rows = queries.litter_observations(store, metric_ids=LITTER_METRICS)
+litter_rows = queries.litter_observations(store, metric_ids=litter.LITTER_METRICS)
 facilities = queries.facility_directory(store)
-city_options = city_choices(cities.values(), litter_rows)
+city_options = litter.city_choices(cities.values(), litter_rows)
 city_id = state.choice(
     "city", t("City"), list(city_options), next(iter(city_options)), format_func=city_options.get
 )
 city_name = cities[city_id]["name"]
-view = city_litter(litter_rows, facilities, city_id, city_name)
-st.warning(t(ASSOCIATION_IS_NOT_CAUSATION), icon=":material/warning:")
+view = litter.city_litter(litter_rows, facilities, city_id, city_name)
+st.warning(t(litter.ASSOCIATION_IS_NOT_CAUSATION), icon=":material/warning:")
 
 if not view.has_figures:
     no_data(t("needle litter in {city}", city=city_name))
@@ -50,15 +44,15 @@ for index, series in enumerate(view.series):
         litter_counts_figure(
             series, city_name, drawn, colour, store.release.data_version, store.release.published_on
         ),
-        litter_table(series.rows, drawn),
+        litter.litter_table(series.rows, drawn),
         title=chart_title,
         key=f"litter-{index}",
-        summary=series_summary(series, city_name, drawn),
+        summary=litter.series_summary(series, city_name, drawn),
     )
     st.caption(
         t("**What was counted.** {definition}", definition=escape_markdown(series.definition))
         + "  \n"
-        + "  \n".join(escape_markdown(evidence_line(row)) for row in series.rows)
+        + "  \n".join(escape_markdown(litter.evidence_line(row)) for row in series.rows)
     )
     if series.notes:
         st.caption("  \n".join(t("Note: {note}", note=escape_markdown(note)) for note in series.notes))
@@ -150,4 +144,4 @@ with st.expander(t("Every litter figure in the dataset ({count})", count=len(lit
             "different period, in its own way."
         )
     )
-    st.dataframe(litter_table(litter_rows).to_pandas(), hide_index=True, width="stretch")
+    st.dataframe(litter.litter_table(litter_rows).to_pandas(), hide_index=True, width="stretch")

@@ -2,18 +2,21 @@
 
 import streamlit as st
 
-from sdcf_metrics import queries, state
+from sdcf_metrics import queries
 from sdcf_metrics.charts.facilities_map import MAP_TITLE, facilities_map_figure, facilities_table, map_summary
-from sdcf_metrics.frame import no_data, page_frame, show_chart
 from sdcf_metrics.geography import places, places_table
 from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.ui import state
+from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.frame import no_data, page_frame
+from sdcf_metrics.ui.navigation import FACILITIES
+from sdcf_metrics.ui.widgets import choice_or_all
 from sdcf_metrics.untrusted import escape_markdown
-from sdcf_metrics.vocabulary import FACILITY_STATUSES, FACILITY_TYPES, ids, label
+from sdcf_metrics.vocabulary import FACILITY_STATUSES, FACILITY_TYPES
 
-ALL = "all"
 TABLE_HEIGHT, TABLE_ROW_HEIGHT = 560, 35
 
-store = page_frame(t("Facilities"))
+store = page_frame(FACILITIES)
 st.title(t("Facilities"))
 st.caption(
     t(
@@ -32,28 +35,11 @@ with country_column:
         default=[],
     )
 with type_column:
-    facility_type = state.choice(
-        "type",
-        t("Type"),
-        [ALL, *ids(FACILITY_TYPES)],
-        ALL,
-        format_func=lambda value: t("All types") if value == ALL else label(FACILITY_TYPES, value),
-    )
+    facility_type = choice_or_all("type", t("Type"), FACILITY_TYPES, t("All types"))
 with status_column:
-    status = state.choice(
-        "status",
-        t("Status"),
-        [ALL, *ids(FACILITY_STATUSES)],
-        ALL,
-        format_func=lambda value: t("All") if value == ALL else label(FACILITY_STATUSES, value),
-    )
+    status = choice_or_all("status", t("Status"), FACILITY_STATUSES, t("All"))
 
-shown = queries.facility_directory(
-    store,
-    countries=countries,
-    facility_type=None if facility_type == ALL else facility_type,
-    status=None if status == ALL else status,
-)
+shown = queries.facility_directory(store, countries=countries, facility_type=facility_type, status=status)
 if not shown:
     no_data(t("facilities matching these filters"))
     st.stop()

@@ -2,42 +2,20 @@
 
 import streamlit as st
 
-from sdcf_metrics import datatable, queries, state
+from sdcf_metrics import datatable, queries
 from sdcf_metrics.attribution import DATA_LICENCE_NOTE
 from sdcf_metrics.catalogue import metric_catalogue
-from sdcf_metrics.datatable import DownloadFile
-from sdcf_metrics.frame import page_frame
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.queries import SEARCH_MAX_LENGTH, TableFilter
-from sdcf_metrics.store import Store
+from sdcf_metrics.ui import state
+from sdcf_metrics.ui.downloads import download_buttons, full_dataset_files
+from sdcf_metrics.ui.frame import page_frame
+from sdcf_metrics.ui.navigation import DATA_AND_SOURCES
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.vocabulary import PERIOD_KINDS, SCOPES, ids, label
 
-store = page_frame(t("Data and sources"))
+store = page_frame(DATA_AND_SOURCES)
 release = store.release
-
-
-@st.cache_data(max_entries=2, show_spinner=False)
-def full_dataset_files(_store: Store, data_version: str) -> list[DownloadFile]:
-    """The whole dataset's files, built once per data version (derived and cheap to rebuild)."""
-    rows = queries.observation_table(_store)
-    return datatable.dataset_files(rows, data_version, _store.release.published_on)
-
-
-def download_buttons(files: list[DownloadFile], key: str) -> None:
-    """One button per format, side by side; a download does not rerun the page."""
-    for column, file in zip(st.columns(len(files)), files, strict=True):
-        column.download_button(
-            file.label,
-            file.data,
-            file_name=file.file_name,
-            mime=file.mime,
-            key=f"{key}:{file.file_name.rsplit('.', 1)[1]}",
-            on_click="ignore",
-            icon=":material/download:",
-            width="stretch",
-        )
-
 
 st.title(t("Data and sources"))
 st.caption(
@@ -60,7 +38,7 @@ with st.container(border=True):
             date=escape_markdown(release.published_on),
         )
     )
-    download_buttons(full_dataset_files(store, release.data_version), key="download-all")
+    download_buttons(full_dataset_files(store), key="download-all")
     st.caption(
         t(
             "{licence} The Excel file has an About sheet with the citation and the meaning of every column.",

@@ -11,12 +11,13 @@ import streamlit as st
 from sdcf_metrics import catalogue, queries
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
-from sdcf_metrics.frame import DATA_PAGE, page_frame
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.privacy import policy_text
+from sdcf_metrics.ui.frame import page_frame, page_link
+from sdcf_metrics.ui.navigation import DATA_AND_SOURCES, METHODOLOGY
 from sdcf_metrics.untrusted import escape_markdown_table
 
-store = page_frame(t("Methodology"))
+store = page_frame(METHODOLOGY)
 release = store.release
 sections = catalogue.methodology_sections()
 
@@ -68,8 +69,4 @@ st.info(policy_text(), icon=":material/shield_person:")
 st.header(t("Licence and how to cite"))
 st.markdown(sections["Licence and how to cite"])
 st.code(citation(release.data_version, release.published_on), language=None, wrap_lines=True)
-st.page_link(
-    DATA_PAGE,
-    label=t("Every figure with its source and quote, and the downloads"),
-    icon=":material/table_view:",
-)
+page_link(DATA_AND_SOURCES, label=t("Every figure with its source and quote, and the downloads"))

@@ -10,32 +10,25 @@ example rows are previewed, so a visitor sees what they will get.
 
 import streamlit as st
 
-from sdcf_metrics import queries, state, your_city
+from sdcf_metrics import queries, trends, your_city
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours
 from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.compare import describe
 from sdcf_metrics.compare.comparison import compare_cities
-from sdcf_metrics.frame import XLSX_MIME, page_frame, show_chart
 from sdcf_metrics.i18n import format_number, t
-from sdcf_metrics.periods import period_group, period_group_label
 from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_xlsx
 from sdcf_metrics.pipeline.upload.preview import preview_upload
-from sdcf_metrics.trends import (
-    city_choices,
-    default_metric,
-    events_in_view,
-    metric_choices,
-    of_metric,
-    trend_summary,
-)
-from sdcf_metrics.ui.comparison import load_denominators
+from sdcf_metrics.ui import state
+from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
+from sdcf_metrics.ui.downloads import XLSX_MIME
+from sdcf_metrics.ui.frame import page_frame, page_link
+from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
+from sdcf_metrics.ui.widgets import metric_choice, normalisation_choice
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
-from sdcf_metrics.widgets import normalisation_choice
 
-METHODOLOGY_PAGE = "pages/6_Methodology.py"
-
-store = page_frame(t("Your city"))
+store = page_frame(YOUR_CITY)
 release = store.release
 st.title(t("Your city"))
 st.caption(
@@ -143,7 +136,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
     if cities:
         st.markdown(your_city.cities_markdown(cities))
     st.markdown(your_city.disclosure_markdown(preview.disclosure))
-    st.page_link(METHODOLOGY_PAGE, label=t("The small-count rule in full"), icon=":material/shield_person:")
+    page_link(METHODOLOGY, label=t("The small-count rule in full"), icon=":material/shield_person:")
     if preview.duplicate_rows:
         repeated = queries.observations_by_id(store, observation_ids=list(preview.duplicate_rows.values()))
         with st.expander(
@@ -203,19 +196,12 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             )
         )
     else:
-        metric_options = metric_choices(your_totals)
         with choice_columns[1 if len(cities) > 1 else 0]:
-            metric_id = state.choice(
-                "metric",
-                t("Figure"),
-                list(metric_options),
-                default_metric(your_totals),
-                format_func=metric_options.get,
-            )
-        rows = of_metric(city_rows, metric_id)
+            metric_id = metric_choice(your_totals)
+        rows = trends.of_metric(city_rows, metric_id)
         metric_label = rows[0]["metric"]
         definition = rows[0]["definition"]
-        city_options = city_choices(published_cities)
+        city_options = trends.city_choices(published_cities)
         compare_column, per_column = st.columns([3, 2])
         with compare_column:
             compared_ids = state.choices(
@@ -239,14 +225,14 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
                 city_colour=colours[preview_id],
                 metric_label=metric_label,
                 series=series,
-                events=events_in_view(queries.city_events(combined, city_id=city_id), rows),
+                events=trends.events_in_view(queries.city_events(combined, city_id=city_id), rows),
                 data_version=release.data_version,
                 published_on=release.published_on,
             ),
             your_city.trend_rows_table(rows),
             t("{metric}, {city}", metric=metric_label, city=trend_name),
             key="your-city-trend",
-            summary=trend_summary(trend_name, metric_label, rows, series),
+            summary=trends.trend_summary(trend_name, metric_label, rows, series),
             definition=definition,
             private=True,
         )
@@ -269,13 +255,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
         )
         reference = comparison.reference
         note = your_city.chart_note(city_name)
-        warning = describe.comparability_warning(comparison.latest, reference)
-        if warning:
-            st.warning(escape_markdown(warning), icon=":material/warning:")
-        elif len(comparison.latest) > 1:
-            st.success(
-                t("These figures are counted in the same way: same definition, kind of period and scope.")
-            )
+        comparability_verdict(comparison)
         if comparison.cities_without_data:
             st.caption(
                 t(
@@ -300,16 +280,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             definition=definition,
             private=True,
         )
-        period_options = describe.period_groups(comparison.values)
-        period = state.choice(
-            "period",
-            t("Kind of period (one per chart)"),
-            list(period_options),
-            period_group(reference),
-            format_func=period_options.get,
-        )
-        in_period = [value for value in comparison.values if period_group(value.row) == period]
-        period_label = period_group_label(period)
+        in_period, period_label = period_choice(comparison)
         if not your_city.spans_several_dates(in_period):
             st.caption(
                 t(

@@ -10,8 +10,8 @@ from apptest_helpers import chart_specs, record_downloads, run_page
 from openpyxl import load_workbook
 
 from sdcf_metrics import images
-from sdcf_metrics.frame import chart_downloads
 from sdcf_metrics.store import get_store
+from sdcf_metrics.ui.downloads import chart_downloads
 
 TRENDS = "pages/1_City_trends.py"
 

@@ -15,8 +15,8 @@ import re
 import pytest
 from apptest_helpers import build_dataset, chart_specs, markdown_texts, numbers, run_page_in_app
 
+from sdcf_metrics.ui.widgets import PRESETS
 from sdcf_metrics.untrusted import escape_markdown
-from sdcf_metrics.widgets import PRESETS
 
 PAGE = "pages/2_Compare_cities.py"
 # A link `](`, an image `![` or a tag `<` that no backslash has made literal.

@@ -14,9 +14,9 @@ import pytest
 from apptest_helpers import build_dataset, markdown_texts, record_downloads, run_page
 from fixtures import edit_row
 
-from sdcf_metrics.frame import COVERAGE_VIEW
 from sdcf_metrics.queries import TableFilter, observation_table
 from sdcf_metrics.store import get_store
+from sdcf_metrics.ui.frame import COVERAGE_VIEW
 
 PAGE = "pages/5_Data_and_sources.py"
 

@@ -52,7 +52,7 @@ def test_every_sql_file_has_a_documented_function_with_keyword_only_parameters()
         function = getattr(queries, name, None)
         assert callable(function), f"sql/{name}.sql has no function queries.{name}"
         assert inspect.getdoc(function), f"queries.{name} says nothing about what it returns"
-        store, *rest = inspect.signature(function).parameters.values()
+        _store, *rest = inspect.signature(function).parameters.values()
         assert all(parameter.kind is parameter.KEYWORD_ONLY for parameter in rest), name
 
 

@@ -114,7 +114,7 @@ def test_the_command_refuses_other_file_types(tmp_path):
 
 
 def test_the_format_documentation_covers_every_column_choice_and_metric(catalogue):
-    text = (paths.PROJECT_ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    text = (paths.PROJECT_ROOT / "src/sdcf_metrics/docs/data-format.md").read_text(encoding="utf-8")
     for column in UPLOAD.columns:
         assert f"| `{column.name}` |" in text, column.name
         for choice in column.choices:

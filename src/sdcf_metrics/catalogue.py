@@ -3,8 +3,9 @@
 The catalogue comes from the published data (`queries.metric_catalogue`), so the Methodology page lists
 exactly the metrics a figure may use. Periods and qualified values are explained with real rows of the
 dataset, printed by the same functions every page uses, so the explanation cannot drift from what the
-pages show and no example figure is made up. The prose lives in `docs/methodology.md`, the project's own
-trusted text, split at its `##` headings so generated tables sit beside the paragraphs that explain them.
+pages show and no example figure is made up. The prose lives in the package's `docs/methodology.md`, the
+project's own trusted text, split at its `##` headings so generated tables sit beside the paragraphs that
+explain them.
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-from . import paths
 from .figures import describe_value
 from .i18n import t
 from .periods import period_label
 from .vocabulary import AVERAGE_MEANING, QUALIFIERS, in_chart_order
 
 METHODOLOGY_FILE = "methodology.md"
+FORMAT_FILE = "data-format.md"
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
 
 Row = Mapping[str, Any]
@@ -135,9 +136,10 @@ def value_examples(examples: Sequence[Row]) -> pd.DataFrame:
 
 
 @cache
-def methodology_sections(path: Path | None = None) -> dict[str, str]:
-    """The methodology text by `##` heading, each body as Markdown (the project's own, trusted)."""
-    text = (path or paths.PROJECT_ROOT / "docs" / METHODOLOGY_FILE).read_text(encoding="utf-8")
+def methodology_sections(document: str = METHODOLOGY_FILE) -> dict[str, str]:
+    """A document the pages show (`docs/` in the package), by `##` heading, each body as Markdown (the
+    project's own, trusted text). It ships inside the package, so an installed copy can show it."""
+    text = resources.files("sdcf_metrics").joinpath("docs", document).read_text(encoding="utf-8")
     parts = _HEADING.split(text)
     return {heading: body.strip() for heading, body in zip(parts[1::2], parts[2::2], strict=True)}
 

@@ -64,7 +64,7 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def _is_upload_file(path: Path) -> bool:
-    """A file not named after a source table is read as an upload (the format of docs/data-format.md)."""
+    """A file not named after a source table is read as an upload (see sdcf_metrics/docs/data-format.md)."""
     return path.is_file() and path.name not in {table.file_name for table in SOURCE_TABLES}
 
 
@@ -211,7 +211,8 @@ def command_template(args: argparse.Namespace) -> int:
     except DataUnavailable:
         metrics = []
         print(
-            "No published data: the template lists no metric ids (see docs/data-format.md).", file=sys.stderr
+            "No published data: the template lists no metric ids (see sdcf_metrics/docs/data-format.md).",
+            file=sys.stderr,
         )
     try:
         written = write_template(args.output, metrics, sys.stdout.buffer)
@@ -291,7 +292,9 @@ def parser() -> argparse.ArgumentParser:
     ingest_command = commands.add_parser(
         "ingest", help="merge an upload-format CSV or Excel file into the sources and publish a new version"
     )
-    ingest_command.add_argument("file", help="a file in the upload format (see docs/data-format.md)")
+    ingest_command.add_argument(
+        "file", help="a file in the upload format (see sdcf_metrics/docs/data-format.md)"
+    )
     ingest_command.set_defaults(run=command_ingest)
 
     rollback_command = commands.add_parser(

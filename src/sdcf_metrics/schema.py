@@ -216,7 +216,7 @@ UPLOAD = Table(
     name="upload",
     doc="The upload format: one row per figure, its source written out on the same row, so that a city "
     "officer fills in one sheet. Each row becomes an observation (and, the first time a document is cited, "
-    "a source); see docs/data-format.md.",
+    "a source); see sdcf_metrics/docs/data-format.md.",
     key=(),
     columns=(
         Column("city", "text", doc="The city's name or id as the dashboard lists it, e.g. `Copenhagen`."),

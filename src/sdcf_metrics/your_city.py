@@ -25,8 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import paths
-from .catalogue import methodology_sections
+from .catalogue import FORMAT_FILE, methodology_sections
 from .charts import PALETTE
 from .compare.comparison import ComparedValue
 from .compare.describe import comparison_table
@@ -55,8 +54,7 @@ EXAMPLE_FILE = "template.csv"
 TEMPLATE_FILE = "sdcf-metrics-upload-template"
 PROBLEMS_FILE = "problems-in-your-file.csv"
 
-FORMAT_DOC = paths.PROJECT_ROOT / "docs" / "data-format.md"
-# The tabs that explain the format, each holding sections of docs/data-format.md (by their heading).
+# The tabs that explain the format, each holding sections of the package's docs/data-format.md (by heading).
 FORMAT_TABS: dict[str, tuple[str, ...]] = {
     "Columns": ("Columns",),
     "Metrics": ("Metrics",),
@@ -92,8 +90,8 @@ def format_summary() -> str:
 
 
 def format_tab(label: str) -> str:
-    """The Markdown of one format tab: its sections of docs/data-format.md, the project's own text."""
-    sections = methodology_sections(FORMAT_DOC)
+    """The Markdown of one format tab: its sections of the format document, the project's own text."""
+    sections = methodology_sections(FORMAT_FILE)
     headings = FORMAT_TABS[label]
     if len(headings) == 1:
         return sections[headings[0]]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sdcf_metrics import paths
+from sdcf_metrics.ui.navigation import url_paths
 
 CHART = "[data-testid=stPlotlyChart] .main-svg"
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 def page_url_paths() -> list[str]:
-    """URL paths of every page: "" for the home page, then `pages/N_Name.py` -> `Name`."""
-    names = [path.stem.split("_", 1)[1] for path in sorted((paths.PROJECT_ROOT / "pages").glob("*.py"))]
-    return ["", *names]
+    """URL paths of every page, from the page list: "" for the home page, then `Name` for `N_Name.py`."""
+    return url_paths()
 
 
 def wait_until_idle(page) -> None:

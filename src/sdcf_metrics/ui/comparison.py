@@ -1,12 +1,21 @@
-"""What the Compare cities and Your city pages share: the divisors of a comparison, read from a store."""
+"""What the Compare cities and Your city pages share: the divisors a comparison needs, the verdict on
+whether its figures are comparable, and the choice of the kind of period a chart over time shows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import streamlit as st
+
 from .. import queries
+from ..compare.comparison import ComparedValue, Comparison
+from ..compare.describe import comparability_warning, period_groups
 from ..compare.normalise import Denominators
+from ..i18n import t
+from ..periods import period_group, period_group_label
 from ..store import Store
+from ..untrusted import escape_markdown
+from . import state
 
 
 def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
@@ -21,4 +30,26 @@ def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
         facilities=queries.facilities(store),
         facility_counts=totals("facilities_count"),
         consumptions=totals("consumptions"),
+    )
+
+
+def comparability_verdict(comparison: Comparison) -> None:
+    """A plain warning naming how the compared figures differ, or a note that they are counted alike."""
+    warning = comparability_warning(comparison.latest, comparison.reference)
+    if warning:
+        st.warning(escape_markdown(warning), icon=":material/warning:")
+    elif len(comparison.latest) > 1:
+        st.success(t("These figures are counted in the same way: same definition, kind of period and scope."))
+
+
+def period_choice(comparison: Comparison) -> tuple[list[ComparedValue], str]:
+    """The figures of the kind of period the visitor picks (kept in the URL as `period`; the reference's
+    kind by default), and that kind's name: one kind of period per chart over time."""
+    options = period_groups(comparison.values)
+    default = period_group(comparison.reference) if comparison.reference else next(iter(options), "")
+    period = state.choice(
+        "period", t("Kind of period (one per chart)"), list(options), default, format_func=options.get
+    )
+    return [value for value in comparison.values if period_group(value.row) == period], period_group_label(
+        period
     )

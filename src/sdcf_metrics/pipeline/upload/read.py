@@ -1,7 +1,7 @@
 """Reading an upload: bytes of a CSV or Excel file in, rows in the upload format (or problems) out.
 
-The upload format (`schema.UPLOAD`, documented in `docs/data-format.md`) has one row per figure with its
-source written out on the same row. The upload package has three steps, each usable alone:
+The upload format (`schema.UPLOAD`, documented in the package's `docs/data-format.md`) has one row per
+figure with its source written out on the same row. The upload package has three steps, each usable alone:
 
     read.read_upload(data, filename)          bytes -> rows in the upload format, or problems; no disk
     convert.upload_to_sources(upload, ...)    rows -> observation and source rows, checked by `validate`

@@ -1,0 +1,149 @@
+"""What sits beside every chart: its data, its images, a link that reopens the view, an embed, a citation;
+and the chart-only view an embed shows.
+
+Every chart of the dashboard goes through `show_chart`, so what sits beside a chart is the same on every
+page.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pyarrow as pa
+import streamlit as st
+
+from .. import images
+from ..attribution import citation
+from ..charts import chart_config, file_name
+from ..i18n import t
+from ..sharing import CHART_PARAMS, app_root, embed_url, iframe_snippet, view_url
+from ..store import Store, get_store
+from .downloads import XLSX_MIME, chart_downloads
+from .frame import CHART_ONLY
+from .navigation import page_at, url_paths
+
+
+def _page_path() -> str:
+    """The URL path of the page being viewed ("" for the home page)."""
+    current = st.context.url or ""
+    last = current.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return last if page_at(last) else ""
+
+
+def current_view_params() -> dict[str, list[str]]:
+    """The selections of this view, as they stand in the URL (embed parameters left out)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params if key not in CHART_PARAMS}
+
+
+def _links(store: Store, key: str) -> tuple[str, str]:
+    root = app_root(st.context.url or "", url_paths())
+    page = _page_path()
+    params = current_view_params()
+    return view_url(root, page, params), embed_url(root, page, key, store.release.data_version, params)
+
+
+def _draw_chart_only(figure: go.Figure, title: str, store: Store, key: str) -> None:
+    slot, rest = st.session_state.pop(CHART_ONLY)
+    with slot:
+        st.plotly_chart(figure, config=chart_config(title), key=f"chart:{key}", theme=None, alt=title)
+        current = get_store()
+        if current.data_version != store.data_version:
+            st.caption(
+                t(
+                    "This chart shows data version {pinned}. Newer data exists ({current}): open the "
+                    "dashboard to see it.",
+                    pinned=store.data_version,
+                    current=current.data_version,
+                )
+            )
+        full_view, _ = _links(store, key)
+        st.link_button(t("Explore the full dashboard"), full_view)
+    rest.empty()
+    st.stop()
+
+
+def _chart_tools(
+    figure: go.Figure, data: pa.Table, title: str, key: str, store: Store, definition: str, private: bool
+) -> None:
+    """Downloads and sharing beside each chart: data, images, a link to this view, an embed, a citation."""
+    base = f"{file_name(title)}-{store.data_version}"
+    csv_bytes, xlsx_bytes = chart_downloads(data, title, store, definition)
+    downloads = [
+        (t("Data (CSV)"), csv_bytes, "csv", "text/csv", ":material/download:"),
+        (t("Data (Excel)"), xlsx_bytes, "xlsx", XLSX_MIME, ":material/download:"),
+    ]
+    if not private and images.browser_path():
+        # Images are rendered only when asked for (a callable runs on click), then reused.
+        downloads += [
+            (t("Image (PNG)"), lambda: images.render(figure, "png"), "png", "image/png", ":material/image:"),
+            (
+                t("Image (SVG)"),
+                lambda: images.render(figure, "svg"),
+                "svg",
+                "image/svg+xml",
+                ":material/image:",
+            ),
+        ]
+    columns = st.columns(5)
+    for column, (label, payload, extension, mime, icon) in zip(columns, downloads, strict=False):
+        column.download_button(
+            label,
+            payload,
+            f"{base}.{extension}",
+            mime,
+            key=f"{extension}:{key}",
+            on_click="ignore",
+            icon=icon,
+        )
+    if private:
+        columns[2].caption(t("Images: use the camera icon above the chart; they are made in your browser."))
+        columns[4].caption(t("No link or embed: this chart exists only in your browser session."))
+        return
+    if len(downloads) == 2:
+        columns[2].caption(
+            t("Image downloads need Chromium on the server; use the camera icon above the chart instead.")
+        )
+    view_link, embed_link = _links(store, key)
+    with columns[4].popover(t("Share"), icon=":material/share:"):
+        st.caption(t("Link to this view"))
+        st.code(view_link, language=None)
+        st.caption(t("Embed this chart (the data version is pinned)"))
+        st.code(iframe_snippet(embed_link, title), language="html")
+        st.caption(t("How to cite"))
+        st.code(citation(store.release.data_version, store.release.published_on), language=None)
+
+
+def show_chart(
+    figure: go.Figure,
+    data: pa.Table,
+    title: str,
+    key: str,
+    summary: str = "",
+    definition: str = "",
+    private: bool = False,
+) -> None:
+    """Draw a chart, its tools and its text alternative: a generated sentence and the plotted rows.
+
+    Every chart of the dashboard goes through here, so what sits beside a chart (its data, its
+    downloads, its link, its embed) is the same on every page. `data` is exactly what is plotted, and
+    is what the data downloads contain. A `private` chart (a preview of a visitor's upload) offers no
+    link or embed, which could not reopen it, and no server-side image, whose renderer and cache are
+    shared by every visitor; it is never drawn in chart-only mode.
+    """
+    store = get_store(version=st.query_params.get("v"))
+    if CHART_ONLY in st.session_state:
+        if not private and st.query_params.get("chart") == key:
+            _draw_chart_only(figure, title, store, key)
+        return
+    st.plotly_chart(
+        figure,
+        config=chart_config(title),
+        key=f"chart:{key}",
+        width="stretch",
+        theme=None,
+        alt=summary or title,
+    )
+    if summary:
+        st.text(summary)
+    _chart_tools(figure, data, title, key, store, definition, private)
+    with st.expander(t("Data behind this chart ({rows} rows)", rows=data.num_rows)):
+        st.dataframe(data.to_pandas(), hide_index=True, width="stretch", key=f"table:{key}")

@@ -1,0 +1,108 @@
+"""The one list of the dashboard's pages: file, title, icon, URL path and what a reader finds there.
+
+The home page's "Explore" tiles, the sidebar menu, every link between pages, the share links and the
+browser tests all read it, so a page is added (or renamed, or given another icon) here and nowhere else;
+a test checks that every file in `pages/` is listed and that each URL path is the one Streamlit serves.
+
+The app keeps Streamlit's folder-based pages (`pages/`), not `st.navigation`: with a `pages/` folder,
+`st.navigation` gives the first visitor who opens a shared link after a start the legacy menu and runs
+the page without its frame. Streamlit serves `pages/3_Needle_litter.py` at `/Needle_litter`.
+
+Titles and descriptions are English messages, translated where they are shown. Nothing here imports
+Streamlit, so the tests and the benchmarks can read the list without starting an app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: the script Streamlit runs, how menus and links name it, and where it is served."""
+
+    file: str
+    title: str
+    icon: str
+    url_path: str
+    description: str
+
+
+OVERVIEW = Page(
+    "app.py",
+    "Overview",
+    ":material/home:",
+    "",
+    "Europe at a glance, and the focus cities' latest figures.",
+)
+CITY_TRENDS = Page(
+    "pages/1_City_trends.py",
+    "City trends",
+    ":material/timeline:",
+    "City_trends",
+    "One city's figures over time, with its events.",
+)
+COMPARE_CITIES = Page(
+    "pages/2_Compare_cities.py",
+    "Compare cities",
+    ":material/compare_arrows:",
+    "Compare_cities",
+    "The same figure across cities, with what makes them comparable or not.",
+)
+NEEDLE_LITTER = Page(
+    "pages/3_Needle_litter.py",
+    "Needle litter",
+    ":material/cleaning_services:",
+    "Needle_litter",
+    "Syringes found in public space, before and after rooms opened.",
+)
+FACILITIES = Page(
+    "pages/4_Facilities.py",
+    "Facilities",
+    ":material/location_on:",
+    "Facilities",
+    "Where the rooms are and when they opened.",
+)
+DATA_AND_SOURCES = Page(
+    "pages/5_Data_and_sources.py",
+    "Data and sources",
+    ":material/table_view:",
+    "Data_and_sources",
+    "Every figure with its source and quote, and the downloads.",
+)
+METHODOLOGY = Page(
+    "pages/6_Methodology.py",
+    "Methodology",
+    ":material/menu_book:",
+    "Methodology",
+    "What each figure means, and why some cannot be compared.",
+)
+YOUR_CITY = Page(
+    "pages/7_Your_city.py",
+    "Your city",
+    ":material/upload_file:",
+    "Your_city",
+    "Check a file of your city's figures and see them beside the published cities.",
+)
+
+# In menu order: the home page first.
+PAGES: tuple[Page, ...] = (
+    OVERVIEW,
+    CITY_TRENDS,
+    COMPARE_CITIES,
+    NEEDLE_LITTER,
+    FACILITIES,
+    DATA_AND_SOURCES,
+    METHODOLOGY,
+    YOUR_CITY,
+)
+
+
+def url_paths() -> list[str]:
+    """The URL path of every page ("" for the home page), in menu order."""
+    return [page.url_path for page in PAGES]
+
+
+def page_at(url_path: str) -> Page | None:
+    """The page served at `url_path`, or None."""
+    return next((page for page in PAGES if page.url_path == url_path), None)

@@ -1,0 +1,65 @@
+"""Widgets that several pages share, so the same choice looks and behaves the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from .. import trends
+from ..i18n import t
+from ..vocabulary import NORMALISATIONS, Choice, ids, label
+from . import state
+
+# The Compare cities page opens on a metric all three focus cities report, for one of these selections.
+DEFAULT_METRIC = "registered_users"
+PRESETS: dict[str, tuple[str, ...]] = {
+    "Focus cities": ("copenhagen", "amsterdam", "brussels"),
+    "SOLIDIFY partners (Efus)": ("barcelona", "essen", "paris", "strasbourg", "the-hague"),
+}
+TIME_AXES: tuple[Choice, ...] = (
+    Choice("calendar", "Calendar date"),
+    Choice("since_opening", "Years since first opening"),
+)
+
+
+def preset_name(city_ids: Sequence[str]) -> str:
+    """The preset these cities are, in any order, or '' for a custom selection."""
+    chosen = set(city_ids)
+    return next((name for name, preset in PRESETS.items() if set(preset) == chosen), "")
+
+
+def normalisation_choice() -> str:
+    """How compared figures are shown (as reported, per 100,000 residents...), kept in the URL as `per`."""
+    return state.choice(
+        "per",
+        t("Compare"),
+        ids(NORMALISATIONS),
+        "absolute",
+        format_func=lambda key: label(NORMALISATIONS, key),
+        widget=st.radio,
+        horizontal=True,
+    )
+
+
+def metric_choice(rows: Sequence[trends.Row]) -> str:
+    """Which of a city's metrics is shown, kept in the URL as `metric`: the headline service figures first,
+    each labelled with how many figures it has, opening on the one reported most often."""
+    options = trends.metric_choices(rows)
+    return state.choice(
+        "metric", t("Figure"), list(options), trends.default_metric(rows), format_func=options.get
+    )
+
+
+def choice_or_all(key: str, title: str, choices: Sequence[Choice], everything: str) -> str | None:
+    """A filter on one list of the vocabulary, kept in the URL as `key`: one of its values, or None for
+    all of them (the option labelled `everything`)."""
+    every = "all"
+    chosen = state.choice(
+        key,
+        title,
+        [every, *ids(choices)],
+        every,
+        format_func=lambda value: everything if value == every else label(choices, value),
+    )
+    return None if chosen == every else chosen
