@@ -31,7 +31,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 bench: extracts
-	$(BIN)/sdcf-metrics bench $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

@@ -1,6 +1,6 @@
 """The benchmark machinery, on tiny sizes: what it generates, what it compares, what it reports.
 
-No test here times anything: performance targets are checked by `sdcf-metrics bench` against baselines
+No test here times anything: performance targets are checked by `python -m benchmarks` against baselines
 measured in the same run, and written to docs/benchmarks.md.
 """
 
@@ -15,13 +15,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sdcf_metrics import paths
-from sdcf_metrics.bench import BENCHMARKS, parse_only
-from sdcf_metrics.bench.floor import floor_script, write_floor_app
-from sdcf_metrics.bench.measure import Check, Target, time_interleaved
-from sdcf_metrics.bench.pages import run as run_pages
-from sdcf_metrics.bench.pages import thin_wrapper
-from sdcf_metrics.bench.queries import (
+from benchmarks import BENCHMARKS, parse_only
+from benchmarks.__main__ import main
+from benchmarks.floor import floor_script, write_floor_app
+from benchmarks.measure import Check, Target, time_interleaved
+from benchmarks.pages import run as run_pages
+from benchmarks.pages import thin_wrapper
+from benchmarks.queries import (
     QUERIES,
     BaselineMismatch,
     Choices,
@@ -30,9 +30,9 @@ from sdcf_metrics.bench.queries import (
     measure_release,
     open_store,
 )
-from sdcf_metrics.bench.queries import run as run_queries
-from sdcf_metrics.bench.report import Machine, Section, Table, render
-from sdcf_metrics.bench.survey import (
+from benchmarks.queries import run as run_queries
+from benchmarks.report import Machine, Section, Table, render
+from benchmarks.survey import (
     change_filter,
     discover_pages,
     first_filter_spec,
@@ -41,8 +41,8 @@ from sdcf_metrics.bench.survey import (
     url_path,
     variant,
 )
-from sdcf_metrics.bench.synthetic import ARRANGEMENTS, SYNTHETIC, Layout, Shape, write_release
-from sdcf_metrics.cli import main
+from benchmarks.synthetic import ARRANGEMENTS, SYNTHETIC, Layout, Shape, write_release
+from sdcf_metrics import paths
 from sdcf_metrics.pipeline.build import arrow_schema
 from sdcf_metrics.schema import TABLES_BY_NAME
 
@@ -304,7 +304,7 @@ def test_the_report_describes_the_machine_and_every_target():
     text = render(
         Machine.describe(started),
         [section],
-        command="sdcf-metrics bench --only pages",
+        command="python -m benchmarks --only pages",
         finished=started,
         load_after=(0.5, 0.5, 0.5),
     )
@@ -314,7 +314,7 @@ def test_the_report_describes_the_machine_and_every_target():
     assert "1 of 2 targets met." in text
     assert "| Page reruns | City trends: rerun vs floor | 2.60× | ≤ 2.00× | missed by 0.60× |" in text
     assert "| Payload | City trends, chart 1: spec size | 12.5 KB | ≤ 150 KB | met |" in text
-    assert "`sdcf-metrics bench --only pages`" in text
+    assert "`python -m benchmarks --only pages`" in text
     assert "- City trends spends its time in `trends.py:split_series`." in text
 
 
@@ -335,14 +335,14 @@ def test_only_accepts_known_benchmark_names():
 
 def test_the_command_rejects_an_unknown_benchmark_with_the_choices(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["bench", "--only", "speed"])
+        main(["--only", "speed"])
     assert exit_info.value.code == 2
     assert "choose from queries, pages, browser, memory, payload" in capsys.readouterr().err
 
 
 def test_the_command_writes_the_report_where_asked(tmp_path):
     output = tmp_path / "report" / "benchmarks.md"
-    assert main(["bench", "--only", "payload", "--output", str(output)]) == 0
+    assert main(["--only", "payload", "--output", str(output)]) == 0
     text = output.read_text(encoding="utf-8")
-    assert "`sdcf-metrics bench --only payload`" in text
+    assert "`python -m benchmarks --only payload`" in text
     assert "## Chart payload" in text

@@ -7,7 +7,6 @@ sdcf-metrics export --format csv|xlsx|parquet --output PATH|-   the Data page's 
 sdcf-metrics ingest FILE         merge an upload-format CSV or Excel file into the sources and publish it
 sdcf-metrics rollback            publish the previous version again, with the source files it was built from
 sdcf-metrics template --output PATH|-   write the upload template (.csv or .xlsx)
-sdcf-metrics bench [--large] [--only queries,pages,...] [--output PATH]   measure, write docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from pathlib import Path
 from typing import TextIO
 
 from . import paths, queries
-from .bench import BENCHMARKS, parse_only
-from .bench import DEFAULT_REPORT as DEFAULT_BENCHMARK_REPORT
 from .datatable import FORMATS, dataset_file
 from .pipeline.build import build, is_stale
 from .pipeline.ingest import IngestRejected, IngestReport, ingest
@@ -113,21 +110,6 @@ def command_export(args: argparse.Namespace) -> int:
         Path(args.output).write_bytes(payload)
         print(f"Wrote {table.num_rows} rows to {args.output}.", file=sys.stderr)
     return EXIT_OK
-
-
-def command_bench(args: argparse.Namespace) -> int:
-    from .bench import suite  # here, not at the top: it imports AppTest and Playwright
-
-    options = suite.Options(only=args.only, large=args.large, output=Path(args.output))
-    print(f"Wrote {suite.run(options)}.", file=sys.stderr)
-    return EXIT_OK
-
-
-def _benchmark_names(text: str) -> tuple[str, ...]:
-    try:
-        return parse_only(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def command_ingest(args: argparse.Namespace) -> int:
@@ -277,17 +259,6 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, required=True)
     export.add_argument("--output", required=True, help="file path, or - for standard output (csv only)")
     export.set_defaults(run=command_export)
-
-    bench = commands.add_parser("bench", help="run the performance benchmarks and write their report")
-    bench.add_argument("--large", action="store_true", help="also measure the query engine at 100M rows")
-    bench.add_argument(
-        "--only",
-        type=_benchmark_names,
-        default=BENCHMARKS,
-        help=f"comma-separated subset of {','.join(BENCHMARKS)} (default: all)",
-    )
-    bench.add_argument("--output", default=str(DEFAULT_BENCHMARK_REPORT), help="where to write the report")
-    bench.set_defaults(run=command_bench)
 
     ingest_command = commands.add_parser(
         "ingest", help="merge an upload-format CSV or Excel file into the sources and publish a new version"

@@ -1,25 +1,125 @@
-"""Helpers shared by the browser tests."""
+"""The browser harness: a real Streamlit server on a free loopback port, and Debian's Chromium driven by
+Playwright, with the waits a Streamlit page needs.
+
+The browser tests use it, and so do the benchmarks (`benchmarks/browser.py`, `benchmarks/memory.py`), which
+import it from here: the harness belongs to the test suite every CI run exercises, and the optional
+benchmarks build on it, rather than the tests depending on benchmark code. A server is stopped by its own
+process id whatever happens.
+"""
 
 from __future__ import annotations
 
-from sdcf_metrics.ui.navigation import url_paths
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 CHART = "[data-testid=stPlotlyChart] .main-svg"
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+START_TIMEOUT_S = 60
 
 
-def page_url_paths() -> list[str]:
-    """URL paths of every page, from the page list: "" for the home page, then `Name` for `N_Name.py`."""
-    return url_paths()
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def wait_until_idle(page) -> None:
+@dataclass(frozen=True)
+class Server:
+    """A running Streamlit server: its base URL and its process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process (VmRSS), in MiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"No VmRSS for process {self.process.pid}")
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Streamlit exited with {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"Streamlit did not answer within {START_TIMEOUT_S} s; see {log}")
+
+
+@contextmanager
+def streamlit_server(app_root: Path, log: Path, env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """`streamlit run app.py` in `app_root` on a free loopback port, its output in `log`; stopped on exit.
+
+    RuntimeError naming the log when it does not start.
+    """
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=app_root, env=dict(env) if env else None, stdout=output, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield Server(url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def chromium(executable: str = CHROMIUM) -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright (its own browser downloads are not used)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_until_idle(page: Any) -> None:
     """Wait until the script has finished its run, so what is on screen is final."""
     page.wait_for_selector(APP_IDLE, state="attached")
     page.wait_for_timeout(300)
     page.wait_for_selector(APP_IDLE, state="attached")
 
 
-def assert_no_exception(page) -> None:
+def assert_no_exception(page: Any) -> None:
     assert page.locator("[data-testid=stException]").count() == 0
     assert "Traceback" not in page.inner_text("body")

@@ -10,19 +10,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from sdcf_metrics import paths
-from sdcf_metrics.bench.server import CHROMIUM_ARGS, free_port
+from tests.e2e.browser_support import CHROMIUM, chromium, streamlit_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = paths.PROJECT_ROOT / "artifacts" / "e2e"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TIMEOUT_MS = 30_000
@@ -31,12 +27,12 @@ STREAMLIT_PROBE = re.compile(r"//[^/]+/[A-Za-z_]+/_stcore/(host-config|health)$"
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    if not CHROMIUM.exists():
+    if not Path(CHROMIUM).exists():
         message = "Chromium is missing: install Debian's package (apt-get install -y chromium)."
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    return str(CHROMIUM)
+    return CHROMIUM
 
 
 @pytest.fixture(scope="session")
@@ -45,45 +41,20 @@ def app_url(tmp_path_factory) -> str:
     data = tmp_path_factory.mktemp("data")
     shutil.copytree(paths.sources_dir(), paths.sources_dir(data))
     shutil.copytree(paths.extracts_dir(), paths.extracts_dir(data))
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        ],
-        cwd=paths.PROJECT_ROOT,
-        env={**os.environ, "SDCF_DATA_DIR": str(data)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    log = data / "server.log"
+    environment = {**os.environ, "SDCF_DATA_DIR": str(data)}
+    with ExitStack() as stack:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"The dashboard did not start: {server.stderr.read().decode(errors='replace')[-2000:]}")
-    yield url
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
+            server = stack.enter_context(streamlit_server(paths.PROJECT_ROOT, log, environment))
+        except RuntimeError as error:
+            pytest.fail(f"The dashboard did not start ({error}): {log.read_text(errors='replace')[-2000:]}")
+        yield server.url
 
 
 @pytest.fixture(scope="session")
 def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with chromium(chromium_path) as launched:
         yield launched
-        launched.close()
 
 
 class PageWatch:

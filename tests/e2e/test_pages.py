@@ -8,10 +8,11 @@ import io
 from pathlib import Path
 
 import pytest
-from browser_support import CHART, assert_no_exception, page_url_paths, wait_until_idle
 from openpyxl import load_workbook
 
 from sdcf_metrics.schema import UPLOAD_COLUMNS
+from sdcf_metrics.ui.navigation import url_paths
+from tests.e2e.browser_support import CHART, assert_no_exception, wait_until_idle
 
 
 def test_a_deep_link_works_as_the_first_request_after_start(app_url, page):
@@ -25,7 +26,7 @@ def test_a_deep_link_works_as_the_first_request_after_start(app_url, page):
     assert "Brussels" in page.inner_text("[data-testid=stMain]")
 
 
-@pytest.mark.parametrize("url_path", page_url_paths())
+@pytest.mark.parametrize("url_path", url_paths())
 def test_every_page_loads_without_errors(app_url, page, url_path):
     page.goto(f"{app_url}/{url_path}")
     wait_until_idle(page)

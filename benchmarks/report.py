@@ -1,6 +1,6 @@
 """The benchmark report as Markdown: the machine, a summary of every target, then one section each.
 
-The report is written by `sdcf-metrics bench` itself, so `docs/benchmarks.md` is always the output of a
+The report is written by `python -m benchmarks` itself, so `docs/benchmarks.md` is always the output of a
 real run and says on which machine, with which versions and on which day it was measured.
 """
 
@@ -135,7 +135,7 @@ class Machine:
 INTRODUCTION = (
     "Performance targets live here, not in timed unit tests: machines are noisy, so every figure is a "
     "median, and every target compares with a baseline measured in the same run on the same machine. "
-    "This file is written by `make bench` (`sdcf-metrics bench`); regenerate it rather than editing it."
+    "This file is written by `make bench` (`python -m benchmarks`); regenerate it rather than editing it."
 )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import paths
+from . import ROOT
 from .floor import floor_script
 from .measure import Check, Target, Timing, format_value
 from .report import Section, Table
@@ -59,11 +59,11 @@ def time_reruns(pages: Sequence[Path], survey: PageSurvey, runs: int = RUNS) -> 
 def _project_function(filename: str, function: str) -> str | None:
     """`src/sdcf_metrics/trends.py:split_series` for the project's own code (pages and library), else None."""
     path = Path(filename)
-    if not path.is_relative_to(paths.PROJECT_ROOT) or "bench" in path.parts or ".venv" in path.parts:
+    if not path.is_relative_to(ROOT) or "benchmarks" in path.parts or ".venv" in path.parts:
         return None
     if function == "<module>":
         return None  # the page script as a whole: the total, not a hot spot
-    return f"{path.relative_to(paths.PROJECT_ROOT)}:{function}"
+    return f"{path.relative_to(ROOT)}:{function}"
 
 
 @dataclass(frozen=True)

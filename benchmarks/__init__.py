@@ -1,15 +1,17 @@
-"""Performance benchmarks: `sdcf-metrics bench` (`make bench`) measures and writes `docs/benchmarks.md`.
+"""Performance benchmarks: `python -m benchmarks` (`make bench`) measures and writes `docs/benchmarks.md`.
 
-Targets are checked here, against baselines measured in the same run, never in timed unit tests. This
-module stays free of heavy imports so the command line can list and check the benchmark names cheaply.
+Development tooling, outside the runtime package: it is neither installed nor shipped. Targets are checked
+here, against baselines measured in the same run, never in timed unit tests. This module stays free of
+heavy imports so the command line can list and check the benchmark names cheaply.
 """
 
 from __future__ import annotations
 
-from .. import paths
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ("queries", "pages", "browser", "memory", "payload")
-DEFAULT_REPORT = paths.PROJECT_ROOT / "docs" / "benchmarks.md"
+DEFAULT_REPORT = ROOT / "docs" / "benchmarks.md"
 
 
 def parse_only(text: str) -> tuple[str, ...]:

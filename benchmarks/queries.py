@@ -22,8 +22,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..queries import TableFilter
-from ..store import Release, Store, load_sql, open_sandboxed
+from sdcf_metrics.queries import TableFilter
+from sdcf_metrics.store import Release, Store, load_sql, open_sandboxed
+
 from .measure import Check, Target, Timing, format_value, time_interleaved
 from .report import Section, Table
 from .synthetic import SCALE_LAYOUT, Layout, Shape, SyntheticRelease, write_release

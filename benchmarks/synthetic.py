@@ -24,11 +24,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import paths
-from ..periods import parse_partial_date, period_label
-from ..pipeline.build import arrow_schema, to_arrow
-from ..privacy import STATUS_OK
-from ..schema import OBSERVATIONS, SOURCE_TABLES, TABLES_BY_NAME
+from sdcf_metrics import paths
+from sdcf_metrics.periods import parse_partial_date, period_label
+from sdcf_metrics.pipeline.build import arrow_schema, to_arrow
+from sdcf_metrics.privacy import STATUS_OK
+from sdcf_metrics.schema import OBSERVATIONS, SOURCE_TABLES, TABLES_BY_NAME
 
 SYNTHETIC = "Synthetic benchmark"
 FIRST_YEAR = 2005

@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import paths
+from tests.e2e.browser_support import CHART, chromium, streamlit_server
+
+from . import ROOT
+from .browser import LOAD_TIMEOUT_MS, VIEWPORT
 from .measure import Check, Target, format_value
 from .report import Section, Table
-from .server import CHART_SELECTOR, LOAD_TIMEOUT_MS, VIEWPORT, chromium, streamlit_server
 from .survey import PageSurvey, url_path
 
 SESSIONS = 20
@@ -26,7 +28,7 @@ def _open_session(browser: Any, url: str) -> Any:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.goto(url, timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_selector(CHART_SELECTOR, timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(CHART, timeout=LOAD_TIMEOUT_MS)
     return context
 
 
@@ -39,7 +41,7 @@ def run(surveys: Sequence[PageSurvey], scratch: Path, log: Callable[[str], None]
         return section
     target = max(charted, key=lambda survey: len(survey.charts))
     contexts: list[Any] = []
-    with streamlit_server(paths.PROJECT_ROOT, scratch / "memory-server.log") as server, chromium() as browser:
+    with streamlit_server(ROOT, scratch / "memory-server.log") as server, chromium() as browser:
         url = server.url + url_path(target.path)
         idle = server.rss_mb()
         log(f"memory: 1 session on {target.label}")

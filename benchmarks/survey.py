@@ -19,7 +19,7 @@ from streamlit.runtime.state.common import TESTING_KEY
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from .. import paths
+from . import ROOT
 
 APPTEST_TIMEOUT_S = 120
 CHOICE_WIDGETS = ("selectbox", "multiselect", "radio", "button_group")
@@ -28,7 +28,7 @@ REPRODUCED_WIDGETS = (*CHOICE_WIDGETS, "text_input", "checkbox", "toggle")
 
 def discover_pages(root: Path | None = None) -> list[Path]:
     """The home page, then every page in `pages/`, in the order Streamlit lists them."""
-    root = root or paths.PROJECT_ROOT
+    root = root or ROOT
     return [root / "app.py", *sorted((root / "pages").glob("*.py"))]
 
 

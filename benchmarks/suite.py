@@ -1,4 +1,4 @@
-"""`sdcf-metrics bench`: run the selected benchmarks and write the Markdown report."""
+"""`python -m benchmarks`: run the selected benchmarks and write the Markdown report."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Options:
     @property
     def command(self) -> str:
         """The command line that reproduces this run, for the report's header."""
-        parts = ["sdcf-metrics bench"]
+        parts = ["python -m benchmarks"]
         if self.large:
             parts.append("--large")
         if tuple(self.only) != BENCHMARKS:
