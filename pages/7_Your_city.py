@@ -11,7 +11,7 @@ example rows are previewed, so a visitor sees what they will get.
 import streamlit as st
 
 from sdcf_metrics import queries, trends, your_city
-from sdcf_metrics.charts import FOCUS_CITIES, city_colours
+from sdcf_metrics.charts import FOCUS_CITIES, city_colours, with_colour_beside
 from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.compare import describe
@@ -214,7 +214,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
         with per_column:
             per = normalisation_choice()
         preview_id = your_city.preview_city_id(city_id)
-        colours = your_city.preview_colours(city_colours(published_ids), compared_ids, preview_id)
+        colours = with_colour_beside(city_colours(published_ids), compared_ids, preview_id)
 
         st.subheader(t("{city} over time", city=escape_markdown(city_name)))
         series = your_city.trend_series(rows)

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from sdcf_metrics import paths
 from sdcf_metrics.pipeline.cells import Problem, decode_csv_bytes, parse_cell
+from sdcf_metrics.pipeline.rules import OBSERVATION_NATURAL_KEY
 from sdcf_metrics.pipeline.validate import (
-    OBSERVATION_NATURAL_KEY,
     ValidationFailed,
     load_sources,
     read_table_rows,

@@ -26,7 +26,6 @@ from typing import Any
 import pyarrow as pa
 
 from .catalogue import FORMAT_FILE, methodology_sections
-from .charts import PALETTE
 from .compare.comparison import ComparedValue
 from .compare.describe import comparison_table
 from .compare.normalise import Denominators
@@ -451,15 +450,6 @@ def preview_denominators(
         facility_counts=[*published.facility_counts, *moved(combined.facility_counts)],
         consumptions=[*published.consumptions, *moved(combined.consumptions)],
     )
-
-
-def preview_colours(
-    published: Mapping[str, str], compared_ids: Sequence[str], preview_id: str
-) -> dict[str, str]:
-    """Every city's usual colour, and for the preview city the first colour no compared city has."""
-    taken = {published[city_id] for city_id in compared_ids if city_id in published}
-    colour = next((colour for colour in PALETTE if colour not in taken), PALETTE[0])
-    return {**published, preview_id: colour}
 
 
 def spans_several_dates(values: Sequence[ComparedValue]) -> bool:

@@ -8,6 +8,7 @@ from .base import (
     city_colours,
     file_name,
     source_line,
+    with_colour_beside,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "city_colours",
     "file_name",
     "source_line",
+    "with_colour_beside",
 ]

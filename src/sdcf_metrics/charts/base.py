@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
@@ -31,6 +31,14 @@ def city_colours(all_city_ids: Sequence[str]) -> dict[str, str]:
     """One colour per city, the same on every page: focus cities first, then the rest in id order."""
     ordered = list(FOCUS_CITIES) + sorted(set(all_city_ids) - set(FOCUS_CITIES))
     return {city_id: PALETTE[index % len(PALETTE)] for index, city_id in enumerate(ordered)}
+
+
+def with_colour_beside(colours: Mapping[str, str], shown: Sequence[str], extra: str) -> dict[str, str]:
+    """Every city's usual colour, and for `extra` (drawn beside the cities `shown`, such as a visitor's
+    city that is not published) the first colour none of them has."""
+    taken = {colours[city_id] for city_id in shown if city_id in colours}
+    colour = next((colour for colour in PALETTE if colour not in taken), PALETTE[0])
+    return {**colours, extra: colour}
 
 
 def file_name(title: str) -> str:

@@ -185,60 +185,13 @@ def latest_chart(
         note=_note(shown, per, extra),
     )
     for value in shown:
-        row, normalised = value.row, value.normalised
-        name = escape_label(row["city"])
-        colour = _colour(colours.get(row["city_id"], _KEY_COLOUR), value)
-        label = escape_label(f"{normalised_figure(normalised)} · {relation_label(value, reference)}")
-        common = {
-            "name": name,
-            "showlegend": False,
-            "hovertext": _hover(hover_text(value, per, reference)),
-            "hoverinfo": "text",
-            "textposition": "middle right",
-            "cliponaxis": False,
-        }
-        if normalised.qualifier == "range":
-            figure.add_trace(
-                _range_trace(
-                    [normalised.value_low, normalised.value_high],
-                    [name, name],
-                    colour,
-                    "line-ns-open",
-                    mode="lines+markers+text",
-                    text=["", label],
-                    **common,
-                )
-            )
-        else:
-            figure.add_trace(
-                go.Scatter(
-                    x=[normalised.value],
-                    y=[name],
-                    mode="markers+text",
-                    text=[label],
-                    marker={
-                        "symbol": entry(QUALIFIERS, normalised.qualifier).marker.horizontal,
-                        "size": _MARKER_SIZE + (4 if is_reference(row, reference) else 0),
-                        "color": colour,
-                        "line": {"color": colour, "width": 2},
-                    },
-                    **common,
-                )
-            )
+        figure.add_trace(_latest_trace(value, per, reference, colours))
     _add_key(figure, {value.normalised.qualifier for value in shown}, horizontal=True)
-    ends = [
-        end
-        for value in shown
-        for end in (value.normalised.value, value.normalised.value_low, value.normalised.value_high)
-        if end is not None
-    ]
-    low, high = min([0.0, *ends]), max([0.0, *ends])
-    width = (high - low) or 1.0
     _fit_height(figure, max(160, 60 * len(shown)))
     figure.update_layout(
         xaxis={
             "title": {"text": escape_label(_axis_title(metric_label, per))},
-            "range": [low - (0.05 * width if low < 0 else 0), high + 0.6 * width],
+            "range": _value_range(shown),
             "zeroline": True,
         },
         yaxis={
@@ -250,6 +203,61 @@ def latest_chart(
         legend=_SIDE_LEGEND,
     )
     return figure
+
+
+def _latest_trace(
+    value: ComparedValue, per: str, reference: Row | None, colours: Mapping[str, str]
+) -> go.Scatter:
+    """One city's row of the latest chart: a dot or a bound (bigger for the reference), or a range, with
+    its value and comparability mark beside it."""
+    row, normalised = value.row, value.normalised
+    name = escape_label(row["city"])
+    colour = _colour(colours.get(row["city_id"], _KEY_COLOUR), value)
+    label = escape_label(f"{normalised_figure(normalised)} · {relation_label(value, reference)}")
+    common = {
+        "name": name,
+        "showlegend": False,
+        "hovertext": _hover(hover_text(value, per, reference)),
+        "hoverinfo": "text",
+        "textposition": "middle right",
+        "cliponaxis": False,
+    }
+    if normalised.qualifier == "range":
+        return _range_trace(
+            [normalised.value_low, normalised.value_high],
+            [name, name],
+            colour,
+            "line-ns-open",
+            mode="lines+markers+text",
+            text=["", label],
+            **common,
+        )
+    return go.Scatter(
+        x=[normalised.value],
+        y=[name],
+        mode="markers+text",
+        text=[label],
+        marker={
+            "symbol": entry(QUALIFIERS, normalised.qualifier).marker.horizontal,
+            "size": _MARKER_SIZE + (4 if is_reference(row, reference) else 0),
+            "color": colour,
+            "line": {"color": colour, "width": 2},
+        },
+        **common,
+    )
+
+
+def _value_range(shown: Sequence[ComparedValue]) -> list[float]:
+    """The value axis: from zero (or the lowest value) to the highest, with room for the labels beside."""
+    ends = [
+        end
+        for value in shown
+        for end in (value.normalised.value, value.normalised.value_low, value.normalised.value_high)
+        if end is not None
+    ]
+    low, high = min([0.0, *ends]), max([0.0, *ends])
+    width = (high - low) or 1.0
+    return [low - (0.05 * width if low < 0 else 0), high + 0.6 * width]
 
 
 def time_chart(
@@ -274,19 +282,8 @@ def time_chart(
     shown = [value for value in values if value.normalised.computable]
     extra: list[str] = [note] if note else []
     if openings is not None:
-        unaligned = list(
-            dict.fromkeys(value.row["city"] for value in shown if value.row["city_id"] not in openings)
-        )
-        shown = [value for value in shown if value.row["city_id"] in openings]
-        cities_shown = list(dict.fromkeys(value.row["city_id"] for value in shown))
-        opened = "; ".join(
-            f"{openings[city_id]['city']} {openings[city_id]['opened']} ({openings[city_id]['name']})"
-            for city_id in cities_shown
-        )
-        if opened:
-            extra.append(t("First opening in the facility list: {openings}", openings=opened))
-        if unaligned:
-            extra.append(t("No known opening date, not drawn: {cities}", cities=", ".join(unaligned)))
+        shown, notes = _aligned_on_openings(shown, openings)
+        extra.extend(notes)
     not_computable = len(values) - len([value for value in values if value.normalised.computable])
     if not_computable:
         extra.append(t("Figures not computable, not drawn: {count} (see the table).", count=not_computable))
@@ -313,56 +310,14 @@ def time_chart(
         published_on,
         note=_note(shown, per, extra),
     )
-
-    def x_of(row: Row) -> date | float:
-        middle = plot_date(row)
-        if openings is None:
-            return middle
-        return round(years_since(middle, openings[row["city_id"]]["opened_date"]), 2)
-
     groups: dict[tuple[str, str], list[ComparedValue]] = {}
     for value in shown:
         groups.setdefault((value.row["city_id"], relation_label(value, reference)), []).append(value)
     for (city_id, relation), group in groups.items():
         colour = _colour(colours.get(city_id, _KEY_COLOUR), group[0])
         name = escape_label(f"{group[0].row['city']} · {relation}")
-        points = [value for value in group if value.normalised.qualifier != "range"]
-        ranges = [value for value in group if value.normalised.qualifier == "range"]
-        if points:
-            figure.add_trace(
-                go.Scatter(
-                    x=[x_of(value.row) for value in points],
-                    y=[value.normalised.value for value in points],
-                    mode="markers",
-                    name=name,
-                    legendgroup=name,
-                    marker={
-                        "symbol": [
-                            entry(QUALIFIERS, value.normalised.qualifier).marker.symbol for value in points
-                        ],
-                        "size": _MARKER_SIZE,
-                        "color": colour,
-                        "line": {"color": colour, "width": 2},
-                    },
-                    hovertext=[_hover(hover_text(value, per, reference)) for value in points],
-                    hoverinfo="text",
-                )
-            )
-        for index, value in enumerate(ranges):
-            x = x_of(value.row)
-            figure.add_trace(
-                _range_trace(
-                    [x, x],
-                    [value.normalised.value_low, value.normalised.value_high],
-                    colour,
-                    "line-ew-open",
-                    name=name,
-                    legendgroup=name,
-                    showlegend=not points and index == 0,
-                    hovertext=_hover(hover_text(value, per, reference)),
-                    hoverinfo="text",
-                )
-            )
+        for trace in _time_traces(group, name, colour, per, reference, openings):
+            figure.add_trace(trace)
     _add_key(figure, {value.normalised.qualifier for value in shown}, horizontal=False)
     _fit_height(figure, 420)
     figure.update_layout(
@@ -377,6 +332,86 @@ def time_chart(
         legend=_SIDE_LEGEND,
     )
     return figure
+
+
+def _aligned_on_openings(
+    shown: Sequence[ComparedValue], openings: Mapping[str, Row]
+) -> tuple[list[ComparedValue], list[str]]:
+    """The figures of cities whose first opening is known, and notes naming the openings and the rest."""
+    unaligned = list(
+        dict.fromkeys(value.row["city"] for value in shown if value.row["city_id"] not in openings)
+    )
+    aligned = [value for value in shown if value.row["city_id"] in openings]
+    cities_shown = list(dict.fromkeys(value.row["city_id"] for value in aligned))
+    opened = "; ".join(
+        f"{openings[city_id]['city']} {openings[city_id]['opened']} ({openings[city_id]['name']})"
+        for city_id in cities_shown
+    )
+    notes = []
+    if opened:
+        notes.append(t("First opening in the facility list: {openings}", openings=opened))
+    if unaligned:
+        notes.append(t("No known opening date, not drawn: {cities}", cities=", ".join(unaligned)))
+    return aligned, notes
+
+
+def _time_x(row: Row, openings: Mapping[str, Row] | None) -> date | float:
+    """Where a figure sits on the time axis: its date, or the years since its city's first opening."""
+    middle = plot_date(row)
+    if openings is None:
+        return middle
+    return round(years_since(middle, openings[row["city_id"]]["opened_date"]), 2)
+
+
+def _time_traces(
+    group: Sequence[ComparedValue],
+    name: str,
+    colour: str,
+    per: str,
+    reference: Row | None,
+    openings: Mapping[str, Row] | None,
+) -> list[go.Scatter]:
+    """One legend entry's traces (a city's figures with one comparability mark): its points as markers
+    shaped by their qualifiers, and each range as a bar."""
+    traces = []
+    points = [value for value in group if value.normalised.qualifier != "range"]
+    ranges = [value for value in group if value.normalised.qualifier == "range"]
+    if points:
+        traces.append(
+            go.Scatter(
+                x=[_time_x(value.row, openings) for value in points],
+                y=[value.normalised.value for value in points],
+                mode="markers",
+                name=name,
+                legendgroup=name,
+                marker={
+                    "symbol": [
+                        entry(QUALIFIERS, value.normalised.qualifier).marker.symbol for value in points
+                    ],
+                    "size": _MARKER_SIZE,
+                    "color": colour,
+                    "line": {"color": colour, "width": 2},
+                },
+                hovertext=[_hover(hover_text(value, per, reference)) for value in points],
+                hoverinfo="text",
+            )
+        )
+    for index, value in enumerate(ranges):
+        x = _time_x(value.row, openings)
+        traces.append(
+            _range_trace(
+                [x, x],
+                [value.normalised.value_low, value.normalised.value_high],
+                colour,
+                "line-ew-open",
+                name=name,
+                legendgroup=name,
+                showlegend=not points and index == 0,
+                hovertext=_hover(hover_text(value, per, reference)),
+                hoverinfo="text",
+            )
+        )
+    return traces
 
 
 def national_chart(

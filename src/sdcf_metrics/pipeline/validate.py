@@ -6,7 +6,8 @@ built while any problem remains: `load_sources` either returns typed rows for ev
 `ValidationFailed` (reliability guide R-5.1, R-5.2, R-5.4).
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row is row 2, and row 0
-means the whole file. Column lists, types, choices and keys all come from `schema`.
+means the whole file. Column lists, types, choices and keys all come from `schema`. This module reads files
+and records; what one cell may hold is `cells`, and what a row must satisfy beyond its cells is `rules`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .. import periods
 from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
-from ..vocabulary import BREAKDOWN_DIMENSIONS, PERIOD_KINDS, RATES, SCOPES, entry, ids, metric_kinds
 from .cells import (
     NO_COLUMN,
     WHOLE_FILE,
@@ -32,25 +31,7 @@ from .cells import (
     parse_cell,
     show,
 )
-
-# The columns that say which figure an observation reports: two rows agreeing on all of them give the same
-# figure twice. `rate_per` is part of it because a period's total and its daily average are two figures.
-OBSERVATION_NATURAL_KEY = (
-    "scope",
-    "country",
-    "region",
-    "city_id",
-    "facility_id",
-    "metric_id",
-    "breakdown",
-    "period_kind",
-    "period_start",
-    "period_end",
-    "rate_per",
-    "source_id",
-)
-
-_COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
+from .rules import Known, Row, table_problems
 
 
 class ValidationFailed(Exception):
@@ -152,13 +133,13 @@ def check_rows(
         table = TABLES_BY_NAME[name]
         read = _TableFile(table, name, [], [], readable=True)
         for number, cells in numbered:
-            row = _Row(name, number, {column: cells.get(column, "") for column in table.column_names}, {})
+            row = Row(name, number, {column: cells.get(column, "") for column in table.column_names}, {})
             read.problems.extend(_check_cells(row, table))
             read.rows.append(row)
         files.append(read)
     known = {read.table.name: read for read in files}
     for name, typed_rows in (reference or {}).items():
-        trusted = [_Row(name, WHOLE_FILE, {}, dict(row)) for row in typed_rows]
+        trusted = [Row(name, WHOLE_FILE, {}, dict(row)) for row in typed_rows]
         mine = known[name].rows if name in known else []
         known[name] = _TableFile(TABLES_BY_NAME[name], name, [*mine, *trusted], [], readable=True)
     problems = [problem for read in files for problem in _check_file(read, list(known.values()), today)]
@@ -173,35 +154,17 @@ def check_rows(
 
 
 @dataclass
-class _Row:
-    """A data row: its raw text and, for each cell that passed its own checks, the typed value."""
-
-    path: str
-    number: int
-    text: dict[str, str]
-    value: dict[str, object]
-    checked: bool = True
-
-    def problem(self, column: str, message: str) -> Problem:
-        return Problem(self.path, self.number, column, message)
-
-    def get(self, name: str) -> object:
-        """The typed value, or None when the cell is empty or failed its own checks."""
-        return self.value.get(name)
-
-
-@dataclass
 class _TableFile:
     """One source file as read: `readable` is False when its header (or bytes) made the rows unusable."""
 
     table: Table
     path: str
-    rows: list[_Row]
+    rows: list[Row]
     problems: list[Problem]
     readable: bool
 
     @property
-    def checked_rows(self) -> list[_Row]:
+    def checked_rows(self) -> list[Row]:
         """Rows whose shape was sound; blank and ragged rows are reported once and not checked further."""
         return [row for row in self.rows if row.checked]
 
@@ -234,7 +197,7 @@ def _read_records(records: list[list[str]], table: Table, name: str) -> _TableFi
     rows = []
     for number, record in enumerate(records[1:], start=2):
         cells = dict(zip(header, record, strict=False))
-        row = _Row(name, number, {column: cells.get(column, "") for column in table.column_names}, {})
+        row = Row(name, number, {column: cells.get(column, "") for column in table.column_names}, {})
         shape_problem = _row_shape_problem(record, header)
         if shape_problem:
             row.checked = False
@@ -295,7 +258,7 @@ def _row_shape_problem(record: list[str], header: list[str]) -> str | None:
     return None
 
 
-def _check_cells(row: _Row, table: Table) -> Iterator[Problem]:
+def _check_cells(row: Row, table: Table) -> Iterator[Problem]:
     """Check each cell on its own (hygiene, required, type) and keep the typed value of those that pass."""
     for column in table.columns:
         text = row.text[column.name]
@@ -347,260 +310,5 @@ def _check_file(read: _TableFile, files: Sequence[_TableFile], today: date) -> l
     """All problems of one file: its own reading problems, then checks across its rows and other tables."""
     if not read.readable:
         return list(read.problems)
-    known = _Known({other.table.name: other for other in files if other.readable})
-    rows = read.checked_rows
-    problems = list(read.problems)
-    problems.extend(_duplicate_keys(rows, read.table.key, _key_message(read.table)))
-    if read.table.name == "observations":
-        problems.extend(_duplicate_keys(rows, OBSERVATION_NATURAL_KEY, _same_figure_message))
-    references = _references(read.table)
-    names_facility_and_city = "facility_id" in dict(references) and "city_id" in read.table.column_names
-    for row in rows:
-        problems.extend(_future_dates(row, read.table, today))
-        problems.extend(_coordinates(row))
-        problems.extend(_unknown_references(row, references, known))
-        if names_facility_and_city:
-            problems.extend(_facility_city(row, known))
-        for rule in _TABLE_RULES.get(read.table.name, ()):
-            problems.extend(rule(row, known))
-    return problems
-
-
-class _Known:
-    """The rows of the readable tables by their key, for checking references between tables."""
-
-    def __init__(self, files: dict[str, _TableFile]) -> None:
-        self._rows: dict[str, dict[object, _Row]] = {}
-        for name, read in files.items():
-            (key,) = TABLES_BY_NAME[name].key
-            by_key: dict[object, _Row] = {}
-            for row in read.checked_rows:
-                by_key.setdefault(row.get(key), row)
-            self._rows[name] = by_key
-
-    def has_table(self, name: str) -> bool:
-        return name in self._rows
-
-    def ids(self, name: str) -> list[str]:
-        return [key for key in self._rows.get(name, {}) if isinstance(key, str)]
-
-    def row(self, table: str, key: object) -> _Row | None:
-        return self._rows.get(table, {}).get(key)
-
-
-def _references(table: Table) -> list[tuple[str, Table]]:
-    """Columns naming another table's key column (e.g. `city_id`) must hold one of that table's ids."""
-    return [
-        (column.name, target)
-        for column in table.columns
-        for target in SOURCE_TABLES
-        if target is not table and target.key == (column.name,)
-    ]
-
-
-# Checks across rows and tables ---------------------------------------------------------------------------
-
-
-def _key_message(table: Table) -> Callable[[tuple[str, ...], int], str]:
-    def message(values: tuple[str, ...], first: int) -> str:
-        key, shown = " + ".join(table.key), ", ".join(show(value) for value in values)
-        return f"duplicate {key} {shown}: row {first} already has it; give each row its own {key}"
-
-    return message
-
-
-def _same_figure_message(values: tuple[str, ...], first: int) -> str:
-    return (
-        f"same figure as row {first} (same scope, place, metric, breakdown, period, rate_per and source); "
-        "delete one of them, or tell them apart with a breakdown"
-    )
-
-
-def _duplicate_keys(
-    rows: Iterable[_Row], key: tuple[str, ...], message: Callable[[tuple[str, ...], int], str]
-) -> Iterator[Problem]:
-    """Rows agreeing on every key column, each reported naming the row seen first; empty ids are skipped."""
-    column = key[0] if len(key) == 1 else NO_COLUMN
-    first_rows: dict[tuple[str, ...], int] = {}
-    for row in rows:
-        values = tuple(row.text[name] for name in key)
-        if len(key) == 1 and not values[0]:
-            continue
-        first = first_rows.setdefault(values, row.number)
-        if first != row.number:
-            yield row.problem(column, message(values, first))
-
-
-def _future_dates(row: _Row, table: Table, today: date) -> Iterator[Problem]:
-    for column in table.columns:
-        text = row.get(column.name)
-        if column.type == "date" and isinstance(text, str) and periods.parse_partial_date(text)[0] > today:
-            message = f"{show(text)} is in the future (today is {today.isoformat()}); check for a typo"
-            yield row.problem(column.name, message)
-
-
-def _coordinates(row: _Row) -> Iterator[Problem]:
-    for name, limit in _COORDINATE_LIMITS.items():
-        value = row.get(name)
-        if isinstance(value, float) and abs(value) > limit:
-            yield row.problem(
-                name,
-                f"{value:g} is outside -{limit:g} to {limit:g}; write WGS84 degrees and check that "
-                "latitude and longitude are not swapped",
-            )
-
-
-def _unknown_references(row: _Row, references: list[tuple[str, Table]], known: _Known) -> Iterator[Problem]:
-    for name, target in references:
-        value = row.get(name)
-        if value is None or not known.has_table(target.name):
-            continue
-        if known.row(target.name, value) is None:
-            hint = did_you_mean(str(value), known.ids(target.name))
-            message = f"unknown {name} {show(str(value))}{hint}; use one in {target.file_name} or add it"
-            yield row.problem(name, message)
-
-
-def _facility_city(row: _Row, known: _Known) -> Iterator[Problem]:
-    """A row naming both a facility and a city must name the city the facility is in."""
-    facility = known.row("facilities", row.get("facility_id"))
-    city = row.get("city_id")
-    if facility is None or city is None or (known.has_table("cities") and known.row("cities", city) is None):
-        return  # an unknown facility or city is reported as such
-    facility_city = facility.get("city_id")
-    if facility_city is not None and facility_city != city:
-        facility_id = show(str(row.get("facility_id")))
-        message = f"facility {facility_id} is in city {show(str(facility_city))}, not {show(str(city))}"
-        yield row.problem("city_id", f"{message}; make city_id match the facility")
-
-
-# Table-specific rules ------------------------------------------------------------------------------------
-
-
-def _scope(row: _Row, known: _Known) -> Iterator[Problem]:
-    scope = row.get("scope")
-    needs = next((choice.needs for choice in SCOPES if choice.id == scope), ())
-    for name in needs:
-        if not row.text[name]:
-            yield row.problem(name, f"required when scope is {scope}; fill it in")
-
-
-def _period(row: _Row, known: _Known) -> Iterator[Problem]:
-    kind = row.get("period_kind")
-    start, end = row.get("period_start"), row.get("period_end")
-    if kind is None:
-        return
-    if not row.text["period_start"] and kind != "since_opening":
-        message = f"required when period_kind is {kind}; only since_opening may leave it empty"
-        yield row.problem("period_start", message)
-    if isinstance(start, str) and isinstance(end, str):
-        if periods.parse_partial_date(end)[1] < periods.parse_partial_date(start)[0]:
-            message = f"{show(end)} is before period_start {show(start)}; swap them or fix the typo"
-            yield row.problem("period_end", message)
-    if entry(PERIOD_KINDS, str(kind)).written_as:
-        yield from _single_unit_period(row, str(kind), start, end)
-
-
-def _single_unit_period(row: _Row, kind: str, start: object, end: object) -> Iterator[Problem]:
-    """A day, month or year period names that one day, month or year twice, written at that precision
-    (the kind's id is the precision's name in `periods.precision`)."""
-    written_right = True
-    for name, text in (("period_start", start), ("period_end", end)):
-        if isinstance(text, str) and periods.precision(text) != kind:
-            written_right = False
-            message = f"write a {kind} period as {entry(PERIOD_KINDS, kind).written_as}, not {show(text)}"
-            yield row.problem(name, f"{message}, or choose the period_kind that matches the dates")
-    if written_right and isinstance(start, str) and isinstance(end, str) and start != end:
-        yield row.problem(
-            "period_end",
-            f"a {kind} period starts and ends in the same {kind}, but {show(start)} and "
-            f"{show(end)} differ; make them equal, or use period_kind span",
-        )
-
-
-def _value_shape(row: _Row, known: _Known) -> Iterator[Problem]:
-    """A range has a low and a high end and no single value; every other qualifier has just a value."""
-    qualifier = row.get("qualifier")
-    if qualifier is None:
-        return
-    if qualifier == "range":
-        if row.text["value"]:
-            yield row.problem(
-                "value", "a range has no single value; leave value empty and use value_low and value_high"
-            )
-        for name in ("value_low", "value_high"):
-            if not row.text[name]:
-                yield row.problem(name, "required when qualifier is range; fill it in")
-        low, high = row.get("value_low"), row.get("value_high")
-        if isinstance(low, float) and isinstance(high, float) and low > high:
-            yield row.problem("value_high", f"{high:g} is below value_low {low:g}; swap them")
-    else:
-        if not row.text["value"]:
-            message = f"required when qualifier is {qualifier}; fill it in, or use qualifier range"
-            yield row.problem("value", f"{message} with value_low and value_high")
-        for name in ("value_low", "value_high"):
-            if row.text[name]:
-                yield row.problem(
-                    name,
-                    f"only a range has {name}; empty it, or set qualifier to range and leave value empty",
-                )
-
-
-def _value_sign(row: _Row, known: _Known) -> Iterator[Problem]:
-    """What a value may be depends on its metric's kind: counts are whole, and only changes go negative."""
-    metric = known.row("metrics", row.get("metric_id"))
-    kind = metric.get("kind") if metric else None
-    if kind is None:
-        return
-    metric_id = row.get("metric_id")
-    for name in ("value", "value_low", "value_high"):
-        value = row.get(name)
-        if not isinstance(value, float):
-            continue
-        if value < 0 and kind not in metric_kinds(signed=True):
-            message = f"{value:g} is negative, but {metric_id} is a {kind}"
-            yield row.problem(
-                name, f"{message}; only a {', '.join(metric_kinds(signed=True))} may be below zero"
-            )
-        elif (
-            kind in metric_kinds(whole_number=True) and not value.is_integer() and row.get("rate_per") is None
-        ):
-            message = f"{value:g} is not a whole number, but {metric_id} is a {kind}"
-            yield row.problem(
-                name,
-                f"{message}; write the figure the source gives, or set rate_per "
-                f"({', '.join(ids(RATES))}) if it is an average",
-            )
-
-
-def _breakdown(row: _Row, known: _Known) -> Iterator[Problem]:
-    text = row.get("breakdown")
-    if not isinstance(text, str):
-        return
-    dimension, equals, value = text.partition("=")
-    if not equals or not value or dimension not in ids(BREAKDOWN_DIMENSIONS):
-        yield row.problem(
-            "breakdown",
-            f"{show(text)} is not dimension=value; leave it empty for a total, or write e.g. "
-            f"sex=female with dimension one of: {', '.join(ids(BREAKDOWN_DIMENSIONS))}",
-        )
-
-
-def _url_or_document(row: _Row, known: _Known) -> Iterator[Problem]:
-    if not row.text["url"] and not row.text["document"]:
-        yield row.problem("url", "a source needs a url, or a citation in document when it has no url")
-
-
-def _closed_after_opened(row: _Row, known: _Known) -> Iterator[Problem]:
-    opened, closed = row.get("opened"), row.get("closed")
-    if isinstance(opened, str) and isinstance(closed, str):
-        if periods.parse_partial_date(closed)[1] < periods.parse_partial_date(opened)[0]:
-            message = f"{show(closed)} is before opened {show(opened)}; swap them or fix the typo"
-            yield row.problem("closed", message)
-
-
-_TABLE_RULES: dict[str, tuple[Callable[[_Row, _Known], Iterable[Problem]], ...]] = {
-    "observations": (_scope, _period, _value_shape, _value_sign, _breakdown),
-    "facilities": (_closed_after_opened,),
-    "sources": (_url_or_document,),
-}
+    known = Known({other.table.name: other.checked_rows for other in files if other.readable})
+    return [*read.problems, *table_problems(read.table, read.checked_rows, known, today)]

@@ -19,7 +19,8 @@ from typing import Any
 
 from ...schema import CITIES, FACILITIES, OBSERVATIONS
 from ..cells import NO_COLUMN, Problem, did_you_mean
-from ..validate import OBSERVATION_NATURAL_KEY, check_rows
+from ..rules import OBSERVATION_NATURAL_KEY
+from ..validate import check_rows
 from .read import MAX_PROBLEMS, UploadResult, bounded, read_upload_file
 
 # The fields that tell a repeat of a published figure (all equal) from a correction of it (some differ).
