@@ -2,18 +2,10 @@
 
 import streamlit as st
 
-from sdcf_metrics import queries
+from sdcf_metrics import overview, queries
 from sdcf_metrics.charts import FOCUS_CITIES
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
 from sdcf_metrics.i18n import format_number, t
-from sdcf_metrics.overview import (
-    FACILITY_COUNT_METRIC,
-    DatasetSummary,
-    area_table,
-    city_headlines,
-    country_counts_summary,
-    latest_facility_counts,
-)
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.frame import no_data, page_frame, page_link
 from sdcf_metrics.ui.navigation import CITY_TRENDS, OVERVIEW, PAGES
@@ -31,27 +23,31 @@ st.write(
     )
 )
 
-summary = DatasetSummary(**queries.dataset_summary(store))
+summary = queries.dataset_summary(store)
 cities_tile, facilities_tile, figures_tile, years_tile = st.columns(4)
 cities_tile.metric(
     t("European cities"),
-    format_number(summary.european_cities),
-    help=summary.coverage_note,
+    format_number(summary["european_cities"]),
+    help=overview.coverage_note(summary),
 )
 facilities_tile.metric(
     t("Facilities on record"),
-    format_number(summary.facilities),
+    format_number(summary["facilities"]),
     help=t("Facilities with a sourced figure, opening date or event here; not a census of every room."),
 )
 figures_tile.metric(
     t("Sourced figures"),
-    format_number(summary.observations),
+    format_number(summary["observations"]),
     help=t(
         "Each with its period, its source and the quote in which it appears; {sources} sources in all.",
-        sources=format_number(summary.sources),
+        sources=format_number(summary["sources"]),
     ),
 )
-years_tile.metric(t("Years covered"), summary.years, help=t("The years in which the reported periods end."))
+years_tile.metric(
+    t("Years covered"),
+    overview.years_covered(summary),
+    help=t("The years in which the reported periods end."),
+)
 
 st.header(t("Focus cities"))
 st.caption(
@@ -61,7 +57,7 @@ st.caption(
     )
 )
 focus = {city_id: queries.city_observations(store, city_id=city_id) for city_id in FOCUS_CITIES}
-for city in city_headlines(queries.cities(store), focus):
+for city in overview.city_headlines(queries.cities(store), focus):
     with st.container(border=True):
         name_column, link_column = st.columns([3, 1], vertical_alignment="center")
         name_column.subheader(escape_markdown(city.name))
@@ -86,7 +82,9 @@ for city in city_headlines(queries.cities(store), focus):
                 column.caption(escape_markdown(figure.context) + "  \n" + escape_markdown(figure.source))
 
 st.header(t("Europe at a glance"))
-counts = latest_facility_counts(queries.area_observations(store, metric_id=FACILITY_COUNT_METRIC))
+counts = overview.latest_facility_counts(
+    queries.area_observations(store, metric_id=overview.FACILITY_COUNT_METRIC)
+)
 if counts.countries:
     chart_title = t("Supervised consumption facilities by country")
     show_chart(
@@ -100,17 +98,17 @@ if counts.countries:
             data_version=store.release.data_version,
             published_on=store.release.published_on,
         ),
-        area_table(counts.countries),
+        overview.area_table(counts.countries),
         title=chart_title,
         key="facilities-by-country",
-        summary=country_counts_summary(counts.countries),
+        summary=overview.country_counts_summary(counts.countries),
     )
 else:
     no_data(t("the number of facilities per country"))
 if counts.wider_areas:
     st.subheader(t("Europe and the world"))
     st.caption(t("The latest count for each wider area, as each source defines it."))
-    st.dataframe(area_table(counts.wider_areas).to_pandas(), hide_index=True, width="stretch")
+    st.dataframe(overview.area_table(counts.wider_areas).to_pandas(), hide_index=True, width="stretch")
 
 st.header(t("Before you compare"))
 st.markdown(

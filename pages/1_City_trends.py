@@ -9,18 +9,18 @@ from sdcf_metrics.headlines import headline, latest_figure
 from sdcf_metrics.i18n import t
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
-from sdcf_metrics.ui.frame import no_data, page_frame
+from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import CITY_TRENDS
 from sdcf_metrics.ui.widgets import metric_choice
 from sdcf_metrics.untrusted import escape_markdown
 
 store = page_frame(CITY_TRENDS)
-st.title(t("City trends"))
-st.caption(
+page_heading(
+    CITY_TRENDS,
     t(
         "One city's figures over time, as the sources report them: each with its period, what was "
         "counted and where it comes from."
-    )
+    ),
 )
 
 cities = {city["city_id"]: city for city in queries.cities(store)}

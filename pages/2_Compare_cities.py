@@ -13,22 +13,29 @@ from sdcf_metrics.trends import city_choices
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
-from sdcf_metrics.ui.frame import no_data, page_frame, page_link
+from sdcf_metrics.ui.frame import no_data, page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import COMPARE_CITIES, METHODOLOGY
-from sdcf_metrics.ui.widgets import DEFAULT_METRIC, PRESETS, TIME_AXES, normalisation_choice, preset_name
+from sdcf_metrics.ui.widgets import (
+    DEFAULT_METRIC,
+    PRESETS,
+    TIME_AXES,
+    normalisation_choice,
+    preset_name,
+    radio_choice,
+)
 from sdcf_metrics.untrusted import escape_markdown
-from sdcf_metrics.vocabulary import SCOPES, ids, label
+from sdcf_metrics.vocabulary import SCOPES, label
 
 DEATH_RATE = "drug_induced_death_rate"
 
 store = page_frame(COMPARE_CITIES)
-st.title(t("Compare cities"))
-st.caption(
+page_heading(
+    COMPARE_CITIES,
     t(
         "One figure side by side for several cities. Cities count different things under similar names, so "
         "every figure is marked against a reference: the same definition, or a different kind of period, "
         "scope or definition. Derived figures are computed here and labelled; nothing is ever added up."
-    )
+    ),
 )
 
 cities = queries.cities(store)
@@ -112,15 +119,7 @@ if reference is not None:
     with period_column:
         in_period, period_label = period_choice(comparison)
     with axis_column:
-        axis = state.choice(
-            "axis",
-            t("Time axis"),
-            ids(TIME_AXES),
-            "calendar",
-            format_func=lambda key: label(TIME_AXES, key),
-            widget=st.radio,
-            horizontal=True,
-        )
+        axis = radio_choice("axis", t("Time axis"), TIME_AXES, "calendar")
     show_chart(
         time_chart(
             in_period,

@@ -9,17 +9,17 @@ from sdcf_metrics.figures import describe_value
 from sdcf_metrics.i18n import t
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
-from sdcf_metrics.ui.frame import no_data, page_frame
+from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import NEEDLE_LITTER
 from sdcf_metrics.untrusted import escape_markdown
 
 store = page_frame(NEEDLE_LITTER)
-st.title(t("Needle litter"))
-st.caption(
+page_heading(
+    NEEDLE_LITTER,
     t(
         "Discarded syringes counted in streets and other public space, before and after a facility "
         "opened: each count with its period, its place and the words of its source."
-    )
+    ),
 )
 
 cities = {city["city_id"]: city for city in queries.cities(store)}

@@ -8,7 +8,7 @@ from sdcf_metrics.geography import places, places_table
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
-from sdcf_metrics.ui.frame import no_data, page_frame
+from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import FACILITIES
 from sdcf_metrics.ui.widgets import choice_or_all
 from sdcf_metrics.untrusted import escape_markdown
@@ -17,12 +17,12 @@ from sdcf_metrics.vocabulary import FACILITY_STATUSES, FACILITY_TYPES
 TABLE_HEIGHT, TABLE_ROW_HEIGHT = 560, 35
 
 store = page_frame(FACILITIES)
-st.title(t("Facilities"))
-st.caption(
+page_heading(
+    FACILITIES,
     t(
         "Every facility in the dataset, with its opening date as precise as its source. The list holds the "
         "facilities that have a sourced figure, opening date or event here; it is not a census of every room."
-    )
+    ),
 )
 
 everything = queries.facility_directory(store)

@@ -4,12 +4,11 @@ import streamlit as st
 
 from sdcf_metrics import datatable, queries
 from sdcf_metrics.attribution import DATA_LICENCE_NOTE
-from sdcf_metrics.catalogue import metric_catalogue
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.queries import SEARCH_MAX_LENGTH, TableFilter
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.downloads import download_buttons, full_dataset_files
-from sdcf_metrics.ui.frame import page_frame
+from sdcf_metrics.ui.frame import page_frame, page_heading
 from sdcf_metrics.ui.navigation import DATA_AND_SOURCES
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.vocabulary import PERIOD_KINDS, SCOPES, ids, label
@@ -17,12 +16,12 @@ from sdcf_metrics.vocabulary import PERIOD_KINDS, SCOPES, ids, label
 store = page_frame(DATA_AND_SOURCES)
 release = store.release
 
-st.title(t("Data and sources"))
-st.caption(
+page_heading(
+    DATA_AND_SOURCES,
     t(
         "Every figure in the dashboard, with its period, what was counted, its source and the words in "
         "which the source gives it. Search it, check what the dataset covers, and download it."
-    )
+    ),
 )
 
 all_rows = queries.observation_table(store)
@@ -67,8 +66,8 @@ if view == "figures":
         icon=":material/search:",
     )
     cities = {city["city_id"]: city["name"] for city in queries.cities(store)}
-    catalogued = metric_catalogue(queries.metric_catalogue(store))
-    metrics = {metric.metric_id: metric.label for metric in catalogued}
+    catalogued = queries.metric_catalogue(store)
+    metrics = {metric["metric_id"]: metric["label"] for metric in catalogued}
     city_column, country_column, metric_column = st.columns(3)
     with city_column:
         city_ids = state.choices("city", t("City"), list(cities), [], format_func=cities.get)
@@ -112,7 +111,7 @@ if view == "figures":
         )
     else:
         st.dataframe(
-            datatable.display_frame(rows, {metric.metric_id: metric.kind for metric in catalogued}),
+            datatable.display_frame(rows, {metric["metric_id"]: metric["kind"] for metric in catalogued}),
             hide_index=True,
             width="stretch",
             height=datatable.table_height(rows.num_rows),

@@ -13,7 +13,7 @@ from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.privacy import policy_text
-from sdcf_metrics.ui.frame import page_frame, page_link
+from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import DATA_AND_SOURCES, METHODOLOGY
 from sdcf_metrics.untrusted import escape_markdown_table
 
@@ -21,19 +21,19 @@ store = page_frame(METHODOLOGY)
 release = store.release
 sections = catalogue.methodology_sections()
 
-st.title(t("Methodology"))
-st.caption(
+page_heading(
+    METHODOLOGY,
     t(
         "What the figures are, what each metric means, how periods and values are written, what differs "
         "between cities, and how to reuse and cite the data."
-    )
+    ),
 )
 
 st.header(t("What the figures are"))
 st.markdown(sections["What the figures are"])
 
 st.header(t("Metric catalogue"))
-metrics = catalogue.metric_catalogue(queries.metric_catalogue(store))
+metrics = queries.metric_catalogue(store)
 st.caption(
     t(
         "The {count} metrics a figure may use. “May be summed: no” means that adding figures would count "

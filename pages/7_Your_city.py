@@ -23,20 +23,20 @@ from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
 from sdcf_metrics.ui.downloads import XLSX_MIME
-from sdcf_metrics.ui.frame import page_frame, page_link
+from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
 from sdcf_metrics.ui.widgets import metric_choice, normalisation_choice
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
 
 store = page_frame(YOUR_CITY)
 release = store.release
-st.title(t("Your city"))
-st.caption(
+page_heading(
+    YOUR_CITY,
     t(
         "Check a file of your city's figures and see them beside Copenhagen, Amsterdam, Brussels and the "
         "other published cities. Nothing you upload is published, stored or shared: the file stays in this "
         "browser session and is gone when you close the tab."
-    )
+    ),
 )
 
 st.header(t("1. Fill in the template"))

@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 
 from sdcf_metrics import datatable, paths, queries
 from sdcf_metrics.attribution import citation
-from sdcf_metrics.catalogue import metric_catalogue
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.privacy import small_count_threshold
 from sdcf_metrics.queries import SEARCH_MAX_LENGTH, TableFilter, observation_table
@@ -126,7 +125,7 @@ def test_cities_come_first_in_name_order_then_wider_areas(store):
 
 
 def display(store, **narrowing):
-    kinds = {metric.metric_id: metric.kind for metric in metric_catalogue(queries.metric_catalogue(store))}
+    kinds = {metric["metric_id"]: metric["kind"] for metric in queries.metric_catalogue(store)}
     return datatable.display_frame(observation_table(store, selection=TableFilter(**narrowing)), kinds)
 
 

@@ -31,11 +31,11 @@ def table_with_column(app, column: str):
 
 
 def test_every_metric_of_the_catalogue_is_listed_with_its_definition(app):
-    metrics = catalogue.metric_catalogue(queries.metric_catalogue(get_store()))
+    metrics = queries.metric_catalogue(get_store())
     listed = table_with_column(app, "Metric")
-    assert list(listed["ID"]) == [escape_markdown(metric.metric_id) for metric in metrics]
-    assert list(listed["Metric"]) == [escape_markdown(metric.label) for metric in metrics]
-    assert list(listed["Definition"]) == [escape_markdown(metric.definition) for metric in metrics]
+    assert list(listed["ID"]) == [escape_markdown(metric["metric_id"]) for metric in metrics]
+    assert list(listed["Metric"]) == [escape_markdown(metric["label"]) for metric in metrics]
+    assert list(listed["Definition"]) == [escape_markdown(metric["definition"]) for metric in metrics]
     summed = dict(zip(listed["ID"], listed["May be summed"], strict=True))
     assert summed[escape_markdown("registered_users")] == "no"
     assert summed[escape_markdown("visits")] == "yes"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -31,58 +30,29 @@ _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
 Row = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Metric:
-    """One metric of the catalogue, with the number of figures the dataset holds for it."""
-
-    metric_id: str
-    label: str
-    unit: str
-    kind: str
-    definition: str
-    additive: bool
-    higher_is_better: bool | None
-    figures: int
-
-
-def _direction(text: str | None) -> bool | None:
-    return None if text is None else text == "true"
-
-
-def metric_catalogue(rows: Sequence[Row]) -> tuple[Metric, ...]:
-    """Every metric of the published catalogue (rows as `queries.metric_catalogue` gives them, by label)."""
-    return tuple(
-        Metric(
-            metric_id=row["metric_id"],
-            label=row["label"],
-            unit=row["unit"],
-            kind=row["kind"],
-            definition=row["definition"],
-            additive=bool(row["additive"]),
-            higher_is_better=_direction(row["higher_is_better"]),
-            figures=row["figures"],
-        )
-        for row in rows
-    )
-
-
 def _yes_no(value: bool | None) -> str:
     if value is None:
         return "–"
     return t("yes") if value else t("no")
 
 
-def catalogue_frame(metrics: tuple[Metric, ...]) -> pd.DataFrame:
-    """The catalogue as people read it: label first, the id for whoever works with the downloads."""
+def _direction(text: str | None) -> bool | None:
+    """`higher_is_better` is "true", "false" or empty (neither direction is better)."""
+    return None if text is None else text == "true"
+
+
+def catalogue_frame(metrics: Sequence[Row]) -> pd.DataFrame:
+    """The catalogue as people read it (`queries.metric_catalogue`): label first, the id for whoever works
+    with the downloads."""
     records = [
         (
-            metric.label,
-            metric.metric_id,
-            metric.unit,
-            metric.definition,
-            _yes_no(metric.additive),
-            _yes_no(metric.higher_is_better),
-            metric.figures,
+            metric["label"],
+            metric["metric_id"],
+            metric["unit"],
+            metric["definition"],
+            _yes_no(bool(metric["additive"])),
+            _yes_no(_direction(metric["higher_is_better"])),
+            metric["figures"],
         )
         for metric in metrics
     ]

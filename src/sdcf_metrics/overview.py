@@ -22,40 +22,24 @@ Row = Mapping[str, Any]
 FACILITY_COUNT_METRIC = "facilities_count"
 
 
-@dataclass(frozen=True)
-class DatasetSummary:
-    """The size of the published dataset, for the tiles at the top of the home page."""
+def coverage_note(counts: Row) -> str:
+    """Where the cities are (`queries.dataset_summary`): `In 11 countries, plus 3 reference cities outside
+    Europe.`"""
+    if not counts["reference_cities"]:
+        return t("In {countries} countries.", countries=format_number(counts["european_countries"]))
+    return t(
+        "In {countries} countries, plus {reference} reference cities outside Europe.",
+        countries=format_number(counts["european_countries"]),
+        reference=format_number(counts["reference_cities"]),
+    )
 
-    european_cities: int
-    european_countries: int
-    reference_cities: int
-    facilities: int
-    observations: int
-    sources: int
-    first_year: int | None
-    last_year: int | None
 
-    @property
-    def coverage_note(self) -> str:
-        """Where the cities are: `In 11 countries, plus 3 reference cities outside Europe.`"""
-        if not self.reference_cities:
-            return t("In {countries} countries.", countries=format_number(self.european_countries))
-        return t(
-            "In {countries} countries, plus {reference} reference cities outside Europe.",
-            countries=format_number(self.european_countries),
-            reference=format_number(self.reference_cities),
-        )
-
-    @property
-    def years(self) -> str:
-        """`1991–2025`: the years in which the reported periods end."""
-        if self.first_year is None:
-            return "–"
-        return (
-            f"{self.first_year}–{self.last_year}"
-            if self.first_year != self.last_year
-            else str(self.first_year)
-        )
+def years_covered(counts: Row) -> str:
+    """`1991–2025`: the years in which the reported periods end (`queries.dataset_summary`)."""
+    first, last = counts["first_year"], counts["last_year"]
+    if first is None:
+        return "–"
+    return f"{first}–{last}" if first != last else str(first)
 
 
 @dataclass(frozen=True)

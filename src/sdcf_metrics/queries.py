@@ -4,7 +4,7 @@ Pages, the command line and the steward's pipeline call these functions, never a
 takes the store and keyword-only parameters, which are bound as `$name` parameters (never spliced into the
 SQL), and returns typed rows: dicts shaped like the `TypedDict` it names, in the file's order. The two
 results that leave as files or go straight to a table (`observation_table`, `coverage`) come back as Arrow
-tables with the columns listed beside them. `tests/test_queries.py` runs every function and checks that
+tables whose columns are documented beside them. `tests/test_queries.py` runs every function and checks that
 the SQL returns exactly the columns its type declares.
 """
 
@@ -240,34 +240,6 @@ class DatasetCounts(TypedDict):
     last_year: int | None
 
 
-# The columns of every export and of the Data page's table, in order.
-DATASET_COLUMNS = (
-    "city",
-    "country",
-    "region",
-    "scope",
-    "facility",
-    "metric",
-    "metric_label",
-    "breakdown",
-    "period_kind",
-    "period_start",
-    "period_end",
-    "value",
-    "value_low",
-    "value_high",
-    "status",
-    "qualifier",
-    "rate_per",
-    "unit",
-    "counted_as",
-    "source_title",
-    "source_publisher",
-    "source_url",
-    "quote",
-    "notes",
-    "observation_id",
-)
 COVERAGE_COLUMNS = ("city_id", "city", "country", "metric_id", "metric", "figures")
 
 
@@ -448,7 +420,8 @@ def like_escape(text: str) -> str:
 
 
 def observation_table(store: Store, *, selection: TableFilter = EVERYTHING) -> pa.Table:
-    """The dataset's rows that pass `selection`, as every export and the Data page give them (columns:
-    `DATASET_COLUMNS`): cities A to Z, then countries and wider areas; within a place by metric, oldest
-    first. The command-line export and the page's downloads both come from here, so they agree."""
+    """The dataset's rows that pass `selection`, as every export and the Data page give them (the columns
+    `datatable.COLUMN_DEFINITIONS` explains): cities A to Z, then countries and wider areas; within a place
+    by metric, oldest first. The command-line export and the page's downloads both come from here, so they
+    agree."""
     return store.query("observation_table", **selection.query_params())

@@ -78,6 +78,12 @@ def _places(cities: Sequence[str]) -> str:
     return ", ".join(cities) if len(cities) <= _NAMED_CITIES else t("{count} cities", count=len(cities))
 
 
+def _subtitle(cities: Sequence[str], shown: Sequence[ComparedValue], per: str, *extra: str) -> str:
+    """`Copenhagen, Brussels · 2019–2024 · per 100,000 residents (...)`: places, years, what was divided."""
+    parts = (_places(cities), _years([value.row for value in shown]), _normalisation_text(shown, per), *extra)
+    return " · ".join(part for part in parts if part)
+
+
 def _fit_height(figure: go.Figure, plot_height: int) -> None:
     """Make the figure tall enough for its plot area plus the title and the footer above and below it."""
     figure.update_layout(height=plot_height + figure.layout.margin.t + figure.layout.margin.b)
@@ -170,15 +176,7 @@ def latest_chart(
     cities = [value.row["city"] for value in comparison.latest]
     figure = attributed_figure(
         t("{metric}: the figure per city closest to the reference", metric=metric_label),
-        " · ".join(
-            part
-            for part in (
-                _places(cities),
-                _years([value.row for value in shown]),
-                _normalisation_text(shown, per),
-            )
-            if part
-        ),
+        _subtitle(cities, shown, per),
         _sources(shown),
         data_version,
         published_on,
@@ -295,16 +293,7 @@ def time_chart(
     cities = list(dict.fromkeys(value.row["city"] for value in shown))
     figure = attributed_figure(
         t("{metric} over time: {period}", metric=metric_label, period=period_label.lower()),
-        " · ".join(
-            part
-            for part in (
-                _places(cities),
-                _years([value.row for value in shown]),
-                _normalisation_text(shown, per),
-                axis,
-            )
-            if part
-        ),
+        _subtitle(cities, shown, per, axis),
         _sources(shown),
         data_version,
         published_on,

@@ -48,6 +48,18 @@ class Normalised:
     def computable(self) -> bool:
         return not self.reason
 
+    @classmethod
+    def as_reported(cls, row: Row, basis: str = "") -> Normalised:
+        """The sourced figure itself, with its qualifier and rate; `basis` says why it needs no divisor."""
+        return cls(
+            value=row["value"],
+            value_low=row["value_low"],
+            value_high=row["value_high"],
+            qualifier=row["qualifier"],
+            rate_per=row.get("rate_per"),
+            basis=basis,
+        )
+
     def as_row(self) -> dict[str, Any]:
         """The fields `figures.describe_value` reads."""
         return {
@@ -256,13 +268,8 @@ def _per_facility(row: Row, denominators: Denominators) -> Normalised:
     if row["metric_id"] == "facilities_count":
         return _not_computable(t("a count of facilities is not divided by facilities"))
     if row["scope"] == "facility":
-        return Normalised(
-            value=row["value"],
-            value_low=row["value_low"],
-            value_high=row["value_high"],
-            qualifier=row["qualifier"],
-            rate_per=row.get("rate_per"),
-            basis=t("the figure is for one facility ({facility})", facility=row["facility"]),
+        return Normalised.as_reported(
+            row, basis=t("the figure is for one facility ({facility})", facility=row["facility"])
         )
     if row["scope"] != "city":
         return _not_computable(t("only figures for a city or a facility can be divided by facilities"))
@@ -304,13 +311,7 @@ def normalise(row: Row, per: str, denominators: Denominators) -> Normalised:
     if (row.get("status") or STATUS_OK) != STATUS_OK:
         return _not_computable(t("the figure is withheld to protect a small count"))
     if per == "absolute":
-        return Normalised(
-            value=row["value"],
-            value_low=row["value_low"],
-            value_high=row["value_high"],
-            qualifier=row["qualifier"],
-            rate_per=row.get("rate_per"),
-        )
+        return Normalised.as_reported(row)
     if row["metric_kind"] not in metric_kinds(divisible=True):
         return _not_computable(t("{metric} is a rate or a change, not a count", metric=row["metric"]))
     if per == "per_100k":

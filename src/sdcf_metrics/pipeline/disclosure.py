@@ -38,6 +38,7 @@ from typing import Any
 from ..periods import parse_partial_date
 from ..privacy import STATUS_OK, STATUS_SECONDARY, STATUS_SMALL, small_count_threshold
 from ..vocabulary import RATES, entry, metric_kinds
+from .rules import OBSERVATION_NATURAL_KEY
 
 QUOTE_WITHHELD = (
     "[Quote withheld: the source's words also state a figure that is not published, to protect a count "
@@ -47,20 +48,8 @@ QUOTE_WITHHELD = (
 COUNT_KINDS = metric_kinds(protected="count")
 DERIVED_KINDS = metric_kinds(protected="derived")
 
-# Rows of one group share every one of these; the total is the group's row without a breakdown.
-GROUP_COLUMNS = (
-    "scope",
-    "country",
-    "region",
-    "city_id",
-    "facility_id",
-    "metric_id",
-    "period_kind",
-    "period_start",
-    "period_end",
-    "rate_per",
-    "source_id",
-)
+# Rows of one group are the same figure but for the breakdown; the total is the row without one.
+GROUP_COLUMNS = tuple(column for column in OBSERVATION_NATURAL_KEY if column != "breakdown")
 # A rate belongs to the counts of the same place, period and part, whatever their metric or source.
 _CELL_COLUMNS = (
     "scope",

@@ -86,6 +86,12 @@ def no_data(what: str) -> None:
     page_link(DATA_AND_SOURCES, label=t("See what the dataset covers"), query_params=COVERAGE_VIEW)
 
 
+def page_heading(page: Page, introduction: str) -> None:
+    """The page's title, as the page list names it, and the sentence under it that says what it shows."""
+    st.title(t(page.title))
+    st.caption(introduction)
+
+
 def page_link(
     page: Page, *, label: str = "", icon: str = "", query_params: Mapping[str, str] | None = None
 ) -> None:

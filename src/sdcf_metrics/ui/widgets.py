@@ -29,17 +29,22 @@ def preset_name(city_ids: Sequence[str]) -> str:
     return next((name for name, preset in PRESETS.items() if set(preset) == chosen), "")
 
 
-def normalisation_choice() -> str:
-    """How compared figures are shown (as reported, per 100,000 residents...), kept in the URL as `per`."""
+def radio_choice(key: str, title: str, choices: Sequence[Choice], default: str) -> str:
+    """One of a short list of the vocabulary as a row of radio buttons, kept in the URL as `key`."""
     return state.choice(
-        "per",
-        t("Compare"),
-        ids(NORMALISATIONS),
-        "absolute",
-        format_func=lambda key: label(NORMALISATIONS, key),
+        key,
+        title,
+        ids(choices),
+        default,
+        format_func=lambda choice_id: label(choices, choice_id),
         widget=st.radio,
         horizontal=True,
     )
+
+
+def normalisation_choice() -> str:
+    """How compared figures are shown (as reported, per 100,000 residents...), kept in the URL as `per`."""
+    return radio_choice("per", t("Compare"), NORMALISATIONS, "absolute")
 
 
 def metric_choice(rows: Sequence[trends.Row]) -> str:
