@@ -16,13 +16,13 @@ from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.compare import describe
 from sdcf_metrics.compare.comparison import compare_cities
+from sdcf_metrics.export import XLSX_MIME
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_xlsx
 from sdcf_metrics.pipeline.upload.preview import preview_upload
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
-from sdcf_metrics.ui.downloads import XLSX_MIME
 from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
 from sdcf_metrics.ui.widgets import metric_choice, normalisation_choice

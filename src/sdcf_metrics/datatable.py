@@ -15,7 +15,7 @@ import pyarrow as pa
 from pandas.io.formats.style import Styler
 
 from .attribution import DATA_LICENCE_NOTE, PROJECT_NAME, citation
-from .export import to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
+from .export import XLSX_MIME, to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
 from .figures import describe_value
 from .i18n import format_number, t
 from .periods import period_label
@@ -186,7 +186,7 @@ class DownloadFile:
 
 _FORMATS = (
     ("CSV", "csv", "text/csv"),
-    ("Excel", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Excel", "xlsx", XLSX_MIME),
     ("Parquet", "parquet", "application/vnd.apache.parquet"),
 )
 

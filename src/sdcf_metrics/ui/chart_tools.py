@@ -14,10 +14,11 @@ import streamlit as st
 from .. import images
 from ..attribution import citation
 from ..charts import chart_config, file_name
+from ..export import XLSX_MIME
 from ..i18n import t
 from ..sharing import CHART_PARAMS, app_root, embed_url, iframe_snippet, view_url
 from ..store import Store, get_store
-from .downloads import XLSX_MIME, chart_downloads
+from .downloads import chart_downloads
 from .frame import CHART_ONLY
 from .navigation import page_at, url_paths
 

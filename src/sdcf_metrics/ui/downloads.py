@@ -17,8 +17,6 @@ from ..export import to_csv_bytes, to_xlsx_bytes
 from ..i18n import t
 from ..store import Store
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def chart_downloads(data: pa.Table, title: str, store: Store, definition: str = "") -> tuple[bytes, bytes]:
     """The plotted rows as CSV and as XLSX with an "About" sheet: sources, definition, licence, version."""
