@@ -9,7 +9,8 @@ from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.frame import no_data, page_frame, page_link
 from sdcf_metrics.ui.navigation import CITY_TRENDS, OVERVIEW, PAGES
-from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.ui.tables import show_table
+from sdcf_metrics.untrusted import escape_markdown, markdown_link
 
 TILES_PER_ROW = 2
 EXPLORE_COLUMNS = 3
@@ -57,11 +58,16 @@ st.caption(
     )
 )
 focus = {city_id: queries.city_observations(store, city_id=city_id) for city_id in FOCUS_CITIES}
-for city in overview.city_headlines(queries.cities(store), focus):
+cities = queries.cities(store)
+for city in overview.city_headlines(cities, focus):
     with st.container(border=True):
         name_column, link_column = st.columns([3, 1], vertical_alignment="center")
         name_column.subheader(escape_markdown(city.name))
-        name_column.caption(escape_markdown(city.subtitle))
+        population_source = markdown_link(city.population_source, city.population_source_url)
+        name_column.caption(
+            escape_markdown(city.subtitle)
+            + (" · " + t("Source: {title}", title=population_source) if city.population_source else "")
+        )
         with link_column:
             page_link(
                 CITY_TRENDS,
@@ -77,9 +83,13 @@ for city in overview.city_headlines(queries.cities(store), focus):
                 column.metric(
                     escape_markdown(figure.metric),
                     escape_markdown(figure.figure),
-                    help=t("In the source's words: {quote}", quote=escape_markdown(figure.quote)),
+                    help=escape_markdown(overview.tile_help(figure)),
                 )
-                column.caption(escape_markdown(figure.context) + "  \n" + escape_markdown(figure.source))
+                column.caption(
+                    escape_markdown(figure.context)
+                    + "  \n"
+                    + t("Source: {title}", title=markdown_link(figure.source_title, figure.source_url))
+                )
 
 st.header(t("Europe at a glance"))
 counts = overview.latest_facility_counts(
@@ -105,10 +115,20 @@ if counts.countries:
     )
 else:
     no_data(t("the number of facilities per country"))
+uncounted = overview.countries_without_count(cities, counts.countries)
+if uncounted:
+    st.caption(
+        t(
+            "Not drawn, for want of a sourced national count: {countries}. Their cities' facilities are "
+            "on the Facilities page; a count of the facilities this dataset lists would not be a national "
+            "total.",
+            countries=escape_markdown(", ".join(uncounted)),
+        )
+    )
 if counts.wider_areas:
     st.subheader(t("Europe and the world"))
     st.caption(t("The latest count for each wider area, as each source defines it."))
-    st.dataframe(overview.area_table(counts.wider_areas).to_pandas(), hide_index=True, width="stretch")
+    show_table(overview.area_table(counts.wider_areas), key="wider-areas")
 
 st.header(t("Before you compare"))
 st.markdown(

@@ -11,8 +11,9 @@ from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import CITY_TRENDS
+from sdcf_metrics.ui.tables import show_table
 from sdcf_metrics.ui.widgets import metric_choice
-from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.untrusted import escape_markdown, markdown_link
 
 store = page_frame(CITY_TRENDS)
 page_heading(
@@ -38,7 +39,7 @@ if not observations:
     no_data(city["name"])
     if events:
         st.subheader(t("Events on record"))
-        st.dataframe(trends.events_table(events).to_pandas(), hide_index=True, width="stretch")
+        show_table(trends.events_table(events), key="events")
     st.stop()
 
 with metric_column:
@@ -54,7 +55,11 @@ with latest_column.container(border=True):
         escape_markdown(latest.figure),
         help=t("In the source's words: {quote}", quote=escape_markdown(latest.quote)),
     )
-    st.caption(escape_markdown(latest.context) + "  \n" + escape_markdown(latest.source))
+    st.caption(
+        escape_markdown(latest.context)
+        + "  \n"
+        + t("Source: {title}", title=markdown_link(latest.source_title, latest.source_url))
+    )
 with reading_column:
     st.markdown(
         t(
@@ -101,8 +106,8 @@ show_chart(
 if events:
     with st.expander(t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))):
         st.caption(t("Events within two years of the charted figures are marked on the chart."))
-        st.dataframe(trends.events_table(events).to_pandas(), hide_index=True, width="stretch")
+        show_table(trends.events_table(events), key="events")
 parts = trends.of_metric(queries.city_breakdowns(store, city_id=city_id), metric_id)
 if parts:
     with st.expander(t("Parts of a total, as the source split them ({count})", count=len(parts))):
-        st.dataframe(trends.breakdown_table(parts).to_pandas(), hide_index=True, width="stretch")
+        show_table(trends.breakdown_table(parts), key="parts")

@@ -15,6 +15,7 @@ from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import COMPARE_CITIES, METHODOLOGY
+from sdcf_metrics.ui.tables import show_table
 from sdcf_metrics.ui.widgets import (
     DEFAULT_METRIC,
     PRESETS,
@@ -145,12 +146,7 @@ if reference is not None:
             "totals: people are counted again at each facility and in each period."
         )
     )
-    st.dataframe(
-        describe.comparison_table(comparison.values, per, reference).to_pandas(),
-        hide_index=True,
-        width="stretch",
-        key="table:compare-all",
-    )
+    show_table(describe.comparison_table(comparison.values, per, reference), key="table:compare-all")
 
 with st.expander(t("How figures are compared")):
     for mark, meaning in marks.COMPARABILITY_MARKS.items():
@@ -177,7 +173,7 @@ else:
         "rates_year",
         t("Year"),
         list(counts),
-        national.busiest_year(years),
+        national.latest_year(years),
         format_func=lambda year: t(
             "{year} ({countries})", year=year, countries=national.countries_label(counts[year])
         ),

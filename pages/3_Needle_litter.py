@@ -11,7 +11,8 @@ from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import NEEDLE_LITTER
-from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.ui.tables import show_table
+from sdcf_metrics.untrusted import escape_markdown, markdown_link
 
 store = page_frame(NEEDLE_LITTER)
 page_heading(
@@ -39,7 +40,7 @@ if not view.has_figures:
 colour = city_colours(list(cities))[city_id]
 for index, series in enumerate(view.series):
     drawn, not_drawn = series.openings_near(view.openings)
-    chart_title = t("{metric}, {city}", metric=series.metric, city=city_name)
+    chart_title = litter.series_title(series, city_name)
     show_chart(
         litter_counts_figure(
             series, city_name, drawn, colour, store.release.data_version, store.release.published_on
@@ -52,7 +53,12 @@ for index, series in enumerate(view.series):
     st.caption(
         t("**What was counted.** {definition}", definition=escape_markdown(series.definition))
         + "  \n"
-        + "  \n".join(escape_markdown(litter.evidence_line(row)) for row in series.rows)
+        + "  \n".join(
+            escape_markdown(litter.evidence_line(row))
+            + " "
+            + markdown_link(row["source_title"], row["source_url"])
+            for row in series.rows
+        )
     )
     if series.notes:
         st.caption("  \n".join(t("Note: {note}", note=escape_markdown(note)) for note in series.notes))
@@ -130,7 +136,7 @@ for row in view.reported_changes:
             t(
                 "{period} · {source} ({publisher})",
                 period=escape_markdown(row["period_label"]),
-                source=escape_markdown(row["source_title"]),
+                source=markdown_link(row["source_title"], row["source_url"]),
                 publisher=escape_markdown(row["source_publisher"]),
             )
             + ("  \n" + escape_markdown(row["notes"]) if row["notes"] else "")
@@ -144,4 +150,4 @@ with st.expander(t("Every litter figure in the dataset ({count})", count=len(lit
             "different period, in its own way."
         )
     )
-    st.dataframe(litter.litter_table(litter_rows).to_pandas(), hide_index=True, width="stretch")
+    show_table(litter.litter_table(litter_rows), key="every-litter-figure")

@@ -3,13 +3,20 @@
 import streamlit as st
 
 from sdcf_metrics import queries
-from sdcf_metrics.charts.facilities_map import MAP_TITLE, facilities_map_figure, facilities_table, map_summary
-from sdcf_metrics.geography import places, places_table
+from sdcf_metrics.charts.facilities_map import (
+    MAP_TITLE,
+    facilities_map_figure,
+    facilities_table,
+    map_summary,
+    map_table,
+)
+from sdcf_metrics.geography import places
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import FACILITIES
+from sdcf_metrics.ui.tables import show_table
 from sdcf_metrics.ui.widgets import choice_or_all
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.vocabulary import FACILITY_STATUSES, FACILITY_TYPES
@@ -45,12 +52,17 @@ if not shown:
     st.stop()
 
 on_map, off_map = places(shown)
+drawn = sum(len(place.facilities) for place in on_map)
 st.caption(
     t(
-        "{shown} of {total} facilities shown. **Approximate locations**: every facility is drawn at the "
-        "centre of its city, not at its address; a number on a marker counts the facilities of that city.",
+        "The table lists {shown} of the {total} facilities in this dataset (the filters choose which), "
+        "open or closed. The map draws the {drawn} of them in Europe; the others are in the table only. "
+        "**Approximate locations**: every facility is drawn at the centre of its city, not at its "
+        "address, and a number on a marker counts the facilities listed for that city, open or closed. "
+        "A city's own count of the rooms open on a date (on the Overview) can differ.",
         shown=format_number(len(shown)),
         total=format_number(len(everything)),
+        drawn=format_number(drawn),
     )
 )
 map_column, table_column = st.columns([3, 2])
@@ -58,7 +70,7 @@ with map_column:
     if on_map:
         show_chart(
             facilities_map_figure(on_map, off_map, store.release.data_version, store.release.published_on),
-            places_table(on_map),
+            map_table(on_map),
             title=t(MAP_TITLE),
             key="facilities-map",
             summary=map_summary(on_map),
@@ -73,10 +85,9 @@ with map_column:
             )
         )
 with table_column:
-    st.dataframe(
-        facilities_table(shown).to_pandas(),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        facilities_table(shown),
+        key="facilities-table",
         height=min(TABLE_HEIGHT, TABLE_ROW_HEIGHT * (len(shown) + 1) + 3),
         column_config={t("Name"): st.column_config.TextColumn(width="medium", pinned=True)},
     )

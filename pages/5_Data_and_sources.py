@@ -10,6 +10,7 @@ from sdcf_metrics.ui import state
 from sdcf_metrics.ui.downloads import download_buttons, full_dataset_files
 from sdcf_metrics.ui.frame import page_frame, page_heading
 from sdcf_metrics.ui.navigation import DATA_AND_SOURCES
+from sdcf_metrics.ui.tables import show_table
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.vocabulary import PERIOD_KINDS, SCOPES, ids, label
 
@@ -110,10 +111,8 @@ if view == "figures":
             )
         )
     else:
-        st.dataframe(
+        show_table(
             datatable.display_frame(rows, {metric["metric_id"]: metric["kind"] for metric in catalogued}),
-            hide_index=True,
-            width="stretch",
             height=datatable.table_height(rows.num_rows),
             key="figures-table",
             column_config={
@@ -167,10 +166,8 @@ else:
             count=format_number(len(sources)),
         )
     )
-    st.dataframe(
+    show_table(
         datatable.sources_frame(sources),
-        hide_index=True,
-        width="stretch",
         height=datatable.table_height(len(sources)),
         key="sources-table",
         column_config={

@@ -48,9 +48,11 @@ st.header(t("Periods and values"))
 st.markdown(sections["Periods and values"])
 examples = queries.reading_examples(store)
 st.subheader(t("Kinds of period"))
-st.table(escape_markdown_table(catalogue.period_examples(examples)), hide_index=True)
+st.table(
+    escape_markdown_table(catalogue.period_examples(examples), catalogue.source_links()), hide_index=True
+)
 st.subheader(t("How a source qualifies a figure"))
-st.table(escape_markdown_table(catalogue.value_examples(examples)), hide_index=True)
+st.table(escape_markdown_table(catalogue.value_examples(examples), catalogue.source_links()), hide_index=True)
 
 st.header(t("Definitional traps"))
 st.markdown(sections["Definitional traps"])

@@ -8,21 +8,24 @@ and `build_dataset` publishes a fixture dataset to point the app at with `SDCF_D
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from fixtures import Override, write_sources
+from fixtures import Override, default_rows, write_sources
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sdcf_metrics import paths
 from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.untrusted import web_address
 
 
 def run_page(page: str, **query: str | list[str]) -> AppTest:
@@ -138,3 +141,22 @@ def rendered_markdown(app: AppTest) -> list[str]:
 # Markup a data value could smuggle in: a link `](`, an image `![` or a tag `<a` that no backslash made
 # literal, or a bare `https://` that Markdown would autolink.
 LIVE_MARKUP = re.compile(r"(?<!\\)\]\(|(?<!\\)!\[|(?<!\\)<a |https://")
+# The links the pages make on purpose: a source's name, then its own web address.
+_SOURCE_LINK = re.compile(r"\]\((https?://[^\s()<>]+)\)")
+
+
+@cache
+def source_addresses() -> frozenset[str]:
+    """The web addresses of the fixture's sources and of the published sources: the only link targets a
+    page may show."""
+    published = csv.DictReader(paths.sources_dir().joinpath("sources.csv").open(encoding="utf-8"))
+    rows = [*default_rows("sources"), *published]
+    return frozenset(address for row in rows if (address := web_address(row.get("url"))))
+
+
+def has_live_markup(text: str) -> bool:
+    """Whether text rendered as Markdown holds markup a data value smuggled in: any link, image, tag or
+    bare address, once the links to the sources' own web addresses are set aside."""
+    allowed = source_addresses()
+    rest = _SOURCE_LINK.sub(lambda link: "" if link.group(1) in allowed else link.group(0), text)
+    return bool(LIVE_MARKUP.search(rest))

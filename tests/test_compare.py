@@ -60,6 +60,7 @@ def figure(**values: Any) -> dict[str, Any]:
         "unit": "persons",
         "counted_as": "registered users",
         "source_title": "Annual report",
+        "source_publisher": "City health department",
         "source_url": "https://example.org/report",
         **values,
     }
@@ -500,7 +501,9 @@ def test_national_rates_leave_out_regions_and_wider_areas_and_list_the_highest_f
         figure(scope="country", country="Belgium", value=14.1, observation_id="be"),
         figure(scope="multinational", country="EU", value=18.3, observation_id="eu"),
         figure(scope="country", country="Norway", value=87.0, period_start="2016", period_end="2016"),
+        figure(scope="country", country="Norway", value=80.0, period_start="2021", period_end="2021"),
     ]
-    assert national.national_years(rates) == [("2020", 2), ("2016", 1)]
-    assert national.busiest_year(national.national_years(rates)) == "2020"
+    assert national.national_years(rates) == [("2021", 1), ("2020", 2), ("2016", 1)]
+    # The newest figures come first, although an older year covers more countries.
+    assert national.latest_year(national.national_years(rates)) == "2021"
     assert [row["country"] for row in national.national_figures(rates, "2020")] == ["Denmark", "Belgium"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import shutil
 
 import pytest
@@ -84,3 +86,25 @@ def test_focus_cities_have_a_population_with_its_source(store):
     for city_id in ("copenhagen", "amsterdam", "brussels", "barcelona", "paris"):
         assert cities[city_id]["population"] > 0
         assert cities[city_id]["population_source"]
+
+
+# Words from the compilers' working files that mean nothing to a reader: a row number, a file name, a key.
+INTERNAL_REFERENCE = re.compile(
+    r"facts\.csv|facts_notes|README|\brows? \d+|\bseed article\b|\bkey\b|\bo\d{4}\b|\bissue \d+",
+    re.IGNORECASE,
+)
+
+
+def test_notes_speak_to_readers_not_to_the_compilers():
+    """Notes appear on the pages (Needle litter, the Data page) and in every download: they name other
+    figures by what they are, never by a row of a working file."""
+    internal = []
+    for table, columns in (("observations", ("notes",)), ("facilities", ("location_note",))):
+        path = paths.sources_dir(paths.PROJECT_ROOT / "data") / f"{table}.csv"
+        for number, row in enumerate(csv.DictReader(path.open(encoding="utf-8")), start=2):
+            internal += [
+                f"{table}.csv:{number}:{column}: {row[column]}"
+                for column in columns
+                if INTERNAL_REFERENCE.search(row[column] or "")
+            ]
+    assert internal == []

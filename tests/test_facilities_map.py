@@ -13,7 +13,7 @@ import pytest
 from apptest_helpers import build_dataset
 
 from sdcf_metrics import paths
-from sdcf_metrics.charts.facilities_map import facilities_map_figure, facilities_table, map_summary
+from sdcf_metrics.charts.facilities_map import facilities_map_figure, facilities_table, map_summary, map_table
 from sdcf_metrics.geography import (
     MAP_EAST,
     MAP_NORTH,
@@ -25,7 +25,6 @@ from sdcf_metrics.geography import (
     map_extent,
     on_map,
     places,
-    places_table,
     project,
 )
 from sdcf_metrics.store import get_store
@@ -139,14 +138,15 @@ class TestPlaces:
         on, _ = places(embedded_facilities())
         [copenhagen] = [place for place in on if place.city_id == "copenhagen"]
         assert len(copenhagen.facilities) == 4
-        table = places_table(on)
-        assert table.num_rows == len(on)
-        assert (
-            dict(zip(table.column("City").to_pylist(), table.column("Facilities").to_pylist(), strict=True))[
-                "Copenhagen"
-            ]
-            == 4
-        )
+        # The map's data carries each facility drawn with the source of its opening, like every other
+        # chart's data, not one row per city.
+        table = map_table(on).to_pylist()
+        assert len(table) == sum(len(place.facilities) for place in on)
+        assert [row["Name"] for row in table if row["City"] == "Copenhagen"] == [
+            facility["name"] for facility in copenhagen.facilities
+        ]
+        sourced = [row for row in table if row["Source"]]
+        assert sourced and all(row["Publisher"] and row["Link or reference"] for row in sourced)
 
     def test_a_place_where_every_facility_closed_is_drawn_hollow(self):
         on, _ = places([facility("Las Barranquillas", "madrid", "Madrid", -3.70, 40.42, closed="2011-12-31")])

@@ -32,6 +32,7 @@ from sdcf_metrics.litter import (
     litter_table,
     openings,
     relation_to_opening,
+    series_title,
 )
 from sdcf_metrics.periods import parse_partial_date
 from sdcf_metrics.store import get_store
@@ -335,3 +336,51 @@ class TestChart:
         ).to_json()
         assert "<img" not in text
         assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+    def test_the_image_names_the_street_the_source_counted_not_the_city(self):
+        """Paris: the counts are for the rue de Maubeuge, so the title says so; "Paris" alone would
+        read as a city-wide count."""
+        street = {"place": "rue de Maubeuge"}
+        rows = [count("2016-04", "2016-09", 1078, **street), count("2016-10-17", "2017-03-15", 385, **street)]
+        title = self.figure(rows).layout.title.text
+        assert title.startswith("<b>Syringes found in public space, rue de Maubeuge, Paris</b>")
+        [series] = count_series(rows)
+        assert series_title(series, "Paris") == "Syringes found in public space, rue de Maubeuge, Paris"
+
+    def test_unequal_periods_are_stated_in_the_image(self):
+        """183 days before the opening, 150 after: the subtitle and each bar say so."""
+        figure = self.figure([count("2016-04", "2016-09", 1078), count("2016-10-17", "2017-03-15", 385)])
+        assert "periods of unequal length (183 and 150 days)" in figure.layout.title.text
+        [bars] = figure.data
+        assert "2016-04 to 2016-09 (183 days)" in bars.text[0]
+        assert "2016-10-17 to 2017-03-15 (150 days)" in bars.text[1]
+
+    def test_periods_of_a_year_each_are_equal_despite_a_leap_day(self):
+        [series] = count_series([count("2020", "2020", 10), count("2021", "2021", 12)])
+        assert series.unequal_periods == []
+        assert (
+            "unequal"
+            not in self.figure([count("2020", "2020", 10), count("2021", "2021", 12)]).layout.title.text
+        )
+
+    def test_the_source_line_gives_publisher_and_title(self):
+        footer = self.figure([count("2016-04", "2016-09", 1078)]).layout.annotations[-1].text
+        assert "Source: Test publisher, “Test report”" in footer
+
+    def test_counts_from_two_places_keep_the_city_in_the_title_and_the_place_on_each_bar(self):
+        rows = [
+            count("2016-04", "2016-09", 1078, place="rue de Maubeuge"),
+            count("2016-10-17", "2017-03-15", 385, scope="city", facility=None, facility_id=None),
+        ]
+        figure = self.figure(rows)
+        assert figure.layout.title.text.startswith("<b>Syringes found in public space, Paris</b>")
+        [bars] = figure.data
+        assert "rue de Maubeuge" in bars.text[0] and "city-wide" in bars.text[1]
+
+    def test_an_opening_label_keeps_the_whole_short_name(self):
+        long_name = "Salle de consommation à moindre risque / Halte Soins Addictions (Gaïa), Lariboisière"
+        room = Opening(ROOM, long_name, "2016-10-17", *parse_partial_date("2016-10-17"), "S")
+        annotations = self.figure([count("2016-04", "2016-09", 1078)], [room]).layout.annotations
+        label = next(note.text for note in annotations if "opens" in note.text)
+        assert "…" not in label
+        assert label.replace("<br>", " ").startswith("Salle de consommation à moindre risque / Halte Soins")

@@ -8,15 +8,18 @@ from apptest_helpers import build_dataset, numbers
 
 from sdcf_metrics import paths, queries
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
+from sdcf_metrics.headlines import headline
 from sdcf_metrics.overview import (
     FACILITY_COUNT_METRIC,
     AreaCounts,
     CityHeadlines,
     area_table,
     city_headlines,
+    countries_without_count,
     country_counts_summary,
     coverage_note,
     latest_facility_counts,
+    tile_help,
     years_covered,
 )
 from sdcf_metrics.store import get_store
@@ -117,8 +120,11 @@ def test_focus_city_headlines_keep_the_order_given_and_skip_unknown_cities(store
     assert [city.city_id for city in headlines] == ["brussels", "copenhagen"]
     brussels, copenhagen = headlines
     assert brussels.subtitle == "Belgium · no sourced population figure"
-    assert (
-        copenhagen.subtitle == "Denmark · population 100,000 (2020-01-01) · Source: Test source C (fixture)"
+    assert copenhagen.subtitle == "Denmark · population 100,000 (2020-01-01)"
+    # Test source C is a printed document: no web address to link to.
+    assert (copenhagen.population_source, copenhagen.population_source_url) == (
+        "Test source C (fixture)",
+        "Printed test document C (fixture), p. 12",
     )
     assert [figure.metric for figure in copenhagen.figures] == ["Registered users", "Visits, average per day"]
     assert [figure.figure for figure in brussels.figures] == ["1,000–2,000"]
@@ -155,6 +161,7 @@ def test_the_area_table_and_summary_give_each_figure_with_its_date(store_with_co
         "What was counted": "rooms in Spain (fixture)",
         "Value": 10.0,
         "Source": "Test source A (fixture)",
+        "Publisher": "Test publisher (fixture)",
         "Link or reference": "https://example.org/fixture-report-a.pdf",
         "Quote": "10 rooms in Spain (fixture).",
     }
@@ -181,7 +188,8 @@ def test_bars_keep_the_order_given_top_to_bottom_each_with_figure_and_date(store
     assert figure.layout.yaxis.autorange == "reversed"
     assert numbers(bar.x) == [6, 10]
     assert list(bar.text) == ["6 (2017-02)", "more than 10 (2016)"]
-    assert "Test source A (fixture)" in figure.layout.annotations[0].text
+    # The image's source line gives the publisher and the title.
+    assert "Test publisher (fixture), “Test source A (fixture)”" in figure.layout.annotations[0].text
 
 
 def test_a_range_is_a_floating_bar_from_its_low_to_its_high_end(tmp_path):
@@ -203,3 +211,24 @@ def test_area_names_reach_the_chart_escaped(tmp_path):
     (bar,) = bars(counts_of(open_store(root)).countries).data
     assert list(bar.y) == ["&lt;a href='https://x.example'&gt;Land&lt;/a&gt;"]
     assert "<a " not in bar.hovertext[0]
+
+
+def test_a_european_country_without_a_national_count_is_named_not_left_out_silently(store_with_counts):
+    """Belgium has a focus city (Brussels) but no sourced national count: the page says so, rather than
+    drawing a count made by adding up the facilities listed here."""
+    counts = counts_of(store_with_counts)
+    cities = queries.cities(store_with_counts)
+    assert countries_without_count(cities, counts.countries) == ["Belgium"]
+
+
+def test_a_facility_count_tile_says_why_the_facilities_page_may_count_differently(store):
+    rows = [
+        {**row, "metric_id": FACILITY_COUNT_METRIC}
+        for row in queries.city_observations(store, city_id="copenhagen")
+        if row["metric_id"] == "registered_users"
+    ]
+    facilities = tile_help(headline(rows[0]))
+    assert facilities.startswith("In the source's words: ")
+    assert "The Facilities page counts every facility this dataset lists" in facilities
+    visits = next(row for row in queries.city_observations(store, city_id="copenhagen"))
+    assert "Facilities page" not in tile_help(headline(visits))

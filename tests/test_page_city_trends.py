@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 from apptest_helpers import (
-    LIVE_MARKUP,
     build_dataset,
     chart_specs,
+    has_live_markup,
     numbers,
     rendered_markdown,
     run_page_in_app,
@@ -88,10 +88,11 @@ def test_the_most_recent_figure_comes_with_what_was_counted_its_period_and_sourc
     assert latest.value == "1,000–2,000"
     assert "Between 1,000 and 2,000 visits were made" in latest.proto.help
     captions = [caption.value for caption in app.caption]
+    # The source is one click away: its title links to its web address.
     assert (
         escape_markdown("visits (fixture) · 2019")
         + "  \n"
-        + escape_markdown("Source: Test source B (fixture)")
+        + "Source: [Test source B \\(fixture\\)](https://example.org/fixture-report-b)"
         in captions
     )
 
@@ -187,7 +188,7 @@ def test_data_text_stays_text_on_the_page_and_in_the_chart(tmp_path, monkeypatch
     app = run_page_in_app(PAGE, city="brussels", metric="visits")
     assert not app.exception
     for text in rendered_markdown(app):
-        assert not LIVE_MARKUP.search(text), text
+        assert not has_live_markup(text), text
     spec = str(chart_specs(app))
     assert "<a " not in spec and "[official figures](https" in spec and "&lt;a href" in spec
 

@@ -4,7 +4,7 @@ city's trends, the latest facility count per country, and data text kept as text
 from __future__ import annotations
 
 import pytest
-from apptest_helpers import LIVE_MARKUP, build_dataset, chart_specs, rendered_markdown, run_page
+from apptest_helpers import build_dataset, chart_specs, has_live_markup, rendered_markdown, run_page
 from test_overview import COUNTS, FACILITIES_METRIC
 
 from sdcf_metrics.charts import FOCUS_CITIES
@@ -60,10 +60,11 @@ def test_each_focus_city_in_the_data_gets_its_latest_figures_and_a_link_to_its_t
 def test_each_tile_carries_what_was_counted_its_period_its_source_and_the_quote(fixture_data):
     app = run_page(PAGE)
     captions = [caption.value for caption in app.caption]
+    # The source is one click away: its title links to its web address.
     assert (
         escape_markdown("visits (fixture) · 2019")
         + "  \n"
-        + escape_markdown("Source: Test source B (fixture)")
+        + "Source: [Test source B \\(fixture\\)](https://example.org/fixture-report-b)"
         in captions
     )
     brussels_visits = next(metric for metric in app.metric if metric.value == "1,000–2,000")
@@ -109,9 +110,9 @@ def test_data_text_stays_text(tmp_path, monkeypatch):
     app = run_page(PAGE)
     assert not app.exception
     for text in rendered_markdown(app):
-        assert not LIVE_MARKUP.search(text), text
+        assert not has_live_markup(text), text
     for link_element in app.get("page_link"):
-        assert not LIVE_MARKUP.search(link_element.proto.label)
+        assert not has_live_markup(link_element.proto.label)
     (spec,) = chart_specs(app)
     assert spec["data"][0]["y"][0] == link and "<a " not in str(spec)
 

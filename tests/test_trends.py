@@ -296,13 +296,16 @@ def test_data_text_reaches_the_chart_escaped(tmp_path):
     assert figure.layout.annotations[1].text == escaped_link
 
 
-def test_a_long_event_label_is_shortened_on_the_chart_and_kept_whole_in_the_table(tmp_path):
+def test_a_long_event_label_is_wrapped_whole_on_the_chart_and_kept_whole_in_the_table(tmp_path):
     label = "Municipality announces a second supervised consumption room near the station"
     root = build_dataset(tmp_path, events=lambda rows: [{**row, "label": label} for row in rows])
     store = open_store(root)
     events = store.query("city_events", city_id="brussels").to_pylist()
     figure = draw(store, "brussels", "visits", events=events)
-    assert figure.layout.annotations[1].text == "Municipality announces a second supervi…"
+    # Upright beside its line, in lines short enough to fit: nothing is cut off.
+    assert figure.layout.annotations[1].text == (
+        "Municipality announces a second<br>supervised consumption room near<br>the station"
+    )
     assert events_table(events).column("Event").to_pylist() == [label]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 PROJECT_NAME = "sdcf-metrics"
 DATA_LICENCE = "CC BY 4.0"
 DATA_LICENCE_NOTE = (
@@ -22,3 +24,17 @@ def release_line(data_version: str, published_on: str) -> str:
     """One line naming the data version and date, for chart footers and file headers (no empty brackets
     for a version published before dates were kept)."""
     return f"Data version {data_version} ({published_on})" if published_on else f"Data version {data_version}"
+
+
+def source_citation(title: str, publisher: str | None) -> str:
+    """A source as a chart's source line names it: publisher, then title (`Europe 1, “Paris: ...”`)."""
+    return f"{publisher}, “{title}”" if publisher else f"“{title}”"
+
+
+STEWARD_CONTACT_ENV = "SDCF_STEWARD_CONTACT"
+
+
+def steward_contact() -> str:
+    """Where a city sends a checked file: `SDCF_STEWARD_CONTACT` (an e-mail address, a web address or a
+    sentence), set by whoever runs the dashboard; empty when it is not set."""
+    return os.environ.get(STEWARD_CONTACT_ENV, "").strip()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from .attribution import source_citation
 from .figures import describe_value
 from .i18n import t
 from .periods import period_label
@@ -73,9 +74,25 @@ def period_examples(examples: Sequence[Row]) -> pd.DataFrame:
         row = first.get(kind.id)
         shown = period_label(kind.id, row["period_start"], row["period_end"]) if row else "–"
         example = f"{_place(row)} · {row['metric']}: {describe_value(row)} ({row['unit']})" if row else "–"
-        records.append((t(kind.label), kind.id, t(kind.meaning), shown, example))
+        records.append((t(kind.label), kind.id, t(kind.meaning), shown, example, *_source(row)))
     columns = ("Period kind", "In the downloads", "What it means", "Shown as", "Example from the data")
-    return pd.DataFrame(records, columns=[t(name) for name in columns])
+    return pd.DataFrame(records, columns=[t(name) for name in (*columns, *SOURCE_COLUMNS)])
+
+
+# The example tables end with the example's source and its address (`source_links`).
+SOURCE_COLUMNS = ("Source", "Link or reference")
+
+
+def source_links() -> dict[str, str]:
+    """The example tables' source column and its address column, as `escape_markdown_table` takes them."""
+    source, address = (t(name) for name in SOURCE_COLUMNS)
+    return {source: address}
+
+
+def _source(row: Row | None) -> tuple[str, str]:
+    if row is None:
+        return "–", ""
+    return source_citation(row["source_title"], row["source_publisher"]), row["source_url"] or ""
 
 
 def value_examples(examples: Sequence[Row]) -> pd.DataFrame:
@@ -98,11 +115,12 @@ def value_examples(examples: Sequence[Row]) -> pd.DataFrame:
             t(meaning),
             describe_value(row) if row else "–",
             f"{_place(row)} · {row['metric']} ({row['unit']}) · {row['period_label']}" if row else "–",
+            *_source(row),
         )
         for in_downloads, meaning, row in cases
     ]
     columns = ("In the downloads", "What it means", "Shown as", "Example from the data")
-    return pd.DataFrame(records, columns=[t(name) for name in columns])
+    return pd.DataFrame(records, columns=[t(name) for name in (*columns, *SOURCE_COLUMNS)])
 
 
 @cache

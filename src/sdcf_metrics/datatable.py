@@ -14,11 +14,12 @@ import pandas as pd
 import pyarrow as pa
 from pandas.io.formats.style import Styler
 
-from .attribution import DATA_LICENCE_NOTE, PROJECT_NAME, citation
+from .attribution import DATA_LICENCE_NOTE, PROJECT_NAME, citation, source_citation
 from .export import XLSX_MIME, to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
 from .figures import describe_value
 from .i18n import format_number, t
 from .periods import period_label
+from .untrusted import web_address
 from .vocabulary import PERIOD_KINDS, SCOPES, label
 
 # What a reader sees: one column per question they ask of a figure, in the order they ask it.
@@ -33,6 +34,7 @@ DISPLAY_COLUMNS = (
     "Period kind",
     "Counted as",
     "Facility",
+    "Place",
     "Scope",
     "Region",
     "Source",
@@ -52,7 +54,6 @@ DISPLAY_WIDTHS = {
     "Counted as": 240,
     "Facility": 220,
     "Source": 260,
-    "URL or citation": 260,
     "Quote": 420,
     "Notes": 320,
 }
@@ -70,6 +71,7 @@ def _display_record(row: Mapping[str, Any], metric_kind: str) -> tuple[str, ...]
         label(PERIOD_KINDS, row["period_kind"]),
         row["counted_as"],
         row["facility"],
+        row["place"],
         label(SCOPES, row["scope"]),
         row["region"],
         row["source_title"],
@@ -126,6 +128,8 @@ COLUMN_DEFINITIONS = {
     "region": "Region, Land or canton, for figures about a region.",
     "scope": "What the figure covers: one facility, a city, a region, a country or several countries.",
     "facility": "The facility, for figures about one facility.",
+    "place": "The part of a city the figure covers, as the source names it (a street, a district), when it "
+    "is less than the facility or city named.",
     "metric": "Metric id in the catalogue (see the Methodology page for its definition).",
     "metric_label": "Metric name.",
     "breakdown": "Empty for a total; otherwise the part of a total, as dimension=value (e.g. sex=female).",
@@ -249,3 +253,59 @@ def style_coverage(coverage: pd.DataFrame) -> Styler:
 def table_height(row_count: int, tallest: int = 560) -> int:
     """Pixels that fit the rows (no empty grid under a short result), up to `tallest`, then it scrolls."""
     return min(tallest, 38 + 35 * max(row_count, 1))
+
+
+# Links in tables -------------------------------------------------------------------------------------------
+# The columns that hold a source's address, or its citation when it has none.
+LINK_COLUMNS = ("Link or reference", "URL or citation")
+# What a link cell shows: the site's name (the first group), so a reader sees where it leads.
+LINK_DISPLAY = r"^https?://(?:www\.)?([^/?#:]+)"
+
+
+def with_links(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The frame with each source-address column (`LINK_COLUMNS`) holding web addresses only, and the
+    names of those columns, to show as links. A citation or any other address (`javascript:`, `data:`)
+    moves to a text column beside it, so it is read, never followed."""
+    frame = frame.copy()
+    linked = []
+    for name in (t(column) for column in LINK_COLUMNS):
+        if name not in frame.columns:
+            continue
+        values = frame[name].tolist()
+        addresses = [web_address(value) for value in values]
+        frame[name] = addresses
+        others = [
+            "" if address or pd.isna(value) else str(value)
+            for value, address in zip(values, addresses, strict=True)
+        ]
+        if any(others):
+            frame.insert(frame.columns.get_loc(name) + 1, t("Reference (not a web address)"), others)
+        linked.append(name)
+    return frame, linked
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """A source as a chart's source line names it, and its web address (None when it has none)."""
+
+    citation: str
+    address: str | None
+
+
+def chart_sources(table: pa.Table) -> list[CitedSource]:
+    """The distinct sources of a chart's data table (its `Source` column, with `Publisher` and the link
+    column where it has them), in order of first appearance."""
+    names = set(table.column_names)
+    if t("Source") not in names:
+        return []
+    size = table.num_rows
+    titles = table.column(t("Source")).to_pylist()
+    publishers = table.column(t("Publisher")).to_pylist() if t("Publisher") in names else [None] * size
+    link = next((t(column) for column in LINK_COLUMNS if t(column) in names), None)
+    links = table.column(link).to_pylist() if link else [None] * size
+    found: dict[str, CitedSource] = {}
+    for title, publisher, address in zip(titles, publishers, links, strict=True):
+        if title:
+            citation = source_citation(title, publisher)
+            found.setdefault(citation, CitedSource(citation, web_address(address)))
+    return list(found.values())

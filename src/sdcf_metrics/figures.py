@@ -46,3 +46,9 @@ def _describe_withheld(row: Mapping[str, Any], status: str) -> str:
             threshold = SMALL_COUNT_THRESHOLD
         return t("<{threshold}", threshold=format_number(threshold))
     return t("withheld")
+
+
+def named_place(row: Mapping[str, Any]) -> str:
+    """Where a figure was counted, as narrowly as its source says: the place it names (a street, a
+    district), else the facility; empty for a figure about a whole city, region or country."""
+    return row.get("place") or row.get("facility") or ""

@@ -15,10 +15,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import pyarrow as pa
-
-from .i18n import t
-
 OUTLINE_ASSET = "europe_outline.json"
 OUTLINE_CREDIT = "Natural Earth (public domain)"
 
@@ -133,20 +129,3 @@ def places(facilities: Iterable[Mapping[str, Any]]) -> tuple[list[Place], list[P
         place = Place(city_id, rows[0]["city"], rows[0]["country"], longitude, latitude, tuple(rows))
         (inside if on_map(longitude, latitude) else outside).append(place)
     return inside, outside
-
-
-def places_table(places_on_map: Iterable[Place]) -> pa.Table:
-    """One row per drawn place: what the map plots, for the text alternative and downloads."""
-    rows = list(places_on_map)
-    return pa.table(
-        {
-            t("City"): pa.array([place.city for place in rows], pa.string()),
-            t("Country"): pa.array([place.country for place in rows], pa.string()),
-            t("Latitude (city centre)"): pa.array([place.latitude for place in rows], pa.float64()),
-            t("Longitude (city centre)"): pa.array([place.longitude for place in rows], pa.float64()),
-            t("Facilities"): pa.array([len(place.facilities) for place in rows], pa.int64()),
-            t("Names"): pa.array(
-                ["; ".join(row["name"] for row in place.facilities) for place in rows], pa.string()
-            ),
-        }
-    )

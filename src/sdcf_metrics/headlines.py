@@ -65,13 +65,15 @@ def headline_figures(rows: Iterable[Row], metric_ids: Sequence[str] = HEADLINE_M
 @dataclass(frozen=True)
 class Headline:
     """One figure as a tile shows it: `Unique clients, average per day` over `150–200`, then what was
-    counted, when and where it comes from. Every field may hold source text: escape it where Markdown
-    renders."""
+    counted, when, and the source it comes from (its title and its address or citation, to link). Every
+    field may hold source text: escape it where Markdown renders."""
 
+    metric_id: str
     metric: str
     figure: str
     context: str
-    source: str
+    source_title: str
+    source_url: str | None
     quote: str
 
 
@@ -79,12 +81,14 @@ def headline(row: Row) -> Headline:
     """The figure, what was counted and when, and where it comes from, ready to show."""
     rate_per = row.get("rate_per")
     return Headline(
+        metric_id=row["metric_id"],
         # A tile names the rate in its label, so the big figure stays short enough to show whole.
         metric=t(entry(RATES, rate_per).tile, metric=row["metric"]) if rate_per else row["metric"],
         figure=describe_value(row, with_rate=False),
         context=" · ".join(
             part for part in (row["counted_as"], row.get("facility"), row["period_label"]) if part
         ),
-        source=t("Source: {title}", title=row["source_title"]),
+        source_title=row["source_title"],
+        source_url=row.get("source_url"),
         quote=row["quote"],
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .figures import describe_value
+from .figures import describe_value, named_place
 from .i18n import format_number, t
 from .periods import parse_partial_date
 from .privacy import STATUS_OK
@@ -232,6 +232,20 @@ class CountSeries:
         return list(dict.fromkeys(row["notes"] for row in self.rows if row.get("notes")))
 
     @property
+    def places(self) -> list[str]:
+        """Where the counts were made, each once, as `place_label` names them."""
+        return list(dict.fromkeys(place_label(row) for row in self.rows))
+
+    @property
+    def unequal_periods(self) -> list[int]:
+        """The lengths in days of the counts' periods, in order, when they differ by more than a leap day
+        (so bars side by side are not totals over equal periods); empty when they are equal or unknown."""
+        lengths = [days for row in self.rows if (days := period_days(row)) is not None]
+        if not lengths or max(lengths) - min(lengths) <= SAME_LENGTH_TOLERANCE_DAYS:
+            return []
+        return lengths
+
+    @property
     def has_totals_since_opening(self) -> bool:
         return any(row["period_kind"] == "since_opening" for row in self.rows)
 
@@ -318,8 +332,8 @@ def _city_choice_label(city: str, figures: int) -> str:
 
 
 def place_label(row: Row) -> str:
-    """Where a count was made, as the data places it: a facility or the city as a whole."""
-    return row["facility"] if row["scope"] == "facility" and row.get("facility") else t("city-wide")
+    """Where a count was made, as the source places it: a street or district, a facility, or the city."""
+    return named_place(row) or t("city-wide")
 
 
 def litter_table(rows: Iterable[Row], related_openings: Sequence[Opening] = ()) -> pa.Table:
@@ -358,6 +372,26 @@ def litter_table(rows: Iterable[Row], related_openings: Sequence[Opening] = ()) 
     )
 
 
+def series_title(series: CountSeries, city: str) -> str:
+    """The chart's title, naming the place as the source does: `Syringes found in public space, rue de
+    Maubeuge, Paris` when every count is of one street, district or facility; the city alone otherwise."""
+    places = series.places
+    if len(places) == 1 and places[0] != t("city-wide"):
+        return t("{metric}, {place}, {city}", metric=series.metric, place=places[0], city=city)
+    return t("{metric}, {city}", metric=series.metric, city=city)
+
+
+def period_lengths_text(days: Sequence[int]) -> str:
+    """`183 and 150 days`, `365, 183 and 150 days`."""
+    numbers = [format_number(count) for count in days]
+    listed = (
+        numbers[0]
+        if len(numbers) == 1
+        else t("{first} and {last}", first=", ".join(numbers[:-1]), last=numbers[-1])
+    )
+    return t("{days} days", days=listed)
+
+
 def evidence_line(row: Row) -> str:
     """One count as its source gave it: period, figure, the words for what was counted, quote, source."""
     return t(
@@ -377,7 +411,7 @@ def series_summary(series: CountSeries, city: str, drawn_openings: Sequence[Open
         t("{figure} ({period})", figure=describe_value(row), period=row["period_label"])
         for row in series.rows
     )
-    sentence = t("{metric}, {city}: {figures}.", metric=series.metric, city=city, figures=figures)
+    sentence = t("{title}: {figures}.", title=series_title(series, city), figures=figures)
     if drawn_openings:
         sentence += " " + t(
             "Openings marked: {openings}.",

@@ -44,25 +44,26 @@ def years_covered(counts: Row) -> str:
 
 @dataclass(frozen=True)
 class CityHeadlines:
-    """A focus city: its name, a line with its country and latest sourced population, and its latest
-    headline figures."""
+    """A focus city: its name, a line with its country and latest sourced population, the population's
+    source (title and address, empty when there is no population), and its latest headline figures."""
 
     city_id: str
     name: str
     subtitle: str
+    population_source: str
+    population_source_url: str | None
     figures: tuple[Headline, ...]
 
 
 def _city_subtitle(city: Row) -> str:
-    """`Denmark · population 667,124 (2025) · Source: ...`: a population is a figure, so it has a source."""
+    """`Denmark · population 667,124 (2025)`: a population is a figure, so the page names its source."""
     if city["population"] is None:
         return t("{country} · no sourced population figure", country=city["country"])
     return t(
-        "{country} · population {population} ({period}) · Source: {source}",
+        "{country} · population {population} ({period})",
         country=city["country"],
         population=format_number(city["population"]),
         period=city["population_period"],
-        source=city["population_source"],
     )
 
 
@@ -75,6 +76,8 @@ def city_headlines(cities: Sequence[Row], observations: Mapping[str, Sequence[Ro
             city_id=city_id,
             name=by_id[city_id]["name"],
             subtitle=_city_subtitle(by_id[city_id]),
+            population_source=by_id[city_id]["population_source"] or "",
+            population_source_url=by_id[city_id]["population_source_url"],
             figures=tuple(headline(row) for row in headline_figures(rows)),
         )
         for city_id, rows in observations.items()
@@ -113,6 +116,7 @@ def area_table(rows: Sequence[Row]) -> pa.Table:
             t("What was counted"): pa.array([row["counted_as"] for row in rows], pa.string()),
             t("Value"): pa.array([row["value"] for row in rows], pa.float64()),
             t("Source"): pa.array([row["source_title"] for row in rows], pa.string()),
+            t("Publisher"): pa.array([row["source_publisher"] for row in rows], pa.string()),
             t("Link or reference"): pa.array([row["source_url"] for row in rows], pa.string()),
             t("Quote"): pa.array([row["quote"] for row in rows], pa.string()),
         }
@@ -133,3 +137,26 @@ def country_counts_summary(rows: Sequence[Row]) -> str:
         for row in rows
     ]
     return t("Latest sourced count of facilities per country: {counts}.", counts="; ".join(parts))
+
+
+def tile_help(figure: Headline) -> str:
+    """What the help mark of a headline tile says: the source's words, and for a count of facilities why
+    it may differ from the facilities the Facilities page lists (plain text: escape it for Markdown)."""
+    words = t("In the source's words: {quote}", quote=figure.quote)
+    if figure.metric_id != FACILITY_COUNT_METRIC:
+        return words
+    return (
+        words
+        + " "
+        + t(
+            "This is the source's count on its date. The Facilities page counts every facility this "
+            "dataset lists for the city, open or closed, so its number can differ."
+        )
+    )
+
+
+def countries_without_count(cities: Sequence[Row], countries: Sequence[Row]) -> list[str]:
+    """European countries with a city in the dataset but no sourced national count of facilities
+    (`countries` as `latest_facility_counts` gives them), A to Z: the chart cannot draw them."""
+    counted = {row["country"] for row in countries}
+    return sorted({city["country"] for city in cities if city["in_europe"]} - counted)

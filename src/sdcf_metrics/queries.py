@@ -67,6 +67,7 @@ class Observation(TypedDict):
     source_licence: str | None
     quote: str
     notes: str | None
+    place: str | None
 
 
 class ReadingExample(Observation):
@@ -101,6 +102,7 @@ class StoredObservation(TypedDict):
     source_id: str
     quote: str
     notes: str | None
+    place: str | None
     period_start_date: date | None
     period_end_date: date
     period_label: str

@@ -184,6 +184,13 @@ OBSERVATIONS = Table(
         Column("source_id", "id"),
         Column("quote", "text", doc="The sentence or table cell in which the figure appears."),
         Column("notes", "text", required=False),
+        Column(
+            "place",
+            "text",
+            required=False,
+            doc="The source's name for the part of a city the figure covers when it is less than the "
+            "facility or city named (a street, a district), e.g. `rue de Maubeuge`; empty otherwise.",
+        ),
     ),
 )
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .figures import describe_value
+from .figures import describe_value, named_place
 from .headlines import HEADLINE_METRICS, latest_figure
 from .i18n import format_number, t
 from .vocabulary import EVENT_KINDS, MARKERS, PERIOD_KINDS, QUALIFIERS, RATES, TOTALS_PANEL, entry, ids, label
@@ -119,15 +119,15 @@ def of_metric(rows: Sequence[Row], metric_id: str) -> list[Row]:
 
 
 def place_label(row: Row) -> str:
-    """The facility a figure is about, or the city as a whole."""
-    return row.get("facility") or t("{city} (whole city)", city=row["city"])
+    """The place a figure is about (a street, a facility), or the city as a whole."""
+    return named_place(row) or t("{city} (whole city)", city=row["city"])
 
 
 def split_series(rows: Sequence[Row]) -> list[Series]:
     """Group one metric's figures into series; the whole city first, then facilities, then by period kind."""
     groups: dict[tuple[str, str, str, str], list[Row]] = {}
     for row in rows:
-        key = (row.get("facility") or "", row["period_kind"], row.get("rate_per") or "", row["unit"])
+        key = (named_place(row), row["period_kind"], row.get("rate_per") or "", row["unit"])
         groups.setdefault(key, []).append(row)
 
     def order(key: tuple[str, str, str, str]) -> tuple[Any, ...]:

@@ -2,13 +2,18 @@
 
 Streamlit renders Markdown (links, images) in `st.markdown`, `st.caption`, titles and widget labels,
 even with HTML escaped; Plotly renders a pseudo-HTML subset. A city called `[x](javascript:...)` or
-`<img src=x onerror=...>` must read as exactly that, and never become a link, an image or markup.
+`<img src=x onerror=...>` must read as exactly that, and never become a link, an image or markup. The
+one link made from data is a source's own web address (`web_address`, `markdown_link`): http or https
+only, opened in a new tab, its words escaped.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from collections.abc import Mapping
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
@@ -32,8 +37,55 @@ def escape_markdown(text: object) -> str:
     return _AUTOLINK_TRIGGERS.sub(lambda match: match.group(0) + _ZERO_WIDTH_SPACE, escaped)
 
 
-def escape_markdown_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy for `st.table`, which renders Markdown in every cell and header: each one escaped."""
-    escaped = frame.map(escape_markdown)
-    escaped.columns = [escape_markdown(column) for column in frame.columns]
+def escape_markdown_table(frame: pd.DataFrame, links: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A copy for `st.table`, which renders Markdown in every cell and header: each one escaped.
+
+    `links` maps a column of names to the column of their addresses: each name becomes a link to its web
+    address (text when it has none) and the address column is left out.
+    """
+    links = links or {}
+    shown = frame.drop(columns=list(links.values()))
+    escaped = shown.map(escape_markdown)
+    for name, address in links.items():
+        escaped[name] = [
+            markdown_link(text, url) for text, url in zip(frame[name], frame[address], strict=True)
+        ]
+    escaped.columns = [escape_markdown(column) for column in shown.columns]
     return escaped
+
+
+# Links ---------------------------------------------------------------------------------------------------
+# A source's address becomes a link only when it is a web address: http or https, a host, and nothing a
+# browser would read as markup or whitespace. Anything else (a `javascript:` or `data:` address, a printed
+# citation) stays text.
+_WEB_SCHEMES = ("http", "https")
+# Characters left as they are in a link target; everything else (brackets, quotes, spaces) is
+# percent-encoded so the address cannot end the Markdown link early or carry markup.
+_URL_SAFE = ":/?#@!$&*+,;=%~-._"
+
+
+def web_address(text: object) -> str | None:
+    """The address, percent-encoded where Markdown or HTML would read it, when the text is an http or
+    https address with a host and no whitespace or control characters; None for anything else."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        parsed = urlsplit(text)
+        host = parsed.hostname
+    except ValueError:  # a malformed address, e.g. an unclosed IPv6 bracket
+        return None
+    if parsed.scheme.lower() not in _WEB_SCHEMES or not host:
+        return None
+    if any(character.isspace() or unicodedata.category(character) in ("Cc", "Cf") for character in text):
+        return None
+    return quote(text, safe=_URL_SAFE)
+
+
+def markdown_link(label: object, address: object) -> str:
+    """`[label](address)` for Streamlit Markdown, which opens it in a new tab with
+    `rel="noopener noreferrer"`; the label escaped, the address percent-encoded where Markdown or HTML
+    would read it. When the address is not a web address, the escaped label alone."""
+    url = web_address(address)
+    if url is None:
+        return escape_markdown(label)
+    return f"[{escape_markdown(label)}]({url})"

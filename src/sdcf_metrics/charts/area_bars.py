@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from ..figures import describe_value
 from ..i18n import t
 from ..untrusted import escape_label
-from .base import attributed_figure
+from .base import attributed_figure, cited_sources
 
 Row = Mapping[str, Any]
 
@@ -39,7 +39,7 @@ def latest_by_area_figure(
     figure = attributed_figure(
         title=title,
         subtitle=subtitle,
-        source_titles=[row["source_title"] for row in rows],
+        sources=cited_sources(rows),
         data_version=data_version,
         published_on=published_on,
         note=note,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
-from ..attribution import DATA_LICENCE, release_line
+from ..attribution import DATA_LICENCE, release_line, source_citation
 from ..i18n import t
 from ..untrusted import escape_label
 
@@ -47,9 +48,14 @@ def file_name(title: str) -> str:
     return slug[:80] or "chart"
 
 
-def source_line(source_titles: Sequence[str]) -> str:
+def cited_sources(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Each row's source as the source line names it: publisher and title (`Europe 1, “Paris: ...”`)."""
+    return [source_citation(row["source_title"], row.get("source_publisher")) for row in rows]
+
+
+def source_line(sources: Sequence[str]) -> str:
     """`Source: A; B` with each distinct source once, in the order given."""
-    distinct = list(dict.fromkeys(title for title in source_titles if title))
+    distinct = list(dict.fromkeys(source for source in sources if source))
     if not distinct:
         return ""
     label = t("Source") if len(distinct) == 1 else t("Sources")
@@ -59,19 +65,20 @@ def source_line(source_titles: Sequence[str]) -> str:
 def attributed_figure(
     title: str,
     subtitle: str,
-    source_titles: Sequence[str],
+    sources: Sequence[str],
     data_version: str,
     published_on: str,
     note: str = "",
 ) -> go.Figure:
     """An empty figure whose layout already says what it shows, where it comes from and under which licence.
 
-    All text arguments may contain data values; they are escaped here.
+    `sources` name each source as a reader cites it, publisher and title (`cited_sources`). All text
+    arguments may contain data values; they are escaped here.
     """
     licence = f"{t('Licence')}: {DATA_LICENCE} · {release_line(data_version, published_on)} · sdcf-metrics"
     footer_lines = [
         escape_label(wrapped)
-        for line in (note, source_line(source_titles), licence)
+        for line in (note, source_line(sources), licence)
         if line
         for wrapped in textwrap.wrap(line, FOOTER_WIDTH)
     ]

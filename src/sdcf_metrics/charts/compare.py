@@ -31,7 +31,7 @@ from ..i18n import t
 from ..trends import plot_date
 from ..untrusted import escape_label
 from ..vocabulary import EXACT_MARKER, MARKERS, NORMALISATIONS, QUALIFIERS, entry, label
-from .base import attributed_figure
+from .base import attributed_figure, cited_sources
 
 Row = Mapping[str, Any]
 
@@ -97,12 +97,13 @@ def _years(rows: Sequence[Row]) -> str:
 
 
 def _sources(values: Sequence[ComparedValue]) -> list[str]:
-    titles = []
+    """Each figure's source, then the source of what it was divided by, if anything."""
+    sources = []
     for value in values:
-        titles.append(value.row["source_title"])
+        sources.extend(cited_sources([value.row]))
         if value.normalised.divisor_source:
-            titles.append(value.normalised.divisor_source)
-    return titles
+            sources.append(value.normalised.divisor_source)
+    return sources
 
 
 def _note(values: Sequence[ComparedValue], per: str, extra: Sequence[str] = ()) -> str:
@@ -422,7 +423,7 @@ def national_chart(
             unit=unit,
             countries=countries_label(len({row["country"] for row in rows})),
         ),
-        [row["source_title"] for row in rows],
+        cited_sources(rows),
         data_version,
         published_on,
         note=t(

@@ -50,9 +50,12 @@ def _hover_text(place: Place) -> str:
     count = len(place.facilities)
     heading = f"<b>{escape_label(place.city)}</b>, {escape_label(place.country)}"
     summary = (
-        t("1 facility (drawn at the city centre)")
+        t("1 facility in this dataset's list (drawn at the city centre)")
         if count == 1
-        else t("{count} facilities (all drawn at the city centre)", count=format_number(count))
+        else t(
+            "{count} facilities in this dataset's list, open or closed (all drawn at the city centre)",
+            count=format_number(count),
+        )
     )
     return "<br>".join([heading, summary, *(_facility_line(facility) for facility in place.facilities)])
 
@@ -110,7 +113,8 @@ def facilities_map_figure(
 ) -> go.Figure:
     """Europe's outlines with a marker per city centre; hollow where every facility there has closed."""
     subtitle = t(
-        "{facilities}, each drawn at its city's centre (approximate locations)",
+        "{facilities} of this dataset's list, open or closed, each drawn at its city's centre "
+        "(approximate locations)",
         facilities=_facilities_in_cities(places_on_map),
     )
     note = ""
@@ -178,6 +182,27 @@ def facilities_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
         t("Operator"): [row["operator"] or "" for row in rows],
         t("On the map"): [t("yes") if on_map(row["longitude"], row["latitude"]) else t("no") for row in rows],
         t("Source"): [row["source_title"] or "" for row in rows],
+        t("Publisher"): [row["source_publisher"] or "" for row in rows],
         t("Link or reference"): [row["source_url"] or "" for row in rows],
     }
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+
+
+def map_table(places_on_map: Sequence[Place]) -> pa.Table:
+    """What the map plots, one row per facility: where it is drawn (its city's centre) and the source of
+    its opening date, as every other chart's data carries its sources (the text alternative and the
+    downloads)."""
+    drawn = [(place, facility) for place in places_on_map for facility in place.facilities]
+    columns: dict[str, tuple[list[Any], pa.DataType]] = {
+        t("Name"): ([facility["name"] for _, facility in drawn], pa.string()),
+        t("City"): ([place.city for place, _ in drawn], pa.string()),
+        t("Country"): ([place.country for place, _ in drawn], pa.string()),
+        t("Latitude (city centre)"): ([place.latitude for place, _ in drawn], pa.float64()),
+        t("Longitude (city centre)"): ([place.longitude for place, _ in drawn], pa.float64()),
+        t("Opened"): ([facility.get("opened") or "" for _, facility in drawn], pa.string()),
+        t("Closed"): ([facility.get("closed") or "" for _, facility in drawn], pa.string()),
+        t("Source"): ([facility.get("source_title") or "" for _, facility in drawn], pa.string()),
+        t("Publisher"): ([facility.get("source_publisher") or "" for _, facility in drawn], pa.string()),
+        t("Link or reference"): ([facility.get("source_url") or "" for _, facility in drawn], pa.string()),
+    }
+    return pa.table({name: pa.array(values, kind) for name, (values, kind) in columns.items()})

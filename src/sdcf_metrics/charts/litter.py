@@ -7,19 +7,32 @@ the month or year its source gave otherwise. A range is drawn as a range, never 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import plotly.graph_objects as go
 
+from ..attribution import source_citation
 from ..figures import describe_value
-from ..i18n import t
-from ..litter import ASSOCIATION_IS_NOT_CAUSATION, CountSeries, Opening, Row, withheld
+from ..i18n import format_number, t
+from ..litter import (
+    ASSOCIATION_IS_NOT_CAUSATION,
+    CountSeries,
+    Opening,
+    Row,
+    period_days,
+    period_lengths_text,
+    place_label,
+    series_title,
+    withheld,
+)
 from ..untrusted import escape_label
-from .base import PALETTE, attributed_figure
+from .base import PALETTE, attributed_figure, cited_sources
 
 OPENING_COLOUR = "#555555"
 SHORT_NAME_LENGTH = 34
+_LABEL_LINE = 0.045  # one line of an opening's label, as a fraction of the plot's height
 _MS_PER_DAY = 86_400_000
 
 
@@ -34,10 +47,10 @@ def _midpoint(start: date, end: date) -> str:
     return middle.isoformat()
 
 
-def short_name(name: str) -> str:
-    """A facility's name up to its first comma or bracket, so an opening's label fits on the chart."""
-    short = name.split(" (")[0].split(", ")[0]
-    return short if len(short) <= SHORT_NAME_LENGTH else short[: SHORT_NAME_LENGTH - 1].rstrip() + "…"
+def short_name(name: str) -> list[str]:
+    """A facility's name up to its first comma or bracket, in lines short enough for an opening's label
+    to fit on the chart; never cut (the hover and the table have the full name)."""
+    return textwrap.wrap(name.split(" (")[0].split(", ")[0], SHORT_NAME_LENGTH) or [name]
 
 
 def _hover(row: Row) -> str:
@@ -45,16 +58,26 @@ def _hover(row: Row) -> str:
         [
             f"<b>{escape_label(describe_value(row))}</b> {escape_label(row['unit'])}",
             escape_label(row["period_label"]),
+            escape_label(place_label(row)),
             t("Counted as: “{words}”", words=escape_label(row["counted_as"])),
-            escape_label(row["source_title"]),
+            escape_label(source_citation(row["source_title"], row["source_publisher"])),
         ]
     )
 
 
-def _bar_label(row: Row) -> str:
+def _bar_label(row: Row, with_place: bool) -> str:
+    """The figure, its period with its length in days (periods of a series may differ), and the place
+    when the series counts in more than one."""
+    days = period_days(row)
+    period = (
+        row["period_label"]
+        if days is None
+        else t("{period} ({days} days)", period=row["period_label"], days=format_number(days))
+    )
+    details = [period, place_label(row)] if with_place else [period]
     return (
         f"{escape_label(describe_value(row))}<br><span style='font-size:11px;color:#555'>"
-        + escape_label(row["period_label"])
+        + "<br>".join(escape_label(detail) for detail in details)
         + "</span>"
     )
 
@@ -69,7 +92,7 @@ def _drawn_as(row: Row) -> str:
     return "bar" if end - start > timedelta(days=1) else "point"
 
 
-def _source_traces(rows: Sequence[Row], name: str, colour: str) -> list[go.BaseTraceType]:
+def _source_traces(rows: Sequence[Row], name: str, colour: str, with_place: bool) -> list[go.BaseTraceType]:
     """Bars for counts over a period, points for one-day counts, vertical segments for ranges."""
     bars = [row for row in rows if _drawn_as(row) == "bar"]
     points = [row for row in rows if _drawn_as(row) == "point"]
@@ -84,7 +107,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str) -> list[go.BaseT
                 width=[(end - start).days * _MS_PER_DAY for start, end in periods],
                 name=name,
                 marker={"color": colour, "line": {"color": "white", "width": 1.5}},
-                text=[_bar_label(row) for row in bars],
+                text=[_bar_label(row, with_place) for row in bars],
                 textposition="outside",
                 cliponaxis=False,
                 hovertext=[_hover(row) for row in bars],
@@ -99,7 +122,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str) -> list[go.BaseT
                 mode="markers+text",
                 name=name,
                 marker={"color": colour, "size": 12},
-                text=[_bar_label(row) for row in points],
+                text=[_bar_label(row, with_place) for row in points],
                 textposition="top center",
                 hovertext=[_hover(row) for row in points],
                 hoverinfo="text",
@@ -114,7 +137,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str) -> list[go.BaseT
             middle = _midpoint(*_period(row))
             x += [middle, middle, None]
             y += [row["value_low"], row["value_high"], None]
-            labels += ["", _bar_label(row), ""]
+            labels += ["", _bar_label(row, with_place), ""]
             hover += [_hover(row)] * 2 + [""]
         traces.append(
             go.Scatter(
@@ -133,7 +156,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str) -> list[go.BaseT
     return traces
 
 
-def _mark_opening(figure: go.Figure, opening: Opening, row: int, near_right_edge: bool) -> None:
+def _mark_opening(figure: go.Figure, opening: Opening, top: float, near_right_edge: bool) -> None:
     """A line on the opening day, or a band over the month or year when the source gave no day.
 
     The label sits right of the mark, or left of it near the right edge so it stays inside the chart.
@@ -164,7 +187,7 @@ def _mark_opening(figure: go.Figure, opening: Opening, row: int, near_right_edge
         )
     figure.add_annotation(
         x=opening.first_day.isoformat(),
-        y=1 - 0.09 * row,
+        y=top,
         xref="x",
         yref="paper",
         xanchor="right" if near_right_edge else "left",
@@ -174,7 +197,7 @@ def _mark_opening(figure: go.Figure, opening: Opening, row: int, near_right_edge
         align="left",
         text=t(
             "{facility} opens<br>{opened}",
-            facility=escape_label(short_name(opening.facility)),
+            facility="<br>".join(escape_label(line) for line in short_name(opening.facility)),
             opened=escape_label(opening.opened),
         ),
         hovertext=escape_label(opening.facility),
@@ -191,26 +214,41 @@ def litter_counts_figure(
     data_version: str,
     published_on: str,
 ) -> go.Figure:
-    """One city's counts of one metric, with the openings that fall near them."""
-    subtitle = (
-        t("Each bar spans the period its source counted; dashed line or shading: a facility opens.")
+    """One city's counts of one metric, with the openings that fall near them.
+
+    The title names the place as the source does (a street, not the whole city); when the counts'
+    periods differ in length, the subtitle says so and each bar's label gives its length in days.
+    """
+    openings_said = (
+        t("dashed line or shading: a facility opens.")
         if drawn_openings
-        else t("Each bar spans the period its source counted; no facility opening falls near these counts.")
+        else t("no facility opening falls near these counts.")
+    )
+    periods_said = (
+        t(
+            "Bars span periods of unequal length ({lengths}), so they are not totals over equal periods",
+            lengths=period_lengths_text(series.unequal_periods),
+        )
+        if series.unequal_periods
+        else t("Each bar spans the period its source counted; {openings}", openings=openings_said)
     )
     figure = attributed_figure(
-        t("{metric}, {city}", metric=series.metric, city=city),
-        subtitle,
-        [row["source_title"] for row in series.rows],
+        series_title(series, city),
+        periods_said,
+        cited_sources(series.rows),
         data_version,
         published_on,
         note=t(ASSOCIATION_IS_NOT_CAUSATION),
     )
+    with_place = len(series.places) > 1
     by_source: dict[str, list[Row]] = {}
     for row in series.rows:
         by_source.setdefault(row["source_title"], []).append(row)
     colours = [colour, *(other for other in PALETTE if other != colour)]
     for index, (source_title, rows) in enumerate(by_source.items()):
-        for trace in _source_traces(rows, escape_label(source_title), colours[index % len(colours)]):
+        for trace in _source_traces(
+            rows, escape_label(source_title), colours[index % len(colours)], with_place
+        ):
             figure.add_trace(trace)
     periods = [_period(row) for row in series.rows]
     moments = [day for period in periods for day in period] + [
@@ -219,8 +257,11 @@ def litter_counts_figure(
     first, last = min(moments), max(moments)
     padding = max((last - first) * 0.06, timedelta(days=20))
     right_quarter = last + padding - (last - first + 2 * padding) / 4
-    for row, opening in enumerate(drawn_openings):
-        _mark_opening(figure, opening, row, near_right_edge=opening.first_day > right_quarter)
+    top = 1.0
+    for opening in drawn_openings:
+        _mark_opening(figure, opening, top, near_right_edge=opening.first_day > right_quarter)
+        # Each label is its name's lines and the date's, stacked under the one before.
+        top -= _LABEL_LINE * (len(short_name(opening.facility)) + 1)
     highest = max(
         (
             row["value_high"] if row["qualifier"] == "range" else row["value"]

@@ -8,6 +8,7 @@ day sit in their own panel. Events (openings, closures, policy changes) are dott
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from itertools import cycle, islice
 from typing import Any
@@ -28,11 +29,11 @@ from ..trends import (
 )
 from ..untrusted import escape_label
 from ..vocabulary import PERIOD_KINDS, QUALIFIERS, entry
-from .base import PALETTE, attributed_figure
+from .base import PALETTE, attributed_figure, cited_sources
 
 Row = Mapping[str, Any]
 
-_EVENT_LABEL_LENGTH = 40
+_EVENT_LABEL_LENGTH = 34  # characters per line of an event's label, which stands upright beside its line
 _PANEL_HEIGHT = 260
 _LEGEND_ROW = 22
 _SHORT_NAME = 48
@@ -56,8 +57,10 @@ def _legend_shape(names: Sequence[str]) -> tuple[int, int]:
     return per_row, -(-len(names) // per_row)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= _EVENT_LABEL_LENGTH else text[: _EVENT_LABEL_LENGTH - 1].rstrip() + "…"
+def _event_lines(text: str) -> str:
+    """An event's label in lines short enough to stand beside its line, whole: a label cut short
+    ("First legal injection room opens (tempo…") leaves the reader guessing."""
+    return "<br>".join(escape_label(line) for line in textwrap.wrap(text, _EVENT_LABEL_LENGTH) or [text])
 
 
 def _series_traces(item: Series, name: str, colour: str) -> list[go.Scatter]:
@@ -147,7 +150,7 @@ def _add_events(figure: go.Figure, events: Sequence[Row]) -> None:
             xref="x",
             y=1,
             yref="paper",
-            text=escape_label(_short(event["label"])),
+            text=_event_lines(event["label"]),
             textangle=-90,
             xanchor="right",
             yanchor="top",
@@ -171,7 +174,7 @@ def city_trend_figure(
     figure = attributed_figure(
         title=t("{metric}, {city}", metric=metric_label, city=city_name),
         subtitle=t("Each series is one place and one kind of period, as the sources report them"),
-        source_titles=[row["source_title"] for row in rows],
+        sources=cited_sources(rows),
         data_version=data_version,
         published_on=published_on,
         note=marker_key(rows, has_events=bool(events)),

@@ -245,6 +245,7 @@ def comparison_table(values: Sequence[ComparedValue], per: str, reference: Row |
         t("Read as"): [_family_label(row) for row in rows],
         t("Comparability"): [relation_label(value, reference) for value in values],
         t("Source"): [row["source_title"] for row in rows],
+        t("Publisher"): [row["source_publisher"] for row in rows],
         t("Link or reference"): [row["source_url"] or "" for row in rows],
     }
     return pa.table({name: pa.array(column, pa.string()) for name, column in columns.items()})

@@ -27,9 +27,10 @@ def national_years(rows: Sequence[Row]) -> list[tuple[str, int]]:
     return sorted(((year, len(countries)) for year, countries in counts.items()), reverse=True)
 
 
-def busiest_year(years: Sequence[tuple[str, int]]) -> str:
-    """The year with the most countries (on a tie the latest), the natural default."""
-    return max(years, key=lambda item: (item[1], item[0]))[0] if years else ""
+def latest_year(years: Sequence[tuple[str, int]]) -> str:
+    """The latest year reported, the default: a reader first sees the newest figures, even when an older
+    bulletin covers more countries (its year stays one choice away)."""
+    return max(year for year, _ in years) if years else ""
 
 
 def _ordering_value(row: Row) -> float:
@@ -70,6 +71,7 @@ def national_table(rows: Sequence[Row]) -> pa.Table:
         t("Counted as"): [row["counted_as"] for row in rows],
         t("Notes"): [row.get("notes") or "" for row in rows],
         t("Source"): [row["source_title"] for row in rows],
+        t("Publisher"): [row["source_publisher"] for row in rows],
         t("Link or reference"): [row["source_url"] or "" for row in rows],
     }
     return pa.table({name: pa.array(column, pa.string()) for name, column in columns.items()})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..attribution import source_citation
 from ..figures import describe_value
 from ..headlines import latest_figure
 from ..i18n import format_number, t
@@ -218,7 +219,7 @@ class Divisor:
     qualifier: str
     basis: str
     date: str
-    source: str = ""
+    source: str = ""  # as a chart cites it: publisher and title
 
 
 def _derived(row: Row, divisor: Divisor, scale: float) -> Normalised:
@@ -259,7 +260,7 @@ def _per_100k(row: Row, populations: Sequence[Row]) -> Normalised:
         population["qualifier"],
         basis,
         population["period_end"],
-        population["source_title"],
+        source_citation(population["source_title"], population.get("source_publisher")),
     )
     return _derived(row, divisor, 100_000)
 
@@ -299,7 +300,8 @@ def _per_1000_consumptions(row: Row, consumptions: Sequence[Row]) -> Normalised:
         period=match["period_label"],
         source=match["source_title"],
     )
-    divisor = Divisor(match["value"], match["qualifier"], basis, match["period_end"], match["source_title"])
+    source = source_citation(match["source_title"], match.get("source_publisher"))
+    divisor = Divisor(match["value"], match["qualifier"], basis, match["period_end"], source)
     return _derived(row, divisor, 1_000)
 
 

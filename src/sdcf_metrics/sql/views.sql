@@ -38,7 +38,8 @@ SELECT
     coalesce(s.url, s.document) AS source_url,
     s.licence_note AS source_licence,
     o.quote,
-    o.notes
+    o.notes,
+    o.place
 FROM observations AS o
 JOIN metrics AS m USING (metric_id)
 JOIN sources AS s USING (source_id)
@@ -53,6 +54,7 @@ SELECT
     coalesce(region, '') AS region,
     scope,
     coalesce(facility, '') AS facility,
+    coalesce(place, '') AS place,
     metric_id AS metric,
     metric AS metric_label,
     coalesce(breakdown, '') AS breakdown,

@@ -21,6 +21,7 @@ from ..store import Store, get_store
 from .downloads import chart_downloads
 from .frame import CHART_ONLY
 from .navigation import page_at, url_paths
+from .tables import show_sources, show_table
 
 
 def _page_path() -> str:
@@ -145,6 +146,10 @@ def show_chart(
     )
     if summary:
         st.text(summary)
+    show_sources(data, linked=not private)
     _chart_tools(figure, data, title, key, store, definition, private)
     with st.expander(t("Data behind this chart ({rows} rows)", rows=data.num_rows)):
-        st.dataframe(data.to_pandas(), hide_index=True, width="stretch", key=f"table:{key}")
+        if private:
+            st.dataframe(data.to_pandas(), hide_index=True, width="stretch", key=f"table:{key}")
+        else:
+            show_table(data, key=f"table:{key}")

@@ -1,0 +1,64 @@
+"""Tables and source lines as readers see them: every source's web address one click away, in a new tab.
+
+Links are not requests: nothing is loaded from a source's site until a reader clicks. Streamlit opens
+Markdown links and link columns in a new tab with `rel="noopener noreferrer"` (window.open with
+`noopener,noreferrer` for a table cell), and only http and https addresses become links
+(`untrusted.web_address`); a citation or any other address stays text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from ..datatable import LINK_DISPLAY, CitedSource, chart_sources, with_links
+from ..i18n import format_number, t
+from ..untrusted import escape_markdown, markdown_link
+
+# A chart's source line names this many sources; the rest are in the data behind the chart.
+SOURCES_SHOWN = 6
+
+
+def show_table(
+    data: pa.Table | pd.DataFrame,
+    *,
+    key: str | None = None,
+    height: int | Literal["auto"] = "auto",
+    column_config: Mapping[str, Any] | None = None,
+) -> None:
+    """`st.dataframe` of a table whose source-address columns are links (the site's name shown)."""
+    frame = data.to_pandas() if isinstance(data, pa.Table) else data
+    frame, linked = with_links(frame)
+    config: dict[str, Any] = {
+        name: st.column_config.LinkColumn(
+            display_text=LINK_DISPLAY, help=t("Opens the source in a new tab"), width="medium"
+        )
+        for name in linked
+    }
+    config.update(column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+
+
+def source_links(sources: Sequence[CitedSource], *, linked: bool = True, shown: int = SOURCES_SHOWN) -> str:
+    """`Source: [Publisher, “Title”](address)`; sources beyond `shown` are counted, not listed. Without
+    `linked`, every source is text (a visitor's own file is not turned into links)."""
+    if not sources:
+        return ""
+    label = t("Source") if len(sources) == 1 else t("Sources")
+    parts = [markdown_link(source.citation, source.address if linked else None) for source in sources[:shown]]
+    if len(sources) > shown:
+        parts.append(
+            t("and {count} more in the data behind this chart", count=format_number(len(sources) - shown))
+        )
+    return f"{escape_markdown(label)}: " + " · ".join(parts)
+
+
+def show_sources(table: pa.Table, *, linked: bool = True) -> None:
+    """The sources of a chart's data table as a caption of links, under the chart."""
+    line = source_links(chart_sources(table), linked=linked)
+    if line:
+        st.caption(line)
