@@ -143,7 +143,7 @@ def pandas_comparison(release: SyntheticRelease, choices: Choices) -> pd.DataFra
     return details.sort_values(["city", "period_end_date", "observation_id"], kind="stable")
 
 
-_DATASET_TEXT = ("city", "region", "facility", "breakdown", "period_start", "rate_per", "notes")
+_DATASET_TEXT = ("city", "region", "facility", "place", "breakdown", "period_start", "rate_per", "notes")
 
 
 def pandas_table_page(release: SyntheticRelease, choices: Choices) -> pd.DataFrame:
@@ -177,7 +177,7 @@ def pandas_table_page(release: SyntheticRelease, choices: Choices) -> pd.DataFra
     for column in _DATASET_TEXT:
         rows[column] = rows[column].fillna("")
     columns = [
-        "city", "country", "region", "scope", "facility", "metric", "metric_label", "breakdown",
+        "city", "country", "region", "scope", "facility", "place", "metric", "metric_label", "breakdown",
         "period_kind", "period_start", "period_end", "value", "value_low", "value_high", "status",
         "qualifier", "rate_per", "unit", "counted_as", "source_title", "source_publisher", "source_url",
         "quote", "notes", "observation_id",

@@ -350,6 +350,7 @@ _COLUMN_RULES = {
     "source_id": "'syn-source-' || lpad(series.city::VARCHAR, 4, '0') || '-' || months.year",
     "quote": "constants.quote",
     "notes": "constants.notes",
+    "place": "NULL",
     "period_start_date": "months.start_date",
     "period_end_date": "months.end_date",
     "period_label": "months.label",
