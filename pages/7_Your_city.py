@@ -11,6 +11,7 @@ example rows are previewed, so a visitor sees what they will get.
 import streamlit as st
 
 from sdcf_metrics import queries, trends, your_city
+from sdcf_metrics.attribution import steward_contact
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours, with_colour_beside
 from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
@@ -102,17 +103,9 @@ else:
         preview = your_city.check_upload(uploaded_file.getvalue(), uploaded_file.name, store)
         checking.update(label=your_city.status_label(preview), state="complete" if preview.ok else "error")
 
-if preview.notes:
-    st.info(t("How the file was read:") + "\n" + your_city.notes_markdown(preview.notes))
-if not preview.ok:
-    st.error(
-        t(
-            "Problems found: {count}. Nothing is shown until they are fixed. Each one says where it is and "
-            "how to fix it; correct them in your file and upload it again.",
-            count=format_number(len(preview.problems)),
-        ),
-        icon=":material/error:",
-    )
+
+def list_problems() -> None:
+    """Every problem of every row, with where it is and how to fix it, and the list to download."""
     st.table(escape_markdown_table(your_city.problems_frame(preview.problems).to_pandas()), hide_index=True)
     st.download_button(
         t("Problem list (CSV)"),
@@ -123,6 +116,15 @@ if not preview.ok:
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+if preview.notes:
+    st.info(t("How the file was read:") + "\n" + your_city.notes_markdown(preview.notes))
+if not preview.ok:
+    st.error(your_city.problems_summary(preview), icon=":material/error:")
+if not preview.has_preview:
+    list_problems()
+    st.markdown(your_city.where_to_send(steward_contact()))
     st.stop()
 
 published_cities = queries.cities(store)
@@ -132,7 +134,27 @@ uploaded = your_city.uploaded_ids(preview)
 with store.with_upload(preview.tables, preview.replaced_observation_ids) as combined:
     names = {city["city_id"]: city["name"] for city in queries.cities(combined)}
     cities = your_city.uploaded_cities(preview, names, published_ids)
-    st.success(your_city.counts_text(your_city.figure_counts(preview)), icon=":material/check_circle:")
+    passed = your_city.passed_table(
+        queries.observations_by_id(combined, observation_ids=list(preview.row_of)), preview.row_of
+    )
+    if preview.ok:
+        st.success(
+            your_city.counts_text(your_city.figure_counts(preview), example=uploaded_file is None),
+            icon=":material/check_circle:",
+        )
+        with st.expander(t("The rows as the preview shows them ({count})", count=format_number(len(passed)))):
+            st.dataframe(passed.to_pandas(), hide_index=True, width="stretch", key="your-city:passed")
+    else:
+        rejected_column, passed_column = st.columns(2)
+        with rejected_column:
+            st.subheader(t("Rows with problems ({count})", count=format_number(len(preview.rejected_rows))))
+            list_problems()
+        with passed_column:
+            st.subheader(t("Rows that passed every check ({count})", count=format_number(len(passed))))
+            st.dataframe(passed.to_pandas(), hide_index=True, width="stretch", key="your-city:passed")
+            st.caption(
+                t("As the preview shows them, after the small-count rule; only these rows are drawn below.")
+            )
     if cities:
         st.markdown(your_city.cities_markdown(cities))
     st.markdown(your_city.disclosure_markdown(preview.disclosure))
@@ -165,6 +187,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             )
     if not cities:
         st.info(t("Every figure in your file is already published: there is nothing new to show."))
+        st.markdown(your_city.where_to_send(steward_contact()))
         st.stop()
 
     st.header(t("3. Your figures beside the published cities"))
@@ -320,9 +343,4 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
         ):
             st.dataframe(your_city.parts_table(parts).to_pandas(), hide_index=True, width="stretch")
 
-st.caption(
-    t(
-        "Nothing is published from this page. To publish your figures, send the checked file to the "
-        "dashboard's data stewards, who check it again and publish it with its sources."
-    )
-)
+st.markdown(your_city.where_to_send(steward_contact()))

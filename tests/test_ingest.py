@@ -380,11 +380,11 @@ def test_a_failed_rollback_changes_nothing(data_root, tmp_path, monkeypatch):
 # The command line -------------------------------------------------------------------------------------------
 
 
-def run_cli(*args, data_root):
+def run_cli(*args, data_root, **environment):
     result = subprocess.run(
         [sys.executable, "-m", "sdcf_metrics.cli", *args],
         capture_output=True,
-        env={"SDCF_DATA_DIR": str(data_root), "PATH": "/usr/bin:/bin"},
+        env={"SDCF_DATA_DIR": str(data_root), "PATH": "/usr/bin:/bin", **environment},
         check=False,
         text=True,
     )
@@ -397,6 +397,19 @@ def test_validate_checks_an_upload_file_like_the_page_does(data_root, tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines()[0].startswith(f"{path}:3:metric: unknown metric 'vists'")
     assert run_cli("validate", str(upload_file(tmp_path)), data_root=data_root).returncode == 0
+
+
+def test_validate_reports_every_row_in_one_pass_and_says_where_to_send_the_file(data_root, tmp_path):
+    """As the page does: row 3's missing quote does not hide its future date; the other rows are
+    counted as passed; the configured steward contact is named."""
+    rows = upload_rows({}, {"period_start": "2031", "period_end": "2031", "quote": ""}, {"metric": "visitz"})
+    path = upload_file(tmp_path, rows)
+    result = run_cli("validate", str(path), data_root=data_root, SDCF_STEWARD_CONTACT="data@efus.example")
+    assert result.returncode == 1
+    places = [line.split(": ", 1)[0] for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert {f"{path}:3:period_end", f"{path}:3:quote", f"{path}:4:metric"} <= set(places)
+    assert f"{path}: 3 row(s) read: 1 passed every check; 2 have problems (row(s) 3, 4)." in result.stderr
+    assert result.stderr.rstrip().endswith("send it to the dashboard's data stewards: data@efus.example")
 
 
 def test_validate_says_how_an_upload_file_was_read(data_root, tmp_path):

@@ -152,6 +152,9 @@ def test_without_a_file_the_page_explains_the_format_offers_the_template_and_pre
     assert template.data == template_csv() and template.file_name.endswith(".csv")
 
     assert app.info[0].value.startswith("No file yet")
+    # Nothing was uploaded, so nothing says "your file" passed: the example rows did.
+    assert app.success[0].value.startswith("The template's example rows passed every check.")
+    assert "Your file" not in " ".join(rendered_markdown(app))
     latest = chart_specs(app)[1]
     assert "Exampleville (not published)" in points(latest)
     assert "Copenhagen" in points(latest)
@@ -206,7 +209,7 @@ def test_a_valid_file_puts_the_city_beside_copenhagen_marked_not_published(varia
     assert drawn[MARKED] == [1402.0]
     assert drawn["Copenhagen"] == [3090.0]
     assert f"{MARKED}: figures from your file" in footer(latest)
-    behind = app.dataframe[1].value
+    behind = app.dataframe[2].value
     assert list(behind["City"])[:2] == [MARKED, "Copenhagen"]
     assert list(behind["Publication"])[:2] == ["not published: your file", "published"]
     assert behind["Comparability"][0] == "reference"
@@ -262,12 +265,63 @@ def test_a_correction_of_a_published_figure_is_listed_and_shown_apart_from_the_p
     app = upload(open_page(), "copenhagen.csv", csv_file([correction]))
     assert not app.exception and not app.error
     assert "corrections of published figures: 1" in app.success[0].value
-    corrections = app.dataframe[0].value
+    corrections = app.dataframe[1].value
     assert list(corrections["Published figure"]) == ["3,090"]
     assert list(corrections["Your figure (not published)"]) == ["3,100"]
     drawn = points(chart_specs(app)[1])
     assert drawn["Copenhagen (not published)"] == [3100.0]
     assert drawn["Copenhagen"] == [3090.0], "the published figure is compared as published"
+
+
+def test_every_problem_of_every_row_is_reported_at_once_and_the_other_rows_are_previewed():
+    """A missing quote no longer hides the same row's future date and negative count, and one bad row no
+    longer hides the preview of the good ones: they are drawn, marked not published, beside the list."""
+    good = figure_rows()[:2]  # rows 2 and 3
+    bad = {**FIGURE, "period_end": "2031-12-31", "value": "-5", "quote": ""}  # row 4
+    wrong_metric = {**figure_rows()[2], "metric": "Registered users"}  # row 5
+    app = upload(open_page(), "partly.csv", csv_file([*good, bad, wrong_metric]))
+    assert not app.exception
+    assert app.error[0].value.startswith("Problems found: 4, in 2 of the 4 rows.")
+    listed = app.table[0].value
+    assert set(zip(listed["Row"], listed["Column"], strict=True)) == {
+        ("4", escape_markdown("period_end")),
+        ("4", "quote"),
+        ("4", "value"),
+        ("5", "metric"),
+    }
+    messages = " ".join(listed["What is wrong and how to fix it"])
+    assert "is in the future" in messages and "is negative" in messages
+    # The catalogue's suggestion, from the metric's label, and no hint about facility ids.
+    assert escape_markdown("(did you mean 'registered_users'?)") in messages
+    assert "copenhagen-skyen" not in messages
+
+    assert [header.value for header in app.subheader][:2] == [
+        "Rows with problems (2)",
+        "Rows that passed every check (2)",
+    ]
+    passed = next(frame.value for frame in app.dataframe if "Row in your file" in frame.value.columns)
+    assert list(passed["Row in your file"]) == [2, 3]
+    assert list(passed["Figure"]) == ["1,234", "1,310"]
+    trend = chart_specs(app)[0]
+    (yours,) = [
+        trace for trace in trend["data"] if trace.get("name", "").startswith("Whole city (not published)")
+    ]
+    assert numbers(yours["y"]) == [1234.0, 1310.0], "only the rows that passed are drawn"
+    assert not app.success, "the file did not pass every check"
+
+
+def test_where_to_send_a_checked_file_is_the_configured_contact(monkeypatch):
+    monkeypatch.setenv("SDCF_STEWARD_CONTACT", "data-stewards@efus.example")
+    app = upload(open_page(), "ok.csv", csv_file(figure_rows()))
+    sent = [text for text in rendered_markdown(app) if "send the checked file" in text]
+    assert sent == [
+        "Nothing is published from this page. To publish your figures, send the checked file to the "
+        "dashboard's data stewards: [data\\-stewards@\u200befus\\.example]"
+        "(mailto:data-stewards@efus.example). They check it again and publish it with its sources."
+    ]
+    monkeypatch.delenv("SDCF_STEWARD_CONTACT")
+    app = upload(open_page(), "ok.csv", csv_file(figure_rows()))
+    assert any("names no address for them" in text for text in rendered_markdown(app))
 
 
 # A file with problems ---------------------------------------------------------------------------------------

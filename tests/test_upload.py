@@ -598,11 +598,57 @@ def test_a_correction_replaces_the_published_figure_in_the_preview(store):
     assert rows.column("value").to_pylist() == [1240.0]
 
 
-def test_a_preview_with_problems_has_no_tables(store):
+def test_a_preview_with_problems_in_every_row_has_no_tables(store):
     preview = preview_upload(
         csv_bytes(upload_rows({"metric": "nonsense"})), "figures.csv", store, today=TODAY
     )
-    assert not preview.ok and preview.tables == {}
+    assert not preview.ok and preview.tables == {} and not preview.has_preview
+    assert preview.rejected_rows == [2]
+
+
+def test_a_preview_lists_every_problem_of_every_row_and_previews_the_rows_that_passed(store):
+    """One pass: row 3's missing quote does not hide its future date and negative count, and rows 2 and
+    4 are previewed (their figures only) while row 3 waits for its fixes."""
+    rows = upload_rows(
+        {},
+        {"period_start": "2031", "period_end": "2031", "value": "-5", "quote": ""},
+        {"period_start": "2019", "period_end": "2019", "value": "1400", "quote": "1,400 visits (fixture)."},
+    )
+    preview = preview_upload(csv_bytes(rows), "figures.csv", store, today=TODAY)
+    assert problem_places(preview.problems) == {
+        (3, "period_start"),
+        (3, "period_end"),
+        (3, "value"),
+        (3, "quote"),
+    }
+    assert preview.rejected_rows == [3] and preview.row_numbers == [2, 3, 4]
+    assert preview.has_preview
+    previewed = preview.tables["observations"].to_pylist()
+    assert sorted(row["value"] for row in previewed) == [1400.0, 1500.0]
+    assert sorted(preview.row_of.values()) == [2, 4]
+
+
+def test_a_problem_about_the_whole_file_previews_nothing(store):
+    too_many = upload_rows(*({"value": "-5"} for _ in range(read.MAX_PROBLEMS + 5)), {})
+    preview = preview_upload(csv_bytes(too_many), "figures.csv", store, today=TODAY)
+    assert preview.problems[-1].row == 0, "the list was cut short, so some rows' problems are unknown"
+    assert not preview.has_preview
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Visits", "visits"),
+        ("syringes found public", "syringes_found_public"),
+        ("Registered users", "registered_users"),
+    ],
+)
+def test_a_wrong_metric_gets_one_problem_with_the_catalogues_suggestion(existing, written, meant):
+    """Not also an id-format hint whose example is a facility id (`copenhagen-skyen`)."""
+    conversion = converted(csv_bytes(upload_rows({"metric": written})), existing)
+    (problem,) = [problem for problem in conversion.problems if problem.column == "metric"]
+    assert f"(did you mean {meant!r}?)" in problem.message
+    assert "copenhagen-skyen" not in problem.message
 
 
 def test_the_preview_store_is_sandboxed_like_the_public_one(store):

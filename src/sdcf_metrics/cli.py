@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TextIO
 
 from . import paths, queries
+from .attribution import STEWARD_CONTACT_ENV, steward_contact
 from .datatable import FORMATS, dataset_file
 from .pipeline.build import build, is_stale
 from .pipeline.ingest import IngestRejected, IngestReport, ingest
 from .pipeline.template import write_template
 from .pipeline.transaction import IngestError, publishing, rollback
-from .pipeline.upload.convert import check_upload_file
+from .pipeline.upload.convert import UploadCheck, check_upload_file
 from .pipeline.validate import ValidationFailed, load_sources, validate_paths
 from .privacy import ThresholdError
 from .release import DataUnavailable
@@ -43,21 +44,47 @@ def command_validate(args: argparse.Namespace) -> int:
     given = [Path(path) for path in args.paths]
     uploads = [path for path in given if _is_upload_file(path)]
     problems = validate_paths([path for path in given if path not in uploads])
+    summaries = []
     for path in uploads:
         try:
             reference = load_sources(paths.sources_dir())
         except ValidationFailed as failure:
             print(f"Cannot check {path}: {failure} (run `sdcf-metrics validate` on it).", file=sys.stderr)
             return EXIT_UNAVAILABLE
-        found, notes = check_upload_file(path, reference)
-        problems = sorted({*problems, *found})
-        for note in notes:
+        checked = check_upload_file(path, reference)
+        problems = sorted({*problems, *checked.problems})
+        for note in checked.notes:
             print(f"{path}: {note}", file=sys.stderr)
+        summaries.append(_rows_summary(path, checked))
     if problems:
         _print_problems(problems)
-        return EXIT_INVALID
-    print(f"OK: {', '.join(args.paths)} valid.", file=sys.stderr)
-    return EXIT_OK
+    else:
+        print(f"OK: {', '.join(args.paths)} valid.", file=sys.stderr)
+    for summary in summaries:
+        print(summary, file=sys.stderr)
+    if uploads:
+        print(_where_to_send(), file=sys.stderr)
+    return EXIT_INVALID if problems else EXIT_OK
+
+
+def _rows_summary(path: Path, checked: UploadCheck) -> str:
+    """`figures.csv: 4 rows read: 2 passed every check; 2 have problems (rows 3, 5).`"""
+    read, rejected = len(checked.row_numbers), checked.rejected_rows
+    summary = f"{path}: {read} row(s) read: {read - len(rejected)} passed every check"
+    if rejected:
+        summary += f"; {len(rejected)} have problems (row(s) {', '.join(map(str, rejected))})"
+    return summary + "."
+
+
+def _where_to_send() -> str:
+    """Where a city sends a checked file, as `SDCF_STEWARD_CONTACT` says."""
+    contact = steward_contact()
+    if contact:
+        return f"To publish a checked file, send it to the dashboard's data stewards: {contact}"
+    return (
+        f"To publish a checked file, send it to the dashboard's data stewards ({STEWARD_CONTACT_ENV} is not "
+        "set here: ask whoever runs the dashboard for their address)."
+    )
 
 
 def _is_upload_file(path: Path) -> bool:

@@ -234,7 +234,9 @@ UPLOAD = Table(
             required=False,
             doc="The facility's name or id; empty for a figure about the whole city.",
         ),
-        Column("metric", "id", doc="A metric id from the catalogue, e.g. `unique_clients`."),
+        # Text, not `id`: the converter checks it against the catalogue, so a wrong metric gets one problem
+        # with the catalogue's "did you mean", not an id-format hint about facility ids.
+        Column("metric", "text", doc="A metric id from the catalogue, e.g. `unique_clients`."),
         Column("breakdown", "text", required=False, doc=_observation_doc("breakdown")),
         Column(
             "period_kind", "choice", choices=ids(PERIOD_KINDS), doc="What kind of period the figure covers."

@@ -18,6 +18,7 @@ recomputed from it on each run (a preview takes well under a second).
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -39,7 +40,7 @@ from .pipeline.upload.read import MAX_UPLOAD_BYTES, display_name
 from .schema import UPLOAD
 from .store import Store
 from .trends import Series, breakdown_table, plot_date, split_series, trend_table
-from .untrusted import escape_markdown
+from .untrusted import escape_markdown, markdown_link
 
 Row = Mapping[str, Any]
 
@@ -125,7 +126,7 @@ def check_upload(data: bytes, filename: str, store: Store) -> UploadPreview:
             "the file could not be read; save it from the template as CSV UTF-8 or as an Excel workbook "
             "(.xlsx) and upload it again"
         )
-        return UploadPreview(name, [Problem(name, WHOLE_FILE, NO_COLUMN, message)], [], {}, [], {}, None, [])
+        return UploadPreview(name, [Problem(name, WHOLE_FILE, NO_COLUMN, message)], [])
 
 
 def status_label(preview: UploadPreview) -> str:
@@ -134,6 +135,27 @@ def status_label(preview: UploadPreview) -> str:
     if preview.ok:
         return t("{file}: checked, no problems", file=name)
     return t("{file}: problems found: {count}", file=name, count=format_number(len(preview.problems)))
+
+
+def problems_summary(preview: UploadPreview) -> str:
+    """What the error box says: how many problems in how many rows, and what happens to the other rows."""
+    count = format_number(len(preview.problems))
+    rejected = len(preview.rejected_rows)
+    if not preview.has_preview:
+        return t(
+            "Problems found: {count}. Nothing is shown until they are fixed. Each one says where it is and "
+            "how to fix it; correct them in your file and upload it again.",
+            count=count,
+        )
+    return t(
+        "Problems found: {count}, in {rejected} of the {read} rows. Those rows are listed with what to fix; "
+        "the {passed} rows that passed every check are previewed beside them and below, so you can fix "
+        "the file in one go and upload it again.",
+        count=count,
+        rejected=format_number(rejected),
+        read=format_number(len(preview.row_numbers)),
+        passed=format_number(len(preview.row_numbers) - rejected),
+    )
 
 
 def notes_markdown(notes: Sequence[str]) -> str:
@@ -206,14 +228,66 @@ def figure_counts(preview: UploadPreview) -> FigureCounts:
     )
 
 
-def counts_text(counts: FigureCounts) -> str:
+def counts_text(counts: FigureCounts, *, example: bool = False) -> str:
+    """What the success box says: whose rows passed (the template's example rows before any file is
+    uploaded, never "your file"), and how their figures relate to the published ones."""
+    numbers = {
+        "total": format_number(counts.total),
+        "new": format_number(counts.new),
+        "corrections": format_number(counts.corrections),
+        "repeats": format_number(counts.repeats),
+    }
+    if example:
+        return t(
+            "The template's example rows passed every check. Figures in them: {total}. New: {new}; "
+            "corrections of published figures: {corrections}; repeats of published figures (not added "
+            "again): {repeats}.",
+            **numbers,
+        )
     return t(
         "Your file passed every check. Figures in it: {total}. New: {new}; corrections of published "
         "figures: {corrections}; repeats of published figures (not added again): {repeats}.",
-        total=format_number(counts.total),
-        new=format_number(counts.new),
-        corrections=format_number(counts.corrections),
-        repeats=format_number(counts.repeats),
+        **numbers,
+    )
+
+
+def passed_table(rows: Sequence[Row], row_of: Mapping[str, int]) -> pa.Table:
+    """The previewed figures (`queries.observations_by_id` on the preview store) by their row in the file,
+    as the small-count rule leaves them: what a city officer checks before sending the file."""
+    ordered = sorted(rows, key=lambda row: (row_of[row["observation_id"]], row["observation_id"]))
+    return pa.table(
+        {
+            t("Row in your file"): pa.array([row_of[row["observation_id"]] for row in ordered], pa.int64()),
+            t("City"): pa.array([row["city"] or "" for row in ordered], pa.string()),
+            t("Metric"): pa.array([row["metric"] for row in ordered], pa.string()),
+            t("Period"): pa.array([row["period_label"] for row in ordered], pa.string()),
+            t("Figure"): pa.array([describe_value(row) for row in ordered], pa.string()),
+            t("Counted as"): pa.array([row["counted_as"] for row in ordered], pa.string()),
+            t("Source"): pa.array([row["source_title"] for row in ordered], pa.string()),
+        }
+    )
+
+
+_EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}$")
+
+
+def where_to_send(contact: str) -> str:
+    """Where a checked file goes (`attribution.steward_contact`), as Markdown: an e-mail address or a web
+    address as a link, any other text as text; when nobody is configured, say so plainly."""
+    if not contact:
+        return t(
+            "Nothing is published from this page. To publish your figures, send the checked file to the "
+            "dashboard's data stewards; this copy of the dashboard names no address for them, so ask "
+            "whoever runs it."
+        )
+    if _EMAIL.match(contact):
+        shown = f"[{escape_markdown(contact)}](mailto:{contact})"
+    else:
+        shown = markdown_link(contact, contact)
+    return t(
+        "Nothing is published from this page. To publish your figures, send the checked file to the "
+        "dashboard's data stewards: {contact}. They check it again and publish it with its sources.",
+        contact=shown,
     )
 
 

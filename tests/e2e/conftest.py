@@ -22,6 +22,8 @@ from tests.e2e.browser_support import CHROMIUM, chromium, streamlit_server
 ARTIFACTS = paths.PROJECT_ROOT / "artifacts" / "e2e"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TIMEOUT_MS = 30_000
+# Where the dashboard under test tells cities to send a checked file.
+STEWARD_CONTACT = "data-stewards@sdcf-metrics.invalid"
 STREAMLIT_PROBE = re.compile(r"//[^/]+/[A-Za-z_]+/_stcore/(host-config|health)$")
 
 
@@ -42,7 +44,7 @@ def app_url(tmp_path_factory) -> str:
     shutil.copytree(paths.sources_dir(), paths.sources_dir(data))
     shutil.copytree(paths.extracts_dir(), paths.extracts_dir(data))
     log = data / "server.log"
-    environment = {**os.environ, "SDCF_DATA_DIR": str(data)}
+    environment = {**os.environ, "SDCF_DATA_DIR": str(data), "SDCF_STEWARD_CONTACT": STEWARD_CONTACT}
     with ExitStack() as stack:
         try:
             server = stack.enter_context(streamlit_server(paths.PROJECT_ROOT, log, environment))

@@ -113,20 +113,24 @@ def upload_file(directory: Path, name: str, rows: list[dict], delimiter: str = "
     return path
 
 
+# One yearly figure of a city the dashboard does not list; each test's rows change what they need.
+UPLOAD_FIGURE = {
+    "city": "Lüttichville (fixture)",
+    "country": "Testland",
+    "metric": "unique_clients",
+    "period_kind": "year",
+    "unit": "persons",
+    "counted_as": "usagers différents (fixture)",
+    "source_title": "Rapport annuel (fixture)",
+    "source_publisher": "Ville (fixture)",
+    "source_url": "https://example.org/rapport.pdf",
+}
+
+
 def test_your_city_previews_a_valid_file_and_lists_the_problems_of_an_invalid_one(app_url, page, tmp_path):
     """Through the real uploader: a semicolon, decimal-comma, Latin-1 file is drawn beside Copenhagen,
     marked "not published"; a file with problems gets its list and no chart."""
-    figure = {
-        "city": "Lüttichville (fixture)",
-        "country": "Testland",
-        "metric": "unique_clients",
-        "period_kind": "year",
-        "unit": "persons",
-        "counted_as": "usagers différents (fixture)",
-        "source_title": "Rapport annuel (fixture)",
-        "source_publisher": "Ville (fixture)",
-        "source_url": "https://example.org/rapport.pdf",
-    }
+    figure = UPLOAD_FIGURE
     valid = upload_file(
         tmp_path,
         "my-city.csv",

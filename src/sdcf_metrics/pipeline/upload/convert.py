@@ -12,13 +12,13 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ...schema import CITIES, FACILITIES, OBSERVATIONS
-from ..cells import NO_COLUMN, Problem, did_you_mean
+from ..cells import NO_COLUMN, WHOLE_FILE, Problem, did_you_mean
 from ..rules import OBSERVATION_NATURAL_KEY
 from ..validate import check_rows
 from .read import MAX_PROBLEMS, UploadResult, bounded, read_upload_file
@@ -273,7 +273,7 @@ class _Converter:
         metric = self.metrics.get(metric_id)
         if metric is None and metric_id:
             self.consequences.add((number, "unit"))
-            hint = did_you_mean(metric_id, self.metrics)
+            hint = metric_hint(metric_id, self.metrics.values())
             self.problem(
                 number,
                 "metric",
@@ -375,6 +375,21 @@ def _classify(conversion: Conversion, published: Sequence[Mapping[str, Any]]) ->
     conversion.typed["sources"] = [row for row in conversion.typed["sources"] if row["source_id"] in cited]
 
 
+def metric_hint(text: str, metrics: Iterable[Mapping[str, Any]]) -> str:
+    """` (did you mean 'unique_clients'?)` from the catalogue: a metric's label ("Unique clients"), its id
+    written with spaces or capitals ("unique clients"), or a near spelling ("visitz")."""
+    metrics = list(metrics)
+    written = _metric_spelling(text)
+    for metric in metrics:
+        if written in (_metric_spelling(str(metric["metric_id"])), _metric_spelling(str(metric["label"]))):
+            return f" (did you mean {metric['metric_id']!r}?)"
+    return did_you_mean(written, [str(metric["metric_id"]) for metric in metrics])
+
+
+def _metric_spelling(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", _fold(text))
+
+
 def find_place(rows: Iterable[Mapping[str, Any]], key: str, text: str) -> Mapping[str, Any] | None:
     """The row whose id is `text`, or whose name is `text` ignoring case and accents."""
     rows = list(rows)
@@ -402,9 +417,50 @@ def _digest(parts: Iterable[object], length: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+def rows_with_problems(problems: Iterable[Problem]) -> list[int]:
+    """The data rows (spreadsheet row 2 on) that have at least one problem, in order."""
+    return sorted({problem.row for problem in problems if problem.row > 1})
+
+
+def passing_rows(upload: UploadResult, problems: Sequence[Problem]) -> UploadResult | None:
+    """The upload narrowed to the rows that have no problem, to preview while the others are fixed.
+
+    None when no row can be vouched for: none was read, none is free of problems, a problem concerns the
+    whole file, or the list was cut short at `MAX_PROBLEMS` (the rest of the rows' problems are unknown).
+    """
+    if any(problem.row == WHOLE_FILE for problem in problems):
+        return None
+    rejected = set(rows_with_problems(problems))
+    kept = [
+        (number, row)
+        for number, row in zip(upload.row_numbers, upload.rows, strict=True)
+        if number not in rejected
+    ]
+    if not kept:
+        return None
+    return replace(
+        upload, rows=[row for _, row in kept], row_numbers=[number for number, _ in kept], problems=[]
+    )
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """An upload-format file checked in one pass: every problem of every row, how the file was read, and
+    the spreadsheet numbers of the rows read (to say how many passed)."""
+
+    problems: list[Problem]
+    notes: list[str]
+    row_numbers: list[int]
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return rows_with_problems(self.problems)
+
+
 def check_upload_file(
     path: Path, existing: Mapping[str, Sequence[Mapping[str, Any]]], today: date | None = None
-) -> tuple[list[Problem], list[str]]:
-    """Every problem of an upload-format file on disk, as the page would find them, and how it was read."""
-    conversion = upload_to_sources(read_upload_file(path), existing, today=today)
-    return conversion.problems, conversion.notes
+) -> UploadCheck:
+    """Every problem of an upload-format file on disk, as the page finds them, and how it was read."""
+    upload = read_upload_file(path)
+    conversion = upload_to_sources(upload, existing, today=today)
+    return UploadCheck(conversion.problems, conversion.notes, upload.row_numbers)

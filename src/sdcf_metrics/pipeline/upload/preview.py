@@ -7,7 +7,7 @@ the only place an upload is ever queried. Nothing here writes or caches anything
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,46 +19,69 @@ from ...store import Store
 from ..build import to_arrow
 from ..cells import Problem
 from ..disclosure import DisclosureReport, protect
-from .convert import find_place, upload_to_sources
+from .convert import find_place, passing_rows, rows_with_problems, upload_to_sources
 from .read import UploadResult, read_upload
 
 
 @dataclass(frozen=True)
 class UploadPreview:
-    """Everything the "Your city" page needs from one upload.
+    """Everything the "Your city" page needs from one upload, checked in one pass.
 
-    When `ok`, `tables` are validated, disclosure-protected Arrow tables (observations, sources, and
-    stand-in cities and facilities) to pass with `replaced_observation_ids` to `store.with_upload`.
+    `problems` lists every problem of every row. `tables` preview the rows that have none (all of them
+    when `ok`): validated, disclosure-protected Arrow tables (observations, sources, and stand-in cities and
+    facilities) to pass with `replaced_observation_ids` to `store.with_upload`; empty when no row can be
+    previewed. `row_numbers` are the spreadsheet rows read, and `row_of` gives the row each previewed
+    figure comes from.
     """
 
     filename: str
     problems: list[Problem]
     notes: list[str]
-    tables: dict[str, pa.Table]
-    replaced_observation_ids: list[str]
-    duplicate_rows: dict[int, str]
-    disclosure: DisclosureReport | None
-    city_ids: list[str]
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    replaced_observation_ids: list[str] = field(default_factory=list)
+    duplicate_rows: dict[int, str] = field(default_factory=dict)
+    disclosure: DisclosureReport | None = None
+    city_ids: list[str] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+    row_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def has_preview(self) -> bool:
+        """Whether any row passed every check and can be shown beside the published cities."""
+        return bool(self.tables)
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return rows_with_problems(self.problems)
+
 
 def preview_upload(data: bytes, filename: str, store: Store, today: date | None = None) -> UploadPreview:
     """Read, check and protect one upload against the published data, for a session-only preview.
 
+    Every row is checked in one pass, so a missing quote never hides a future date in the same row. The
+    rows that pass are previewed while the others are listed with their problems.
+
     Usage on a page: `preview = preview_upload(file.getvalue(), file.name, store)`, show `preview.problems`
-    and `preview.notes`, then `with store.with_upload(preview.tables, preview.replaced_observation_ids) as
-    combined:` run the usual named queries on `combined`.
+    and `preview.notes`, then, if `preview.has_preview`, `with store.with_upload(preview.tables,
+    preview.replaced_observation_ids) as combined:` run the usual named queries on `combined`.
     """
     upload = read_upload(data, filename)
-    if not upload.ok:
-        return UploadPreview(upload.filename, upload.problems, upload.notes, {}, [], {}, None, [])
+    if not upload.rows and upload.problems:
+        return UploadPreview(upload.filename, upload.problems, upload.notes)
     existing = published_tables(store, upload)
     conversion = upload_to_sources(upload, existing, today=today)
-    if not conversion.ok:
-        return UploadPreview(upload.filename, conversion.problems, conversion.notes, {}, [], {}, None, [])
+    problems, notes = conversion.problems, conversion.notes
+    if problems:
+        passing = passing_rows(upload, problems)
+        if passing is not None:
+            conversion = upload_to_sources(passing, existing, today=today)
+        if passing is None or not conversion.ok:
+            # Nothing that did not pass every check is ever shown.
+            return UploadPreview(upload.filename, problems, notes, row_numbers=upload.row_numbers)
     protected = protect(conversion.typed["observations"], existing["metrics"])
     tables = {
         "observations": to_arrow(OBSERVATIONS, protected.observations),
@@ -69,13 +92,15 @@ def preview_upload(data: bytes, filename: str, store: Store, today: date | None 
     city_ids = sorted({str(row["city_id"]) for row in conversion.typed["observations"] if row["city_id"]})
     return UploadPreview(
         upload.filename,
-        [],
-        conversion.notes,
+        problems,
+        notes,
         tables,
         sorted(conversion.replaced),
         dict(conversion.duplicates),
         protected.report,
         city_ids,
+        upload.row_numbers,
+        {row["observation_id"]: conversion.origin[row["observation_id"]] for row in protected.observations},
     )
 
 
