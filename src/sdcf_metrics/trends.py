@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .attribution import source_citation
 from .figures import describe_value, named_place
 from .headlines import HEADLINE_METRICS, latest_figure
 from .i18n import format_number, t
@@ -210,7 +211,7 @@ def hover_text(row: Row) -> str:
             row["counted_as"],
             place_label(row),
             row["period_label"],
-            t("Source: {title}", title=row["source_title"]),
+            t("Source: {title}", title=source_citation(row["source_title"], row.get("source_publisher"))),
         )
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ..attribution import source_citation
 from ..figures import describe_value
 from ..i18n import t
 from ..untrusted import escape_label
@@ -65,7 +66,10 @@ def latest_by_area_figure(
                 escape_label(
                     "\n".join((row["country"], describe_value(row), row["counted_as"], row["period_label"]))
                     + "\n"
-                    + t("Source: {title}", title=row["source_title"])
+                    + t(
+                        "Source: {title}",
+                        title=source_citation(row["source_title"], row.get("source_publisher")),
+                    )
                 ).replace("\n", "<br>")
                 for row in rows
             ],

@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ..attribution import source_citation
 from ..compare.comparison import ComparedValue, Comparison, years_since
 from ..compare.describe import (
     DERIVED_NOTE,
@@ -455,7 +456,10 @@ def national_chart(
                             describe_value(row),
                             t("Counted as: {wording}", wording=row["counted_as"]),
                             t("Period: {period}", period=row["period_label"]),
-                            t("Source: {title}", title=row["source_title"]),
+                            t(
+                                "Source: {title}",
+                                title=source_citation(row["source_title"], row.get("source_publisher")),
+                            ),
                         )
                     )
                 )

@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..attribution import source_citation
 from ..figures import describe_value
 from ..headlines import HEADLINE_METRICS
 from ..i18n import format_number, t
@@ -168,7 +169,7 @@ def hover_text(value: ComparedValue, per: str, reference: Row | None) -> str:
         ),
         t("Scope: {scope}", scope=label(SCOPES, row["scope"])),
         t("Comparability: {relation}", relation=relation_label(value, reference)),
-        t("Source: {title}", title=row["source_title"]),
+        t("Source: {title}", title=source_citation(row["source_title"], row.get("source_publisher"))),
     ]
     return "\n".join(lines)
 
