@@ -90,7 +90,7 @@ def test_focus_cities_have_a_population_with_its_source(store):
 
 # Words from the compilers' working files that mean nothing to a reader: a row number, a file name, a key.
 INTERNAL_REFERENCE = re.compile(
-    r"facts\.csv|facts_notes|README|\brows? \d+|\bseed article\b|\bkey\b|\bo\d{4}\b|\bissue \d+",
+    r"facts\.csv|facts_notes|README|\bseeds/|\brows? \d+|\bseed article\b|\bkey\b|\bo\d{4}\b|\bissue \d+",
     re.IGNORECASE,
 )
 
@@ -99,7 +99,8 @@ def test_notes_speak_to_readers_not_to_the_compilers():
     """Notes appear on the pages (Needle litter, the Data page) and in every download: they name other
     figures by what they are, never by a row of a working file."""
     internal = []
-    for table, columns in (("observations", ("notes",)), ("facilities", ("location_note",))):
+    tables = (("observations", ("notes",)), ("facilities", ("location_note",)), ("sources", ("document",)))
+    for table, columns in tables:
         path = paths.sources_dir(paths.PROJECT_ROOT / "data") / f"{table}.csv"
         for number, row in enumerate(csv.DictReader(path.open(encoding="utf-8")), start=2):
             internal += [
