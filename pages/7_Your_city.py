@@ -241,7 +241,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
 
         st.subheader(t("{city} over time", city=escape_markdown(city_name)))
         series = your_city.trend_series(rows)
-        trend_name = your_city.trend_title_name(city_name)
+        trend_name = your_city.trend_title_name(city_name, example=uploaded_file is None)
         show_chart(
             city_trend_figure(
                 city_name=trend_name,
@@ -277,7 +277,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
             ),
         )
         reference = comparison.reference
-        note = your_city.chart_note(city_name)
+        note = your_city.chart_note(city_name, example=uploaded_file is None)
         comparability_verdict(comparison)
         if comparison.cities_without_data:
             st.caption(

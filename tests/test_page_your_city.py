@@ -155,6 +155,8 @@ def test_without_a_file_the_page_explains_the_format_offers_the_template_and_pre
     # Nothing was uploaded, so nothing says "your file" passed: the example rows did.
     assert app.success[0].value.startswith("The template's example rows passed every check.")
     assert "Your file" not in " ".join(rendered_markdown(app))
+    trend_title = chart_specs(app)[0]["layout"]["title"]["text"]
+    assert "Exampleville with the template's example rows (not published)" in trend_title
     latest = chart_specs(app)[1]
     assert "Exampleville (not published)" in points(latest)
     assert "Copenhagen" in points(latest)

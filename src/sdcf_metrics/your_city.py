@@ -429,8 +429,11 @@ def not_published(name: str) -> str:
     return t("{city} (not published)", city=name)
 
 
-def trend_title_name(name: str) -> str:
-    """The city as the trend chart's title names it: its published figures with the file's."""
+def trend_title_name(name: str, *, example: bool = False) -> str:
+    """The city as the trend chart's title names it: its published figures with the file's (with the
+    template's example rows before any file is uploaded)."""
+    if example:
+        return t("{city} with the template's example rows (not published)", city=name)
     return t("{city} with your file (not published)", city=name)
 
 
@@ -532,8 +535,14 @@ def spans_several_dates(values: Sequence[ComparedValue]) -> bool:
     return len({plot_date(value.row) for value in values}) > 1
 
 
-def chart_note(name: str) -> str:
+def chart_note(name: str, *, example: bool = False) -> str:
     """The line under each comparison chart (plain text: the chart escapes it)."""
+    if example:
+        return t(
+            "{city}: the template's example rows, checked and protected for this preview only; nothing is "
+            "published.",
+            city=not_published(name),
+        )
     return t(
         "{city}: figures from your file, checked and protected for this preview only; nothing is published.",
         city=not_published(name),
