@@ -5,6 +5,7 @@ import streamlit as st
 from sdcf_metrics import queries, trends
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours
 from sdcf_metrics.charts.trend import city_trend_figure
+from sdcf_metrics.figures import place_title
 from sdcf_metrics.headlines import headline, latest_figure
 from sdcf_metrics.i18n import t
 from sdcf_metrics.ui import state
@@ -98,7 +99,7 @@ figure = city_trend_figure(
 show_chart(
     figure,
     trends.trend_table(rows),
-    title=t("{metric}, {city}", metric=metric_label, city=city["name"]),
+    title=place_title(metric_label, city["name"], rows),
     key="city-trend",
     summary=trends.trend_summary(city["name"], metric_label, rows, series),
 )

@@ -18,6 +18,7 @@ from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.compare import describe
 from sdcf_metrics.compare.comparison import compare_cities
 from sdcf_metrics.export import XLSX_MIME
+from sdcf_metrics.figures import place_title
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_xlsx
 from sdcf_metrics.pipeline.upload.preview import preview_upload
@@ -253,7 +254,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
                 published_on=release.published_on,
             ),
             your_city.trend_rows_table(rows),
-            t("{metric}, {city}", metric=metric_label, city=trend_name),
+            place_title(metric_label, trend_name, rows),
             key="your-city-trend",
             summary=trends.trend_summary(trend_name, metric_label, rows, series),
             definition=definition,

@@ -43,7 +43,8 @@ def test_the_page_opens_on_a_focus_city_and_its_headline_figure_and_says_so_in_t
     assert not app.exception
     assert app.query_params["city"] == "copenhagen"
     assert app.query_params["metric"] == "registered_users"
-    assert chart_title(app).startswith("<b>Registered users, Copenhagen</b>")
+    # Every fixture figure of Copenhagen is of one facility: the title names it, as its source does.
+    assert chart_title(app).startswith("<b>Registered users, Test site Copenhagen (fixture), Copenhagen</b>")
 
 
 def test_a_shared_link_reopens_the_city_and_figure(fixture_data):
@@ -76,7 +77,7 @@ def test_choosing_another_figure_redraws_the_chart_and_updates_the_link(fixture_
     app.selectbox[1].select("visits").run()
     assert not app.exception
     assert app.query_params["metric"] == "visits"
-    assert chart_title(app).startswith("<b>Visits, Copenhagen</b>")
+    assert chart_title(app).startswith("<b>Visits, Test site Copenhagen (fixture), Copenhagen</b>")
     assert app.metric[0].label == "Most recent figure: Visits, average per day"
     assert app.metric[0].value == escape_markdown("about 12.5")
 

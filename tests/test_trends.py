@@ -15,6 +15,7 @@ from fixtures import add_row, edit_row
 
 from sdcf_metrics import paths
 from sdcf_metrics.charts.trend import city_trend_figure
+from sdcf_metrics.figures import place_title
 from sdcf_metrics.store import get_store
 from sdcf_metrics.trends import (
     breakdown_table,
@@ -335,3 +336,16 @@ def test_stocks_at_dates_years_apart_are_not_joined(tmp_path):
     (series,) = split_series(figures(open_store(root), "copenhagen", "population"))
     assert not series.joined
     assert series.points_with_gaps()[1] is None
+
+
+def test_a_chart_title_names_the_one_place_its_figures_are_of_and_only_then():
+    """`Visits, Brussels` would read as a city-wide count when every figure is one room's."""
+    room = {"facility": "GATE (Transit asbl), rue de Woeringen", "place": None}
+    city = {"facility": None, "place": None}
+    assert place_title("Visits", "Brussels", [room, room]) == (
+        "Visits, GATE (Transit asbl), rue de Woeringen, Brussels"
+    )
+    assert place_title("Visits", "Brussels", [city]) == "Visits, Brussels"
+    assert place_title("Visits", "Brussels", [room, city]) == "Visits, Brussels"
+    street = {"facility": "Lariboisière room", "place": "rue de Maubeuge"}
+    assert place_title("Syringes", "Paris", [street]) == "Syringes, rue de Maubeuge, Paris"

@@ -7,7 +7,7 @@ withheld by disclosure control reads "<10" (a small count) or "withheld", never 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .i18n import format_number, t
@@ -52,3 +52,13 @@ def named_place(row: Mapping[str, Any]) -> str:
     """Where a figure was counted, as narrowly as its source says: the place it names (a street, a
     district), else the facility; empty for a figure about a whole city, region or country."""
     return row.get("place") or row.get("facility") or ""
+
+
+def place_title(metric: str, city: str, rows: Iterable[Mapping[str, Any]]) -> str:
+    """A chart's title, naming the place as the source does: `Syringes found in public space, rue de
+    Maubeuge, Paris` when every figure is of one street, district or facility; `Visits, Brussels` when
+    the figures are for the whole city or for several places (each series then names its own)."""
+    places = {named_place(row) for row in rows}
+    if len(places) == 1 and (place := places.pop()):
+        return t("{metric}, {place}, {city}", metric=metric, place=place, city=city)
+    return t("{metric}, {city}", metric=metric, city=city)

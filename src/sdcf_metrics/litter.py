@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .figures import describe_value, named_place
+from .figures import describe_value, named_place, place_title
 from .i18n import format_number, t
 from .periods import parse_partial_date
 from .privacy import STATUS_OK
@@ -373,12 +373,8 @@ def litter_table(rows: Iterable[Row], related_openings: Sequence[Opening] = ()) 
 
 
 def series_title(series: CountSeries, city: str) -> str:
-    """The chart's title, naming the place as the source does: `Syringes found in public space, rue de
-    Maubeuge, Paris` when every count is of one street, district or facility; the city alone otherwise."""
-    places = series.places
-    if len(places) == 1 and places[0] != t("city-wide"):
-        return t("{metric}, {place}, {city}", metric=series.metric, place=places[0], city=city)
-    return t("{metric}, {city}", metric=series.metric, city=city)
+    """The chart's title: the place when every count is of one street, district or facility."""
+    return place_title(series.metric, city, series.rows)
 
 
 def period_lengths_text(days: Sequence[int]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ..figures import place_title
 from ..i18n import t
 from ..trends import (
     Series,
@@ -172,7 +173,7 @@ def city_trend_figure(
     """One metric for one city: every series as reported, one panel per kind of rate, events marked."""
     rows = sorted((row for item in series for row in item.rows), key=lambda row: row["period_end_date"])
     figure = attributed_figure(
-        title=t("{metric}, {city}", metric=metric_label, city=city_name),
+        title=place_title(metric_label, city_name, rows),
         subtitle=t("Each series is one place and one kind of period, as the sources report them"),
         sources=cited_sources(rows),
         data_version=data_version,
