@@ -13,6 +13,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
@@ -64,6 +65,7 @@ _WEB_SCHEMES = ("http", "https")
 _URL_SAFE = ":/?#@!$&*+,;=%~-._"
 
 
+@lru_cache(maxsize=4096)  # tables repeat a few hundred addresses over thousands of rows
 def web_address(text: object) -> str | None:
     """The address, percent-encoded where Markdown or HTML would read it, when the text is an http or
     https address with a host and no whitespace or control characters; None for anything else."""
