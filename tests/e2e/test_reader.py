@@ -85,7 +85,7 @@ def test_every_chart_names_its_sources_as_links_under_it(app_url, page):
         .filter(has=page.locator("a[target=_blank]"))
     )
     links = line.first.locator("a")
-    assert links.count() >= 1
+    links.first.wait_for()
     for index in range(links.count()):
         assert urlparse(links.nth(index).get_attribute("href")).scheme in ("http", "https")
         assert "noreferrer" in links.nth(index).get_attribute("rel")
@@ -97,6 +97,7 @@ def test_the_methodology_examples_link_their_sources(app_url, page):
     wait_until_idle(page)
     table = page.get_by_test_id("stTable").filter(has_text="Example from the data").first
     links = table.locator("a")
+    links.first.wait_for()
     assert links.count() >= 5
     assert all(
         links.nth(index).get_attribute("href").startswith(("http://", "https://"))
@@ -201,6 +202,7 @@ def test_an_upload_is_checked_in_one_pass_and_its_good_rows_previewed_beside_the
     chart.locator(".main-svg").first.wait_for()
     assert "Lüttichville (fixture) (not published)" in chart.inner_text()
     contact = main.locator(f"a[href='mailto:{STEWARD_CONTACT}']")
+    contact.wait_for()
     assert contact.count() == 1
     shot(
         contact.locator("xpath=ancestor::*[@data-testid='stMarkdownContainer'][1]"),
