@@ -9,7 +9,7 @@ from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.frame import no_data, page_frame, page_link
 from sdcf_metrics.ui.navigation import CITY_TRENDS, OVERVIEW, PAGES
-from sdcf_metrics.ui.tables import show_table
+from sdcf_metrics.ui.tables import show_table, tile_source
 from sdcf_metrics.untrusted import escape_markdown, markdown_link
 
 TILES_PER_ROW = 2
@@ -85,15 +85,21 @@ for city in overview.city_headlines(cities, focus):
                     escape_markdown(figure.figure),
                     help=escape_markdown(overview.tile_help(figure)),
                 )
-                column.caption(
-                    escape_markdown(figure.context)
-                    + "  \n"
-                    + t("Source: {title}", title=markdown_link(figure.source_title, figure.source_url))
+                lines = (
+                    escape_markdown(figure.context),
+                    tile_source(figure.source_title, figure.source_url, figure.source_kind),
+                    escape_markdown(figure.caveat),
+                    escape_markdown(figure.disagreement),
                 )
+                column.caption("  \n".join(line for line in lines if line))
 
 st.header(t("Europe at a glance"))
-counts = overview.latest_facility_counts(
-    queries.area_observations(store, metric_id=overview.FACILITY_COUNT_METRIC)
+area_counts = queries.area_observations(store, metric_id=overview.FACILITY_COUNT_METRIC)
+counts = overview.latest_facility_counts(area_counts)
+st.markdown(
+    escape_markdown(
+        overview.registry_note(overview.registry_coverage(queries.facility_directory(store), area_counts))
+    )
 )
 if counts.countries:
     chart_title = t("Supervised consumption facilities by country")

@@ -215,6 +215,9 @@ def _small_tables(shape: Shape, network: _Network) -> dict[str, pa.Table]:
             "location_note": f"{SYNTHETIC} location",
             "source_id": source_id(int(network.city_of_facility[facility]), FIRST_YEAR),
             "quote": f"{SYNTHETIC} quote",
+            "sanctioned": True,
+            "closed_source_id": None,
+            "closed_quote": None,
         }
         for facility in range(shape.facilities)
     ]
@@ -239,11 +242,26 @@ def _small_tables(shape: Shape, network: _Network) -> dict[str, pa.Table]:
             "url": f"https://example.org/synthetic/{city:04d}/{year}",
             "document": None,
             "licence_note": f"{SYNTHETIC} licence note",
+            "kind": "service_report",
+            "language": "en",
         }
         for city in range(network.cities)
         for year in years
     ]
-    events = [
+    rows = {
+        "cities": cities,
+        "facilities": facilities,
+        "metrics": metrics,
+        "sources": sources,
+        "events": _event_rows(shape, network),
+        **_evidence_rows(),
+    }
+    return {name: to_arrow(TABLES_BY_NAME[name], table_rows) for name, table_rows in rows.items()}
+
+
+def _event_rows(shape: Shape, network: _Network) -> list[dict[str, object]]:
+    """Each facility's opening, as an event."""
+    return [
         {
             "event_id": f"syn-event-{facility:05d}",
             "city_id": city_id(int(network.city_of_facility[facility])),
@@ -256,14 +274,31 @@ def _small_tables(shape: Shape, network: _Network) -> dict[str, pa.Table]:
         }
         for facility in range(shape.facilities)
     ]
-    rows = {
-        "cities": cities,
-        "facilities": facilities,
-        "metrics": metrics,
-        "sources": sources,
-        "events": events,
+
+
+def _evidence_rows() -> dict[str, list[dict[str, object]]]:
+    """One related service and one recorded conflict, so those tables are written in production shape."""
+    return {
+        "related_services": [
+            {
+                "service_id": "syn-service-00000",
+                "city_id": city_id(0),
+                "name": f"{SYNTHETIC} outreach service",
+                "operator": f"{SYNTHETIC} operator",
+                "description": f"{SYNTHETIC} description",
+                "source_id": source_id(0, FIRST_YEAR),
+                "quote": f"{SYNTHETIC} quote",
+            }
+        ],
+        "conflicts": [
+            {
+                "conflict_id": "syn-conflict-00000",
+                "observation_ids": f"syn-o0000000000 syn-o0000000001 ({SYNTHETIC})",
+                "primary_id": "syn-o0000000000",
+                "reason": f"{SYNTHETIC} reason",
+            }
+        ],
     }
-    return {name: to_arrow(TABLES_BY_NAME[name], table_rows) for name, table_rows in rows.items()}
 
 
 def _dimension_tables(shape: Shape, network: _Network) -> dict[str, pa.Table]:
@@ -314,6 +349,7 @@ def _dimension_tables(shape: Shape, network: _Network) -> dict[str, pa.Table]:
             "quote": [f"{SYNTHETIC} figure, not evidence"],
             "notes": [f"{SYNTHETIC} row"],
             "status": [STATUS_OK],
+            "seed_only": [False],
         }
     )
     return {
@@ -351,10 +387,15 @@ _COLUMN_RULES = {
     "quote": "constants.quote",
     "notes": "constants.notes",
     "place": "NULL",
+    "period_inferred": "NULL",
+    "evidence": "NULL",
+    "quote_form": "NULL",
     "period_start_date": "months.start_date",
     "period_end_date": "months.end_date",
     "period_label": "months.label",
     "status": "constants.status",
+    "conflict_id": "NULL",
+    "seed_only": "constants.seed_only",
 }
 
 

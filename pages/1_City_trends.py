@@ -1,20 +1,22 @@
 """City trends: one city's sourced figures for one metric over time, with its events and sources."""
 
+from datetime import date
+
 import streamlit as st
 
 from sdcf_metrics import queries, trends
 from sdcf_metrics.charts import FOCUS_CITIES, city_colours
 from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.figures import place_title
-from sdcf_metrics.headlines import headline, latest_figure
+from sdcf_metrics.headlines import headline, latest_figure, leading_figure
 from sdcf_metrics.i18n import t
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import CITY_TRENDS
-from sdcf_metrics.ui.tables import show_table
+from sdcf_metrics.ui.tables import show_table, tile_source
 from sdcf_metrics.ui.widgets import metric_choice
-from sdcf_metrics.untrusted import escape_markdown, markdown_link
+from sdcf_metrics.untrusted import escape_markdown
 
 store = page_frame(CITY_TRENDS)
 page_heading(
@@ -50,17 +52,22 @@ metric_label = rows[0]["metric"]
 
 latest_column, reading_column = st.columns(2)
 with latest_column.container(border=True):
-    latest = headline(latest_figure(rows))
+    leading = leading_figure(rows) or latest_figure(rows)
+    latest = headline(leading)
     st.metric(
         t("Most recent figure: {metric}", metric=escape_markdown(latest.metric)),
         escape_markdown(latest.figure),
         help=t("In the source's words: {quote}", quote=escape_markdown(latest.quote)),
     )
-    st.caption(
-        escape_markdown(latest.context)
-        + "  \n"
-        + t("Source: {title}", title=markdown_link(latest.source_title, latest.source_url))
-    )
+    notes = [
+        escape_markdown(latest.context),
+        tile_source(latest.source_title, latest.source_url, latest.source_kind),
+        escape_markdown(trends.age_note(leading, date.today())),
+        escape_markdown(latest.caveat),
+    ]
+    st.caption("  \n".join(note for note in notes if note))
+    if latest.disagreement:
+        st.warning(escape_markdown(latest.disagreement), icon=":material/compare_arrows:")
 with reading_column:
     st.markdown(
         t(
@@ -108,6 +115,12 @@ if events:
     with st.expander(t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))):
         st.caption(t("Events within two years of the charted figures are marked on the chart."))
         show_table(trends.events_table(events), key="events")
+services = queries.city_related_services(store, city_id=city_id)
+if services:
+    st.subheader(t("Related services in {city}", city=escape_markdown(city["name"])))
+    st.caption(t("Services that are not consumption rooms: no figures, only what their sources say."))
+    for service in services:
+        st.markdown(trends.related_service_text(service))
 parts = trends.of_metric(queries.city_breakdowns(store, city_id=city_id), metric_id)
 if parts:
     with st.expander(t("Parts of a total, as the source split them ({count})", count=len(parts))):

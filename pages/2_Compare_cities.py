@@ -6,7 +6,7 @@ from sdcf_metrics import queries
 from sdcf_metrics.charts import city_colours
 from sdcf_metrics.charts.compare import latest_chart, national_chart, time_chart
 from sdcf_metrics.compare import describe, marks, national
-from sdcf_metrics.compare.comparison import compare_cities, first_openings
+from sdcf_metrics.compare.comparison import cities_reporting, compare_cities, first_openings
 from sdcf_metrics.figures import describe_value
 from sdcf_metrics.i18n import t
 from sdcf_metrics.trends import city_choices
@@ -86,6 +86,17 @@ if not city_ids:
 if comparison.cities_without_data:
     without = ", ".join(names[city_id] for city_id in comparison.cities_without_data)
     no_data(t("{metric} in {cities}", metric=metric["label"], cities=without))
+    reporting = cities_reporting(queries.coverage(store).to_pylist(), metric_id, city_ids)
+    if reporting:
+        state.preset(
+            "cities",
+            t(
+                "Compare cities that report it: {cities}",
+                cities=", ".join(names[city_id] for city_id in reporting),
+            ),
+            reporting,
+            icon=":material/swap_horiz:",
+        )
 
 if reference is not None:
     st.markdown(
@@ -99,6 +110,9 @@ if reference is not None:
             scope=escape_markdown(label(SCOPES, reference["scope"])),
         )
     )
+    about_reference = describe.evidence_lines(reference)
+    if about_reference:
+        st.caption(escape_markdown(" · ".join(about_reference)))
     comparability_verdict(comparison)
     latest_title = t("{metric}: the figure per city closest to the reference", metric=metric["label"])
     show_chart(

@@ -1,6 +1,6 @@
 """A tiny, valid source set built in code, shared by every test module.
 
-`write_sources(directory)` writes all six source CSVs; a test breaks one thing by overriding one table:
+`write_sources(directory)` writes every source CSV; a test breaks one thing by overriding one table:
 
     write_sources(tmp_path, observations=edit_row(0, value="-1"))   # row 2 of observations.csv
     write_sources(tmp_path, events=None)                            # no events.csv at all
@@ -51,13 +51,15 @@ _METRICS: Rows = [
 _SOURCES: Rows = [
     {"source_id": "test-report-a", "title": "Test source A (fixture)",
      "publisher": "Test publisher (fixture)", "date": "2021-03",
-     "url": "https://example.org/fixture-report-a.pdf"},
+     "url": "https://example.org/fixture-report-a.pdf", "kind": "service_report", "language": "en"},
     {"source_id": "test-report-b", "title": "Test source B (fixture)",
-     "publisher": "Test publisher (fixture)", "date": "2020", "url": "https://example.org/fixture-report-b"},
+     "publisher": "Test publisher (fixture)", "date": "2020", "url": "https://example.org/fixture-report-b",
+     "kind": "news_report", "language": "en"},
     {"source_id": "test-document-c", "title": "Test source C (fixture)",
      "publisher": "Test archive (fixture)", "date": "2019-11-30",
      "document": "Printed test document C (fixture), p. 12",
-     "licence_note": "Quoted for test purposes only (fixture)"},
+     "licence_note": "Quoted for test purposes only (fixture)", "kind": "official_statistics",
+     "language": "en"},
 ]
 
 _CITIES: Rows = [
@@ -73,10 +75,12 @@ _FACILITIES: Rows = [
     {"facility_id": "copenhagen-test-site", "name": "Test site Copenhagen (fixture)", "city_id": "copenhagen",
      "operator": "Test operator (fixture)", "opened": "2012-10", "type": "injection", "latitude": "55.68",
      "longitude": "12.57", "location_note": "City centre (fixture)", "source_id": "test-report-a",
-     "quote": "The test site opened in October 2012 (fixture)."},
+     "quote": "The test site opened in October 2012 (fixture).", "sanctioned": "true"},
     {"facility_id": "brussels-test-site", "name": "Test site Brussels (fixture)", "city_id": "brussels",
      "opened": "2018-05-01", "closed": "2020-12-31", "type": "mixed", "latitude": "50.85",
-     "longitude": "4.35"},
+     "longitude": "4.35", "source_id": "test-report-b",
+     "quote": "The Brussels test site opened on 1 May 2018 (fixture).", "sanctioned": "true",
+     "closed_source_id": "test-report-b", "closed_quote": "It closed at the end of 2020 (fixture)."},
 ]
 
 _OBSERVATION_DEFAULTS = {"qualifier": "exact", "source_id": "test-report-a"}
@@ -161,6 +165,12 @@ _EVENTS: Rows = [
      "quote": "A test policy changed in June 2017 (fixture)."},
 ]
 
+_RELATED_SERVICES: Rows = [
+    {"service_id": "copenhagen-test-outreach", "city_id": "copenhagen", "name": "Test outreach (fixture)",
+     "operator": "Test users' union (fixture)", "description": "Peer outreach on the street (fixture).",
+     "source_id": "test-report-b", "quote": "Volunteers walk the streets every evening (fixture)."},
+]
+
 # fmt: on
 
 _DEFAULT_ROWS: dict[str, Rows] = {
@@ -170,6 +180,8 @@ _DEFAULT_ROWS: dict[str, Rows] = {
     "facilities": _FACILITIES,
     "observations": [{**_OBSERVATION_DEFAULTS, **row} for row in _OBSERVATIONS],
     "events": _EVENTS,
+    "related_services": _RELATED_SERVICES,
+    "conflicts": [],
 }
 
 

@@ -34,7 +34,16 @@ def test_build_publishes_every_table_with_a_manifest(data_root):
     manifest = json.loads(
         (paths.extracts_dir(data_root) / publication.data_version / "manifest.json").read_text()
     )
-    assert set(manifest["tables"]) == {"cities", "facilities", "metrics", "sources", "observations", "events"}
+    assert set(manifest["tables"]) == {
+        "cities",
+        "facilities",
+        "metrics",
+        "sources",
+        "observations",
+        "events",
+        "related_services",
+        "conflicts",
+    }
     for name, entry in manifest["tables"].items():
         table = pq.read_table(paths.extracts_dir(data_root) / publication.data_version / entry["file"])
         assert table.num_rows == entry["rows"] == publication.rows[name]

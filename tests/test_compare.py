@@ -14,18 +14,27 @@ import pytest
 
 from sdcf_metrics.compare import comparison, national
 from sdcf_metrics.compare.comparison import ComparedValue, compare_cities
-from sdcf_metrics.compare.describe import comparability_warning, comparison_table, describe_normalised
+from sdcf_metrics.compare.describe import (
+    basis_text,
+    comparability_details,
+    comparability_lines,
+    comparison_table,
+    describe_normalised,
+    refusal_text,
+)
 from sdcf_metrics.compare.marks import (
     COMPARABILITY_MARKS,
     COMPARABILITY_RULES,
+    DATE_GAP,
     DIFFERENT_DEFINITION,
+    DIFFERENT_LENGTH,
     DIFFERENT_PERIOD,
     DIFFERENT_SCOPE,
     SAME,
     comparability_marks,
     definition_family,
 )
-from sdcf_metrics.compare.normalise import Denominators, facilities_open, normalise
+from sdcf_metrics.compare.normalise import Denominators, Why, normalise
 from sdcf_metrics.periods import parse_partial_date, period_class, period_class_label, period_label
 from sdcf_metrics.vocabulary import NORMALISATIONS, ids
 
@@ -62,6 +71,7 @@ def figure(**values: Any) -> dict[str, Any]:
         "source_title": "Annual report",
         "source_publisher": "City health department",
         "source_url": "https://example.org/report",
+        "quote": "A sentence of the report (test).",
         **values,
     }
     row["city"] = CITIES[row["city_id"]][0]
@@ -197,7 +207,7 @@ def test_the_same_words_counted_in_another_unit_are_a_different_definition():
     ],
 )
 def test_only_periods_of_the_same_kind_and_length_share_a_period_kind(period, comparable):
-    reference = figure()
+    reference = figure(period_start="2019", period_end="2019")
     other = figure(city_id="brussels", **period)
     expected = (SAME,) if comparable else (DIFFERENT_PERIOD,)
     assert comparability_marks(other, reference) == expected
@@ -236,8 +246,50 @@ def test_every_difference_is_marked_the_most_serious_first():
     assert comparability_marks(other, reference) == (DIFFERENT_DEFINITION, DIFFERENT_PERIOD, DIFFERENT_SCOPE)
 
 
+def test_two_running_totals_compare_only_when_their_lengths_are_within_a_quarter():
+    two_years = figure(period_kind="since_opening", period_start="2012-10", period_end="2014-09-18")
+    twelve_weeks = figure(
+        city_id="brussels", period_kind="since_opening", period_start="2022-05-05", period_end="2022-07-31"
+    )
+    twenty_months = figure(
+        city_id="brussels", period_kind="since_opening", period_start="2013-01", period_end="2014-09"
+    )
+    assert DIFFERENT_LENGTH in comparability_marks(twelve_weeks, two_years)
+    assert DIFFERENT_LENGTH not in comparability_marks(twenty_months, two_years)
+    unknown_start = figure(city_id="oslo", period_kind="since_opening", period_start="", period_end="2014")
+    assert DIFFERENT_LENGTH in comparability_marks(unknown_start, two_years)
+
+
+def test_figures_more_than_three_years_apart_are_marked():
+    reference = figure(period_start="2022", period_end="2022")
+    assert comparability_marks(figure(city_id="oslo", period_start="2019", period_end="2019"), reference) == (
+        SAME,
+    )
+    assert comparability_marks(figure(city_id="oslo", period_start="1998", period_end="1998"), reference) == (
+        DATE_GAP,
+    )
+
+
+def test_among_equally_close_figures_a_city_shows_the_one_nearest_the_reference_date():
+    reference = figure(observation_id="cph", period_start="2014", period_end="2014")
+    old = figure(observation_id="oslo-1998", city_id="oslo", period_start="1998", period_end="1998")
+    near = figure(observation_id="oslo-2016", city_id="oslo", period_start="2016", period_end="2016")
+    late = figure(observation_id="oslo-2022", city_id="oslo", period_start="2022", period_end="2022")
+    comparison = compare_cities(
+        [reference, old, near, late], ["copenhagen", "oslo"], "absolute", Denominators()
+    )
+    assert [value.row["observation_id"] for value in comparison.latest] == ["cph", "oslo-2016"]
+
+
 def test_the_marks_and_rules_are_published_as_plain_sentences_for_the_methodology_page():
-    assert set(COMPARABILITY_MARKS) == {SAME, DIFFERENT_PERIOD, DIFFERENT_SCOPE, DIFFERENT_DEFINITION}
+    assert set(COMPARABILITY_MARKS) == {
+        SAME,
+        DIFFERENT_PERIOD,
+        DIFFERENT_LENGTH,
+        DIFFERENT_SCOPE,
+        DATE_GAP,
+        DIFFERENT_DEFINITION,
+    }
     assert all(meaning.endswith(".") for meaning in COMPARABILITY_MARKS.values())
     assert isinstance(COMPARABILITY_RULES, tuple)
     assert all(isinstance(rule, str) and rule.endswith(".") for rule in COMPARABILITY_RULES)
@@ -285,7 +337,7 @@ def test_a_comparison_is_of_one_metric_and_a_known_normalisation():
         compare_cities([figure()], ["copenhagen"], "per_inhabitant", Denominators())
 
 
-def test_mixed_figures_carry_a_warning_naming_what_differs_and_how_for_each_city():
+def test_mixed_figures_carry_a_short_list_one_plain_line_per_difference_with_the_wording_in_the_details():
     reference = figure(observation_id="cph", counted_as="registered users")
     brussels = figure(
         observation_id="bxl",
@@ -297,21 +349,38 @@ def test_mixed_figures_carry_a_warning_naming_what_differs_and_how_for_each_city
     )
     oslo = figure(observation_id="oslo", city_id="oslo", counted_as="brukere", rate_per="day")
     comparison = compare_cities([reference, brussels, oslo], list(CITIES), "absolute", Denominators())
-    warning = comparability_warning(comparison.latest, comparison.reference)
-    assert warning.startswith("These figures are not directly comparable: ")
-    assert (
-        "definitions differ (Copenhagen (reference): “registered users” (people registered); Oslo: “brukere”)"
-        in (warning)
+    lines = comparability_lines(comparison.latest, comparison.reference)
+    assert lines == [
+        "They count different things: Copenhagen (reference) people registered; Oslo something else "
+        "(see below).",
+        "Kinds of period differ: Copenhagen (reference) year; Oslo average per day.",
+        "Places differ: Copenhagen (reference) whole city; Brussels one facility (GATE).",
+    ]
+    assert not any("“" in line for line in lines), "the sources' words are in the details"
+    details = comparability_details(comparison.latest, comparison.reference)
+    assert any(line.startswith("Oslo: “brukere” (persons), 2020") for line in details)
+
+
+def test_running_totals_of_different_lengths_say_both_lengths():
+    two_years = figure(observation_id="cph", period_kind="since_opening", period_start="2012-10",
+                       period_end="2014-09-18")  # fmt: skip
+    twelve_weeks = figure(observation_id="bxl", city_id="brussels", period_kind="since_opening",
+                          period_start="2022-05-05", period_end="2022-07-31")  # fmt: skip
+    comparison = compare_cities(
+        [two_years, twelve_weeks], ["copenhagen", "brussels"], "absolute", Denominators()
     )
-    assert "kinds of period differ (Copenhagen (reference): year; Oslo: average per day)" in warning
-    assert "scopes differ (Copenhagen (reference): whole city; Brussels: one facility)" in warning
+    lines = comparability_lines(comparison.latest, comparison.reference)
+    assert (
+        "Running totals of different lengths: Copenhagen (reference) 24 months; Brussels 3 months." in lines
+    )
+    assert "Years apart: Brussels 2022, 8 years from the reference." in lines
 
 
 def test_figures_counted_alike_carry_no_warning():
     reference = figure(observation_id="cph")
     brussels = figure(observation_id="bxl", city_id="brussels")
     comparison = compare_cities([reference, brussels], ["copenhagen", "brussels"], "absolute", Denominators())
-    assert comparability_warning(comparison.latest, comparison.reference) == ""
+    assert comparability_lines(comparison.latest, comparison.reference) == []
 
 
 # --- Per 100,000 residents ------------------------------------------------------------------------------
@@ -323,7 +392,7 @@ def test_per_100k_divides_by_the_population_closest_in_time_and_names_it():
     assert normalised.value == pytest.approx(1000 / 600_000 * 100_000)
     assert normalised.derived
     assert normalised.divisor_date == "2021-01-01"
-    assert normalised.basis == "population 600,000 (2021-01-01), City register 2021-01-01"
+    assert basis_text(normalised.divisor) == "population 600,000 (2021-01-01), City register 2021-01-01"
 
     earlier = normalise(figure(period_start="2015", period_end="2015"), "per_100k", Denominators(populations))
     assert earlier.divisor_date == "2014"
@@ -341,9 +410,44 @@ def test_per_100k_uses_only_the_city_s_own_exact_population():
     )
 
 
-def test_per_100k_refuses_a_population_more_than_five_years_away():
-    normalised = normalise(figure(), "per_100k", Denominators(populations=[population("2010", 500_000)]))
-    assert normalised.reason == "the nearest population figure (2010) is more than 5 years from the figure"
+def test_per_100k_refuses_a_population_more_than_three_years_away():
+    normalised = normalise(figure(), "per_100k", Denominators(populations=[population("2016", 500_000)]))
+    assert normalised.refusal.why == Why.POPULATION_TOO_FAR
+    assert refusal_text(normalised.refusal) == (
+        "the nearest population figure (2016) is 4 years from the figure, more than 3"
+    )
+    assert normalise(figure(), "per_100k", Denominators(populations=[population("2017", 500_000)])).computable
+
+
+@pytest.mark.parametrize(
+    ("place", "why"),
+    [
+        ({"scope": "area", "place": "rue de Maubeuge"}, Why.PART_OF_CITY),
+        ({"scope": "operator", "place": "De Regenboog Groep"}, Why.PART_OF_CITY),
+    ],
+)
+def test_per_100k_refuses_a_figure_for_part_of_a_city_or_one_operator(place, why):
+    normalised = normalise(figure(**place), "per_100k", Denominators([population("2020", 500_000)]))
+    assert normalised.refusal.why == why
+    assert refusal_text(normalised.refusal).startswith(
+        f"the figure covers {place['place']}, not the whole city"
+    )
+
+
+def test_per_100k_refuses_one_facility_of_several_but_divides_a_city_s_only_room():
+    populations = [population("2020", 500_000)]
+    rooms = [facility("copenhagen-skyen", date(2013, 8, 1)), facility("copenhagen-h17", date(2016, 8, 15))]
+    one_of_two = normalise(facility_figure(), "per_100k", Denominators(populations, facilities=rooms))
+    assert refusal_text(one_of_two.refusal) == (
+        "the figure is for one facility (Skyen) of 2 in the city, not the whole city, so it is not divided "
+        "by the city's residents"
+    )
+    only_room = normalise(facility_figure(), "per_100k", Denominators(populations, facilities=rooms[:1]))
+    assert only_room.value == pytest.approx(200.0)
+    unofficial = {**rooms[1], "sanctioned": False}
+    assert normalise(
+        facility_figure(), "per_100k", Denominators(populations, [rooms[0], unofficial])
+    ).computable
 
 
 def test_a_bound_stays_a_bound_and_a_range_a_range_and_a_daily_average_stays_daily():
@@ -370,14 +474,14 @@ def test_derived_figures_are_labelled_and_rounded_to_three_significant_digits():
 def test_rates_and_changes_are_not_divided_again():
     rate = figure(metric_id="drug_induced_death_rate", metric_kind="rate", metric="Drug-induced death rate")
     normalised = normalise(rate, "per_100k", Denominators([population("2020", 500_000)]))
-    assert normalised.reason == "Drug-induced death rate is a rate or a change, not a count"
+    assert refusal_text(normalised.refusal) == "Drug-induced death rate is a rate or a change, not a count"
 
 
 def test_a_figure_withheld_by_disclosure_control_is_never_compared():
     withheld = figure(value=None, status="suppressed_small")
     for per in ids(NORMALISATIONS):
         normalised = normalise(withheld, per, Denominators([population("2020", 500_000)]))
-        assert normalised.reason == "the figure is withheld to protect a small count"
+        assert refusal_text(normalised.refusal) == "the figure is withheld to protect a small count"
 
 
 def test_absolute_is_the_figure_as_reported():
@@ -393,48 +497,45 @@ def test_absolute_is_the_figure_as_reported():
 def test_a_figure_for_one_facility_is_already_per_facility():
     normalised = normalise(facility_figure(value=250.0), "per_facility", Denominators())
     assert (normalised.value, normalised.derived) == (250.0, False)
-    assert normalised.basis == "the figure is for one facility (Skyen)"
+    assert basis_text(normalised.divisor) == "the figure is for one facility (Skyen)"
 
 
-def test_a_city_figure_is_divided_by_the_facilities_open_at_the_end_of_its_period():
-    facilities = [
-        facility("first", date(2010, 1, 1)),
-        facility("second", date(2019, 6, 1)),
-        facility("closed-early", date(2012, 1, 1), closed=date(2018, 12, 31)),
-        facility("elsewhere", date(2010, 1, 1), city_id="oslo"),
-    ]
-    normalised = normalise(figure(value=1000.0), "per_facility", Denominators(facilities=facilities))
-    assert normalised.value == 500.0
-    assert normalised.basis == "2 facilities open on 2020-12-31 (facility list)"
-    before_the_second = figure(period_kind="month", period_start="2019-01", period_end="2019-01")
-    assert normalise(before_the_second, "per_facility", Denominators(facilities=facilities)).value == 1000.0
-    assert facilities_open("copenhagen", date(2018, 12, 31), facilities, []).count == 2
-
-
-def test_per_facility_is_unknown_when_an_opening_date_is_missing():
-    facilities = [facility("first", date(2010, 1, 1)), facility("undated", None)]
-    normalised = normalise(figure(), "per_facility", Denominators(facilities=facilities))
-    assert normalised.reason == "number of facilities unknown: the opening date of Undated is not known"
-
-
-def test_per_facility_is_unknown_when_the_facility_list_contradicts_a_sourced_count():
-    facilities = [facility("first", date(2010, 1, 1))]
-    sourced = figure(
+def facility_count(when: str, value: float, **values: Any) -> dict[str, Any]:
+    return figure(
+        observation_id=f"rooms-{when}",
         metric_id="facilities_count",
         period_kind="snapshot",
-        period_start="2015",
-        period_end="2015",
-        value=4.0,
+        period_start=when,
+        period_end=when,
+        value=value,
         unit="facilities",
         counted_as="rooms",
+        source_title=f"Parliamentary answer {when}",
+        **{"source_kind": "parliamentary_answer", **values},
     )
-    normalised = normalise(
-        figure(), "per_facility", Denominators(facilities=facilities, facility_counts=[sourced])
+
+
+def test_a_city_figure_is_divided_by_a_count_of_its_facilities_sourced_for_the_same_date():
+    counts = [facility_count("2020-06", 2.0), facility_count("2024-03-25", 3.0)]
+    normalised = normalise(figure(value=1000.0), "per_facility", Denominators(facility_counts=counts))
+    assert normalised.value == 500.0
+    assert basis_text(normalised.divisor) == "2 facilities (2020-06), Parliamentary answer 2020-06"
+
+
+def test_per_facility_is_not_computable_without_a_count_for_the_same_date():
+    counts = [facility_count("2024-03-25", 2.0), facility_count("2020-06", 2.0, source_kind="claim")]
+    normalised = normalise(figure(), "per_facility", Denominators(facility_counts=counts))
+    assert normalised.refusal.why == Why.NO_FACILITY_COUNT
+    assert (
+        refusal_text(normalised.refusal)
+        == "no source counts the city's facilities for the figure's date (2020)"
     )
-    assert normalised.reason == (
-        "number of facilities unknown: the facility list (1 open) does not match the sourced count (4) at "
-        "2015, so it is incomplete for this city"
-    )
+
+
+def test_a_bound_on_the_number_of_facilities_divides_nothing():
+    counts = [facility_count("2020", 2.0, qualifier="more_than")]
+    normalised = normalise(figure(), "per_facility", Denominators(facility_counts=counts))
+    assert normalised.refusal.why == Why.DIVISOR_A_BOUND
 
 
 # --- Per 1,000 consumptions -----------------------------------------------------------------------------
@@ -445,7 +546,7 @@ def test_per_1000_consumptions_needs_the_same_place_and_exactly_the_same_period(
     matched = consumptions(20_000.0, scope="facility", facility_id="copenhagen-skyen", facility="Skyen")
     normalised = normalise(visits, "per_1000_consumptions", Denominators(consumptions=[matched]))
     assert normalised.value == 25.0
-    assert normalised.basis == "20,000 consumptions (2020), Activity report"
+    assert basis_text(normalised.divisor) == "20,000 consumptions (2020), Activity report"
 
 
 @pytest.mark.parametrize(
@@ -463,7 +564,7 @@ def test_per_1000_consumptions_is_not_computable_for_another_place_or_period(mis
     place = {"scope": "facility", "facility_id": "copenhagen-skyen", "facility": "Skyen"}
     other = consumptions(20_000.0, **{**place, **mismatch})
     normalised = normalise(visits, "per_1000_consumptions", Denominators(consumptions=[other]))
-    assert normalised.reason == "no consumption count for the same place and period"
+    assert refusal_text(normalised.refusal) == "no consumption count for the same place and period"
 
 
 def test_an_approximate_divisor_makes_the_figure_approximate_and_refuses_bounds():
@@ -471,12 +572,14 @@ def test_an_approximate_divisor_makes_the_figure_approximate_and_refuses_bounds(
     exact_clients = normalise(figure(value=4500.0), "per_1000_consumptions", approximate)
     assert (round(exact_clients.value, 1), exact_clients.qualifier) == (23.1, "about")
     bound = normalise(figure(value=4500.0, qualifier="more_than"), "per_1000_consumptions", approximate)
-    assert bound.reason == "both figures are approximate or bounds, so their ratio has no clear direction"
+    assert refusal_text(bound.refusal) == (
+        "both figures are approximate or bounds, so their ratio has no clear direction"
+    )
 
 
 def test_consumptions_are_not_divided_by_themselves():
     normalised = normalise(consumptions(100.0), "per_1000_consumptions", Denominators([], [], [], []))
-    assert normalised.reason == "the figure is itself a count of consumptions"
+    assert refusal_text(normalised.refusal) == "the figure is itself a count of consumptions"
 
 
 # --- Time since opening and countries -------------------------------------------------------------------
@@ -493,6 +596,12 @@ def test_the_time_since_opening_counts_from_the_city_s_earliest_known_opening():
     assert comparison.years_since(date(2014, 10, 1), openings["copenhagen"]["opened_date"]) == pytest.approx(
         2.0, 0.01
     )
+
+
+def test_an_unofficial_service_never_counts_as_a_city_s_first_opening():
+    volunteer = {**facility("volunteer", date(2011, 9, 12)), "sanctioned": False}
+    openings = comparison.first_openings([volunteer, facility("first", date(2012, 10, 1))])
+    assert openings["copenhagen"]["facility_id"] == "first"
 
 
 def test_national_rates_leave_out_regions_and_wider_areas_and_list_the_highest_first():

@@ -20,7 +20,7 @@ def store():
     return get_store(paths.extracts_dir(paths.PROJECT_ROOT / "data"))
 
 
-def figures(store, city_id, metric_id, breakdown=None):
+def figures(store, city_id, metric_id, breakdown=None, scope=None, period_kind=None):
     rows = observation_table(
         store, selection=TableFilter(city_ids=(city_id,), metric_ids=(metric_id,))
     ).to_pylist()
@@ -28,6 +28,8 @@ def figures(store, city_id, metric_id, breakdown=None):
         (row["period_start"], row["period_end"], row["value"])
         for row in rows
         if row["breakdown"] == (breakdown or "")
+        and scope in (None, row["scope"])
+        and period_kind in (None, row["period_kind"])
     }
 
 
@@ -63,9 +65,18 @@ def test_copenhagen_overdose_situations_since_october_2012(store):
     assert "210 overdose situations" in match[0]["quote"]
 
 
-def test_barcelona_street_syringe_series_2020_to_2024(store):
-    series = {end: value for _, end, value in figures(store, "barcelona", "syringes_found_public")}
-    assert series == {"2020": 45025, "2021": 23606, "2022": 50279, "2023": 66494, "2024": 67720}
+def test_barcelona_street_syringe_series_2004_and_2020_to_2024(store):
+    """City-wide annual counts; 2004 came with the issue 9 data (the districts' 2024 counts are `area`)."""
+    found = figures(store, "barcelona", "syringes_found_public", scope="city", period_kind="year")
+    series = {end: value for _, end, value in found}
+    assert series == {
+        "2004": 156000,
+        "2020": 45025,
+        "2021": 23606,
+        "2022": 50279,
+        "2023": 66494,
+        "2024": 67720,
+    }
 
 
 def test_paris_syringes_before_and_after_the_room_opened(store):

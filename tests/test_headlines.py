@@ -73,9 +73,10 @@ def test_a_headline_reads_in_the_source_terms_with_place_period_and_source(fixtu
     assert shown.metric == "Visits, average per day"
     assert shown.figure == "about 12.5"
     assert shown.context == "visits a day (fixture) · Test site Copenhagen (fixture) · 2020"
-    assert (shown.source_title, shown.source_url) == (
+    assert (shown.source_title, shown.source_url, shown.source_kind) == (
         "Test source A (fixture)",
         "https://example.org/fixture-report-a.pdf",
+        "service or annual report",
     )
     assert shown.quote == "About 12.5 visits a day (fixture)."
 

@@ -340,7 +340,7 @@ class TestChart:
     def test_the_image_names_the_street_the_source_counted_not_the_city(self):
         """Paris: the counts are for the rue de Maubeuge, so the title says so; "Paris" alone would
         read as a city-wide count."""
-        street = {"place": "rue de Maubeuge"}
+        street = {"scope": "area", "facility": None, "facility_id": None, "place": "rue de Maubeuge"}
         rows = [count("2016-04", "2016-09", 1078, **street), count("2016-10-17", "2017-03-15", 385, **street)]
         title = self.figure(rows).layout.title.text
         assert title.startswith("<b>Syringes found in public space, rue de Maubeuge, Paris</b>")
@@ -367,15 +367,27 @@ class TestChart:
         footer = self.figure([count("2016-04", "2016-09", 1078)]).layout.annotations[-1].text
         assert "Source: Test publisher, “Test report”" in footer
 
-    def test_counts_from_two_places_keep_the_city_in_the_title_and_the_place_on_each_bar(self):
+    def test_counts_from_two_places_are_two_images_each_named_by_its_place(self):
+        """A street's count never stands in a city-wide series: each place is its own chart."""
         rows = [
-            count("2016-04", "2016-09", 1078, place="rue de Maubeuge"),
+            count(
+                "2016-04",
+                "2016-09",
+                1078,
+                scope="area",
+                facility=None,
+                facility_id=None,
+                place="rue de Maubeuge",
+            ),
             count("2016-10-17", "2017-03-15", 385, scope="city", facility=None, facility_id=None),
         ]
-        figure = self.figure(rows)
-        assert figure.layout.title.text.startswith("<b>Syringes found in public space, Paris</b>")
-        [bars] = figure.data
-        assert "rue de Maubeuge" in bars.text[0] and "city-wide" in bars.text[1]
+        city, street = count_series(rows)
+        titles = [
+            litter_counts_figure(series, "Paris", [], "#0072B2", "v", "2026-01-01").layout.title.text
+            for series in (city, street)
+        ]
+        assert titles[0].startswith("<b>Syringes found in public space, Paris</b>")
+        assert titles[1].startswith("<b>Syringes found in public space, rue de Maubeuge, Paris</b>")
 
     def test_an_opening_label_keeps_the_whole_short_name(self):
         long_name = "Salle de consommation à moindre risque / Halte Soins Addictions (Gaïa), Lariboisière"

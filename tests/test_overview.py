@@ -160,6 +160,8 @@ def test_the_area_table_and_summary_give_each_figure_with_its_date(store_with_co
         "Date": "2016",
         "What was counted": "rooms in Spain (fixture)",
         "Value": 10.0,
+        "Source kind": "service or annual report",
+        "Notes on the evidence": "",
         "Source": "Test source A (fixture)",
         "Publisher": "Test publisher (fixture)",
         "Link or reference": "https://example.org/fixture-report-a.pdf",

@@ -89,12 +89,14 @@ def test_the_most_recent_figure_comes_with_what_was_counted_its_period_and_sourc
     assert latest.value == "1,000–2,000"
     assert "Between 1,000 and 2,000 visits were made" in latest.proto.help
     captions = [caption.value for caption in app.caption]
-    # The source is one click away: its title links to its web address.
-    assert (
-        escape_markdown("visits (fixture) · 2019")
-        + "  \n"
-        + "Source: [Test source B \\(fixture\\)](https://example.org/fixture-report-b)"
-        in captions
+    # The source is one click away (its title links to its web address) and says what kind it is.
+    assert any(
+        caption.startswith(
+            escape_markdown("visits (fixture) · 2019")
+            + "  \n"
+            + "Source: [Test source B \\(fixture\\)](https://example.org/fixture-report-b) (news report)"
+        )
+        for caption in captions
     )
 
 

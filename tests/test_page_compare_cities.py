@@ -46,22 +46,33 @@ def test_the_page_opens_on_the_focus_cities_and_their_sourced_registered_users()
     assert app.query_params["cities"] == ["copenhagen", "amsterdam", "brussels"]
     assert app.query_params["per"] == "absolute"
     latest, _, _ = chart_specs(app)
-    assert points(latest) == {"Copenhagen": [3090.0], "Amsterdam": [90.0], "Brussels": [249.0]}
+    # Amsterdam: the 2016 figure (a seed article, one facility), not the 1998 one 16 years from the
+    # reference (issue 9: a figure more than three years away weighs more than another scope).
+    assert points(latest) == {"Copenhagen": [3090.0], "Amsterdam": [34.0], "Brussels": [249.0]}
     assert latest["layout"]["title"]["text"].startswith(
         "<b>Registered users: the figure per city closest to the reference</b>"
     )
     behind = app.dataframe[0].value
     assert list(behind["City"]) == ["Copenhagen", "Amsterdam", "Brussels"]
+    assert list(behind.columns[:5]) == ["City", "Where", "Period", "Figure", "Comparability"]
     assert list(behind["Comparability"]) == [
         "reference",
-        "different definition, different period kind",
-        "different scope",
+        "different definition, different period kind, different scope",
+        "different period length, years apart, different scope",
     ]
     assert behind["Source"][0] == "Successful drug injection rooms to be open at night"
+    assert list(behind["Source kind"]) == ["seed article", "seed article", "authority quoted in the news"]
     reference = next(text for text in markdown_texts(app) if text.startswith("**Reference:**"))
     assert "Copenhagen, 3,090 (registered users)" in reference
+    assert escape_markdown("Found only in a seed article") in "\n".join(c.value for c in app.caption)
     (warning,) = app.warning
-    assert warning.value.startswith("These figures are not directly comparable")
+    assert warning.value.startswith("**Not directly comparable:**")
+    assert (
+        escape_markdown(
+            "Running totals of different lengths: Copenhagen (reference) 24 months; Brussels 3 months."
+        )
+        in warning.value
+    )
 
 
 def test_a_shared_link_restores_the_metric_the_cities_and_the_normalisation():
@@ -105,10 +116,14 @@ def test_a_figure_that_cannot_be_normalised_says_why():
     app = run_page_in_app(PAGE, per="per_facility")
     latest = chart_specs(app)[0]
     footer = latest["layout"]["annotations"][0]["text"]
-    assert "Not computable, not drawn: Copenhagen, Amsterdam (see the table)." in footer
+    assert "Not computable, not drawn: Copenhagen (see the table)." in footer
     copenhagen, amsterdam, _ = app.dataframe[0].value["Compared value"]
-    assert copenhagen.startswith("not computable: number of facilities unknown: the opening date of Skyen")
-    assert "does not match the sourced count (4) at 2008" in amsterdam
+    # Copenhagen's rooms are counted by a source only in 2024, not on 18 September 2014.
+    assert (
+        copenhagen
+        == "not computable: no source counts the city's facilities for the figure's date (2014-09-18)"
+    )
+    assert amsterdam == "34 per facility"  # a figure for one facility is already per facility
 
 
 def test_a_preset_selects_the_five_solidify_partners():
@@ -137,8 +152,10 @@ def test_the_time_axis_can_count_years_from_each_city_s_first_opening():
     assert aligned_spec["layout"]["xaxis"]["title"]["text"] == "Years since the city's first facility opened"
     assert "x axis: years since each city's first facility opened" in aligned_spec["layout"]["title"]["text"]
     copenhagen = next(trace for trace in aligned_spec["data"] if trace["name"] == "Copenhagen · reference")
-    assert numbers(copenhagen["x"]) == [3.02]  # from Det Mobile Fixerum, 12 Sept 2011, to 18 Sept 2014
-    assert "Copenhagen 2011-09-12" in aligned_spec["layout"]["annotations"][0]["text"]
+    # From the Halmtorvet room, October 2012, to 18 Sept 2014: the volunteer Mobile Fixerum of 2011 is not
+    # an official opening, so it no longer counts as the city's first (issue 9).
+    assert numbers(copenhagen["x"]) == [1.96]
+    assert "Copenhagen 2012-10" in aligned_spec["layout"]["annotations"][0]["text"]
 
 
 def test_national_death_rates_are_a_separate_sorted_chart_with_the_emcdda_caveat():

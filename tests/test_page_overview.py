@@ -60,11 +60,14 @@ def test_each_focus_city_in_the_data_gets_its_latest_figures_and_a_link_to_its_t
 def test_each_tile_carries_what_was_counted_its_period_its_source_and_the_quote(fixture_data):
     app = run_page(PAGE)
     captions = [caption.value for caption in app.caption]
-    # The source is one click away: its title links to its web address.
+    # The source is one click away (its title links to its web address); source B is a news report: the
+    # tile says so, as it says its source.
     assert (
         escape_markdown("visits (fixture) · 2019")
         + "  \n"
-        + "Source: [Test source B \\(fixture\\)](https://example.org/fixture-report-b)"
+        + "Source: [Test source B \\(fixture\\)](https://example.org/fixture-report-b) (news report)"
+        + "  \n"
+        + escape_markdown("From a news report, not an official or service source")
         in captions
     )
     brussels_visits = next(metric for metric in app.metric if metric.value == "1,000–2,000")

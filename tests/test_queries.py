@@ -23,6 +23,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "city_breakdowns": {"city_id": "copenhagen"},
     "city_events": {"city_id": "brussels"},
     "city_observations": {"city_id": "copenhagen"},
+    "city_related_services": {"city_id": "copenhagen"},
     "compare_metrics": {},
     "coverage": {},
     "dataset_summary": {},

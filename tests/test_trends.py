@@ -347,5 +347,5 @@ def test_a_chart_title_names_the_one_place_its_figures_are_of_and_only_then():
     )
     assert place_title("Visits", "Brussels", [city]) == "Visits, Brussels"
     assert place_title("Visits", "Brussels", [room, city]) == "Visits, Brussels"
-    street = {"facility": "Lariboisière room", "place": "rue de Maubeuge"}
+    street = {"facility": None, "place": "rue de Maubeuge"}  # scope `area`: a street, not a room
     assert place_title("Syringes", "Paris", [street]) == "Syringes, rue de Maubeuge, Paris"

@@ -404,6 +404,32 @@ def test_a_valid_upload_becomes_one_observation_and_one_new_source(existing):
     assert again.typed["observations"][0]["observation_id"] == observation["observation_id"], "ids are stable"
 
 
+def test_a_file_from_an_older_template_reads_its_source_as_the_citys_own_report_in_english(existing):
+    older_columns = [
+        column for column in UPLOAD_COLUMNS if column not in ("place", "source_kind", "source_language")
+    ]
+    conversion = converted(csv_bytes(upload_rows(), columns=older_columns), existing)
+    assert conversion.ok, conversion.problems
+    (source,) = conversion.sources
+    assert (source["kind"], source["language"]) == ("service_report", "en")
+
+
+def test_a_place_in_the_city_a_source_kind_and_a_language_are_kept(existing):
+    row = {"place": "rue de Maubeuge", "source_kind": "news_report", "source_language": "fr"}
+    conversion = converted(csv_bytes(upload_rows(row)), existing)
+    assert conversion.ok, conversion.problems
+    (observation,) = conversion.typed["observations"]
+    assert (observation["scope"], observation["place"]) == ("area", "rue de Maubeuge")
+    (source,) = conversion.sources
+    assert (source["kind"], source["language"]) == ("news_report", "fr")
+
+
+def test_a_place_and_a_facility_on_one_row_are_a_problem_in_the_place_column(existing):
+    row = {"place": "rue de Maubeuge", "facility": "copenhagen-test-site"}
+    conversion = converted(csv_bytes(upload_rows(row)), existing)
+    assert (2, "place") in problem_places(conversion.problems)
+
+
 def test_names_ids_and_accents_find_the_same_places(existing):
     rows = upload_rows(
         {"city": "copenhagen", "facility": "copenhagen-test-site"},
@@ -502,7 +528,7 @@ def test_header_problems_are_reported_on_row_one(header, message):
 def test_a_ragged_row_is_reported_once(existing):
     data = csv_bytes(upload_rows()) + b"Copenhagen,Denmark\r\n"
     (problem,) = converted(data, existing).problems
-    assert problem.row == 3 and "the row has 2 cells but the header has 22" in problem.message
+    assert problem.row == 3 and "the row has 2 cells but the header has 25" in problem.message
 
 
 def test_an_unknown_metric_is_one_problem_not_two(existing):

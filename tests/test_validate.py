@@ -95,8 +95,8 @@ def test_problems_are_sorted_by_file_row_and_column(tmp_path):
 # Files and headers --------------------------------------------------------------------------------------
 
 
-def test_a_directory_needs_every_table_but_events(tmp_path):
-    problem = only(problems_with(tmp_path, sources=None, events=None))
+def test_a_directory_needs_every_table_but_events_related_services_and_conflicts(tmp_path):
+    problem = only(problems_with(tmp_path, sources=None, events=None, related_services=None, conflicts=None))
     assert located([problem]) == [("sources.csv", 0, "-")]
     assert "sources.csv is missing" in problem.message
 
@@ -357,6 +357,98 @@ def test_a_scope_needs_its_place(tmp_path, scope, emptied, reported):
     assert located([problem]) == [("observations.csv", NEW_ROW, reported)]
 
 
+@pytest.mark.parametrize("scope", ["area", "operator"])
+def test_part_of_a_city_or_one_operator_names_its_place_and_its_city(tmp_path, scope):
+    named = problems_with(tmp_path, observations=with_observation(scope=scope, place="rue de Maubeuge"))
+    assert named == []
+    problems = problems_with(tmp_path, observations=with_observation(scope=scope, city_id=""))
+    assert located(problems) == [
+        ("observations.csv", NEW_ROW, "city_id"),
+        ("observations.csv", NEW_ROW, "place"),
+    ]
+
+
+def test_only_part_of_a_city_or_an_operator_names_a_place(tmp_path):
+    problem = only(problems_with(tmp_path, observations=with_observation(place="Vesterbro")))
+    assert located([problem]) == [("observations.csv", NEW_ROW, "place")]
+    assert "area, operator" in problem.message
+
+
+# Observations: sources that disagree --------------------------------------------------------------------
+
+CONFLICT_ROW = {"source_id": "test-report-b", "observation_id": "obs-other-source"}
+
+
+def test_two_sources_giving_values_that_cannot_both_be_right_are_reported_until_recorded(tmp_path):
+    rows = [*default_rows("observations"), observation(value="20"), observation(value="28", **CONFLICT_ROW)]
+    overrides = {"observations": lambda _: rows}
+    problem = only(problems_with(tmp_path, **overrides))
+    assert located([problem]) == [("observations.csv", NEW_ROW + 1, "-")]
+    assert "sources disagree" in problem.message and f"row {NEW_ROW} ('obs-test')" in problem.message
+    recorded = [
+        {
+            "conflict_id": "c1",
+            "observation_ids": "obs-test obs-other-source",
+            "primary_id": "obs-test",
+            "reason": "The city counts (fixture).",
+        }
+    ]
+    assert problems_with(tmp_path, conflicts=recorded, **overrides) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"value": "298000", "qualifier": "about"}, {"value": "298940"}),  # about: within 10 %
+        ({"value": "6100", "qualifier": "more_than"}, {"value": "6166", "qualifier": "at_least"}),
+        ({"value": "100", "qualifier": "nearly"}, {"value": "95"}),
+        ({"value_low": "50", "value_high": "70", "value": "", "qualifier": "range"}, {"value": "70"}),
+        ({"value": "10", "qualifier": "up_to"}, {"value": "0"}),
+    ],
+)
+def test_values_whose_words_allow_a_common_figure_agree(tmp_path, first, second):
+    rows = [*default_rows("observations"), observation(**first), observation(**second, **CONFLICT_ROW)]
+    assert problems_with(tmp_path, observations=lambda _: rows) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"value": "100", "qualifier": "about"}, {"value": "111"}),
+        ({"value": "100", "qualifier": "more_than"}, {"value": "100"}),
+        ({"value": "100", "qualifier": "nearly"}, {"value": "101"}),
+        ({"value": "10", "qualifier": "less_than"}, {"value": "10"}),
+        ({"value_low": "50", "value_high": "70", "value": "", "qualifier": "range"}, {"value": "71"}),
+    ],
+)
+def test_values_whose_words_allow_no_common_figure_disagree(tmp_path, first, second):
+    rows = [*default_rows("observations"), observation(**first), observation(**second, **CONFLICT_ROW)]
+    problem = only(problems_with(tmp_path, observations=lambda _: rows))
+    assert "sources disagree" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "message"),
+    [
+        ({"observation_ids": "obs-range"}, "observation_ids", "at least two"),
+        (
+            {"observation_ids": "obs-range obs-nowhere"},
+            "observation_ids",
+            "unknown observation 'obs-nowhere'",
+        ),
+        ({"primary_id": "obs-female"}, "primary_id", "one of observation_ids"),
+    ],
+)
+def test_a_recorded_conflict_names_existing_figures_and_a_primary_among_them(
+    tmp_path, changes, column, message
+):
+    conflict = {"conflict_id": "c1", "observation_ids": "obs-range obs-more-than", "primary_id": "obs-range",
+                "reason": "Fixture.", **changes}  # fmt: skip
+    problem = only(problems_with(tmp_path, conflicts=[conflict]))
+    assert located([problem]) == [("conflicts.csv", 2, column)]
+    assert message in problem.message
+
+
 # Observations: periods ----------------------------------------------------------------------------------
 
 
@@ -495,6 +587,44 @@ def test_a_facility_closes_after_it_opens(tmp_path):
 
 def test_a_facility_may_open_and_close_within_one_partial_date(tmp_path):
     assert problems_with(tmp_path, facilities=edit_row(1, opened="2019-05-01", closed="2019-05")) == []
+
+
+@pytest.mark.parametrize(
+    ("emptied", "date_column"),
+    [
+        ("closed_source_id", "closed"),
+        ("closed_quote", "closed"),
+        ("source_id", "opened"),
+        ("quote", "opened"),
+    ],
+)
+def test_an_opening_or_a_closure_rests_on_a_source_and_its_words(tmp_path, emptied, date_column):
+    problem = only(problems_with(tmp_path, facilities=edit_row(1, **{emptied: ""})))
+    assert located([problem]) == [("facilities.csv", 3, emptied)]
+    assert f"required when {date_column} is given" in problem.message
+
+
+def test_a_closure_cites_a_known_source(tmp_path):
+    problem = only(problems_with(tmp_path, facilities=edit_row(1, closed_source_id="test-report-z")))
+    assert located([problem]) == [("facilities.csv", 3, "closed_source_id")]
+
+
+def test_a_facility_says_whether_it_is_officially_authorised(tmp_path):
+    problem = only(problems_with(tmp_path, facilities=edit_row(0, sanctioned="")))
+    assert located([problem]) == [("facilities.csv", 2, "sanctioned")]
+
+
+def test_a_source_says_how_strong_it_is_and_in_which_language_it_speaks(tmp_path):
+    problems = problems_with(tmp_path, sources=edit_row(0, kind="rumour", language="klingon"))
+    assert located(problems) == [("sources.csv", 2, "kind"), ("sources.csv", 2, "language")]
+
+
+def test_a_related_service_is_in_a_known_city_and_cites_a_known_source(tmp_path):
+    problems = problems_with(tmp_path, related_services=edit_row(0, city_id="atlantis", source_id="nowhere"))
+    assert located(problems) == [
+        ("related_services.csv", 2, "city_id"),
+        ("related_services.csv", 2, "source_id"),
+    ]
 
 
 def test_whether_a_metric_is_additive_is_a_boolean(tmp_path):

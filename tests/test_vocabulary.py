@@ -87,7 +87,7 @@ def test_scopes_rank_by_breadth_and_name_the_columns_they_need():
 
 def test_a_label_is_looked_up_and_an_unknown_id_names_the_allowed_ones():
     assert label(SCOPES, "city") == "whole city"
-    with pytest.raises(KeyError, match="facility, city, region"):
+    with pytest.raises(KeyError, match="facility, area, operator, city, region"):
         entry(SCOPES, "planet")
 
 

@@ -128,8 +128,8 @@ COLUMN_DEFINITIONS = {
     "region": "Region, Land or canton, for figures about a region.",
     "scope": "What the figure covers: one facility, a city, a region, a country or several countries.",
     "facility": "The facility, for figures about one facility.",
-    "place": "The part of a city the figure covers, as the source names it (a street, a district), when it "
-    "is less than the facility or city named.",
+    "place": "The part of the city (a street, a district) or the operator, as the source names it, for "
+    "figures about part of a city or one operator's sites.",
     "metric": "Metric id in the catalogue (see the Methodology page for its definition).",
     "metric_label": "Metric name.",
     "breakdown": "Empty for a total; otherwise the part of a total, as dimension=value (e.g. sex=female).",
@@ -137,6 +137,8 @@ COLUMN_DEFINITIONS = {
     "period_start": "First day, month or year of the period, as precise as the source; may be empty for "
     "since_opening.",
     "period_end": "Last day, month or year of the period, as precise as the source.",
+    "period_inferred": "true when the period is taken from the source's context (its date, 'last year'), "
+    "not stated in the quote.",
     "value": "The figure as the source gives it; empty for a range.",
     "value_low": "Lower end of a range.",
     "value_high": "Upper end of a range.",
@@ -150,8 +152,17 @@ COLUMN_DEFINITIONS = {
     "source_title": "Title of the source.",
     "source_publisher": "Publisher of the source.",
     "source_url": "Address of the source, or a citation when it has no address.",
+    "source_kind": "How strong the source is for this figure: official_statistics, service_report, "
+    "parliamentary_answer, authority_in_news, news_report, claim, secondary_copy or seed_article.",
+    "seed_only": "true when the figure is found only in one of the seed articles the project started from.",
     "quote": "The sentence or table cell in which the source gives the figure.",
+    "quote_form": "Empty for a sentence; table_cell for a table cell; table_reading for a value read from a "
+    "table whose cells ran together (the notes say how it was split).",
     "notes": "How the figure was read or placed, and anything to check before using it.",
+    "conflict": "Empty, or what other sources say for the same place, metric and period: qualifier and "
+    "value, then publisher, title and observation id of each. Sources disagree: check before using either.",
+    "conflict_primary": "In a conflict, the observation id a headline leads with.",
+    "conflict_reason": "In a conflict, why that source leads.",
     "observation_id": "Stable id of the figure in this dataset.",
 }
 

@@ -2,7 +2,9 @@
 
 The value, its qualifier (about, more than, a range...) and its rate (per day...) travel together, so
 no page shows a bound as if it were an exact count, or a daily average as if it were a total. A figure
-withheld by disclosure control reads "<10" (a small count) or "withheld", never as a number.
+withheld by disclosure control reads "<10" (a small count) or "withheld", never as a number. Beside a
+figure go how strong its source is, whether only a seed article gives it, and what other sources say
+when they disagree: every view that shows a figure says these the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from .i18n import format_number, t
 from .privacy import SMALL_COUNT_THRESHOLD, STATUS_OK, STATUS_SMALL, ThresholdError, small_count_threshold
-from .vocabulary import QUALIFIERS, RATES, entry, metric_kinds
+from .vocabulary import QUALIFIERS, RATES, SOURCE_KINDS, entry, label, metric_kinds
 
 
 def describe_value(row: Mapping[str, Any], *, with_rate: bool = True) -> str:
@@ -62,3 +64,31 @@ def place_title(metric: str, city: str, rows: Iterable[Mapping[str, Any]]) -> st
     if len(places) == 1 and (place := places.pop()):
         return t("{metric}, {place}, {city}", metric=metric, place=place, city=city)
     return t("{metric}, {city}", metric=metric, city=city)
+
+
+def source_strength(row: Mapping[str, Any]) -> str:
+    """How strong the figure's source is, in words: `official statistics`, `claim`, `seed article`..."""
+    return label(SOURCE_KINDS, row["source_kind"]) if row.get("source_kind") else ""
+
+
+def seed_only_note(row: Mapping[str, Any]) -> str:
+    """A note for a figure that only a seed article gives (no other source reports it); else ''."""
+    return t("Found only in a seed article") if row.get("seed_only") else ""
+
+
+def disagreement(row: Mapping[str, Any]) -> str:
+    """`Sources disagree: 20 (Augsburger Allgemeine / dpa)`: what the other sources of a recorded
+    conflict say, or '' when no source disagrees."""
+    others = row.get("conflicting") or []
+    if not others:
+        return ""
+    said = "; ".join(
+        t("{figure} ({publisher})", figure=describe_value(other), publisher=other["source_publisher"])
+        for other in others
+    )
+    return t("Sources disagree: {others}", others=said)
+
+
+def evidence_notes(row: Mapping[str, Any]) -> str:
+    """Everything to read beside a figure about its evidence, in one line: disagreement and seed-only."""
+    return " · ".join(part for part in (disagreement(row), seed_only_note(row)) if part)

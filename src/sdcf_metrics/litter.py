@@ -83,8 +83,8 @@ def openings(facilities: Iterable[Row], city_id: str) -> list[Opening]:
 
 
 def concerns(row: Row, opening: Opening) -> bool:
-    """A city-wide count concerns every opening in the city; a facility's count only its own."""
-    return row["scope"] == "city" or row.get("facility_id") == opening.facility_id
+    """A count for the city or a part of it concerns every opening in the city; a facility's only its own."""
+    return row["scope"] != "facility" or row.get("facility_id") == opening.facility_id
 
 
 def relation_to_opening(row: Row, opening: Opening) -> str:
@@ -116,7 +116,7 @@ def period_days(row: Row) -> int | None:
 
 
 def _place_key(row: Row) -> tuple[str, ...]:
-    """What was counted where: metric, unit, rate, scope, city and facility."""
+    """What was counted where: metric, unit, rate, scope, city, and the facility or named place."""
     return (
         row["metric_id"],
         row["unit"],
@@ -124,6 +124,7 @@ def _place_key(row: Row) -> tuple[str, ...]:
         row["scope"],
         row["city_id"],
         row.get("facility_id") or "",
+        row.get("place") or "",
     )
 
 
@@ -232,11 +233,6 @@ class CountSeries:
         return list(dict.fromkeys(row["notes"] for row in self.rows if row.get("notes")))
 
     @property
-    def places(self) -> list[str]:
-        """Where the counts were made, each once, as `place_label` names them."""
-        return list(dict.fromkeys(place_label(row) for row in self.rows))
-
-    @property
     def unequal_periods(self) -> list[int]:
         """The lengths in days of the counts' periods, in order, when they differ by more than a leap day
         (so bars side by side are not totals over equal periods); empty when they are equal or unknown."""
@@ -262,10 +258,12 @@ class CountSeries:
 
 
 def count_series(counts: Iterable[Row]) -> list[CountSeries]:
-    """Group counts by metric, unit and rate, so a weekly average never shares an axis with a total."""
-    grouped: dict[tuple[str, str, str], list[Row]] = {}
+    """Group counts by metric, unit, rate and place, so a weekly average never shares an axis with a total
+    and one street's count never stands in a city-wide series. City-wide series come first."""
+    grouped: dict[tuple[str, ...], list[Row]] = {}
     for row in counts:
-        grouped.setdefault((row["metric_id"], row["unit"], row.get("rate_per") or ""), []).append(row)
+        key = (row["metric_id"], row["unit"], row.get("rate_per") or "", named_place(row))
+        grouped.setdefault(key, []).append(row)
     return [
         CountSeries(
             rows[0]["metric_id"],
@@ -275,7 +273,7 @@ def count_series(counts: Iterable[Row]) -> list[CountSeries]:
             rows[0]["definition"],
             tuple(sorted(rows, key=lambda row: (row["period_end_date"], row["observation_id"]))),
         )
-        for rows in grouped.values()
+        for _, rows in sorted(grouped.items(), key=lambda item: item[0][3] != "")
     ]
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .figures import describe_value
-from .headlines import Headline, headline, headline_figures, latest_by
+from .figures import describe_value, evidence_notes, source_strength
+from .headlines import Headline, headline, headline_figures, headline_worthy, latest_by, latest_figure
 from .i18n import format_number, t
 
 Row = Mapping[str, Any]
@@ -115,6 +115,8 @@ def area_table(rows: Sequence[Row]) -> pa.Table:
             t("Date"): pa.array([row["period_label"] for row in rows], pa.string()),
             t("What was counted"): pa.array([row["counted_as"] for row in rows], pa.string()),
             t("Value"): pa.array([row["value"] for row in rows], pa.float64()),
+            t("Source kind"): pa.array([source_strength(row) for row in rows], pa.string()),
+            t("Notes on the evidence"): pa.array([evidence_notes(row) for row in rows], pa.string()),
             t("Source"): pa.array([row["source_title"] for row in rows], pa.string()),
             t("Publisher"): pa.array([row["source_publisher"] for row in rows], pa.string()),
             t("Link or reference"): pa.array([row["source_url"] for row in rows], pa.string()),
@@ -160,3 +162,90 @@ def countries_without_count(cities: Sequence[Row], countries: Sequence[Row]) -> 
     (`countries` as `latest_facility_counts` gives them), A to Z: the chart cannot draw them."""
     counted = {row["country"] for row in countries}
     return sorted({city["country"] for city in cities if city["in_europe"]} - counted)
+
+
+# A multinational area that lies in Europe, as sources name it: `Europe`, `Europe (8 countries...)`,
+# `EU-27`, `EU-28`. Areas that also count rooms abroad (`World`, `11 European countries, Australia...`) are
+# not Europe-wide totals.
+_EUROPEAN_AREA_PREFIXES = ("Europe", "EU-")
+
+
+def is_european_total(row: Row) -> bool:
+    """A sourced count of facilities for Europe or the EU, and nothing outside it."""
+    return row["scope"] == "multinational" and str(row["country"]).startswith(_EUROPEAN_AREA_PREFIXES)
+
+
+@dataclass(frozen=True)
+class RegistryCoverage:
+    """How complete the facility list is: its officially authorised European rooms with no closure on
+    record, how many have a sourced opening date, its unofficial services, and the Europe-wide totals
+    sources give (the latest from an official or service source, and the latest from any source)."""
+
+    rooms: int
+    dated: int
+    official: int
+    unofficial: int
+    official_total: Row | None
+    latest_total: Row | None
+
+
+def registry_coverage(facilities: Sequence[Row], area_counts: Sequence[Row]) -> RegistryCoverage:
+    """The facility list (`queries.facility_directory`) against the Europe-wide totals among the areas'
+    facility counts (`queries.area_observations` of `FACILITY_COUNT_METRIC`)."""
+    european = [facility for facility in facilities if facility["in_europe"]]
+    official = [facility for facility in european if facility["sanctioned"]]
+    totals = [row for row in area_counts if is_european_total(row)]
+    return RegistryCoverage(
+        rooms=sum(1 for facility in official if facility["closed"] is None),
+        dated=sum(1 for facility in official if facility["opened"] is not None),
+        official=len(official),
+        unofficial=len(european) - len(official),
+        official_total=latest_figure(row for row in totals if headline_worthy(row)),
+        latest_total=latest_figure(totals),
+    )
+
+
+def _total_words(row: Row) -> str:
+    return t(
+        "{figure} in {area} ({period}; {source}, {kind})",
+        figure=describe_value(row),
+        area=row["country"],
+        period=row["period_label"],
+        source=row["source_publisher"],
+        kind=source_strength(row),
+    )
+
+
+def registry_note(coverage: RegistryCoverage) -> str:
+    """How complete the facility list is, in words: the rooms it lists against the sourced Europe-wide
+    totals, and that EUDA's own current total was not found, so no share is given."""
+    parts = [
+        t(
+            "The facility list holds {rooms} officially authorised rooms in Europe with no closure on "
+            "record; {dated} of the {official} authorised European rooms it lists have a sourced opening "
+            "date. {unofficial} unofficial or volunteer services are listed but not counted.",
+            rooms=format_number(coverage.rooms),
+            dated=format_number(coverage.dated),
+            official=format_number(coverage.official),
+            unofficial=format_number(coverage.unofficial),
+        )
+    ]
+    if coverage.official_total is not None:
+        parts.append(
+            t(
+                "The latest Europe-wide total from an official or service source, published or quoted: "
+                "{total}.",
+                total=_total_words(coverage.official_total),
+            )
+        )
+    if coverage.latest_total is not None and coverage.latest_total is not coverage.official_total:
+        parts.append(
+            t("The most recent from any source: {total}.", total=_total_words(coverage.latest_total))
+        )
+    parts.append(
+        t(
+            "EUDA's own current total was not found in the sources checked, so no share is given: the list "
+            "is a floor, not a census."
+        )
+    )
+    return " ".join(parts)

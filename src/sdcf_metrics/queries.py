@@ -24,11 +24,29 @@ from .vocabulary import area_scopes, city_scopes
 # Rows ------------------------------------------------------------------------------------------------------
 
 
+class ConflictingFigure(TypedDict):
+    """Another source's value for the same figure, in a recorded conflict: what it says and who says it."""
+
+    observation_id: str
+    value: float | None
+    value_low: float | None
+    value_high: float | None
+    qualifier: str
+    rate_per: str | None
+    status: str
+    source_title: str
+    source_publisher: str
+    source_kind: str
+
+
 class Observation(TypedDict):
     """One sourced figure with its place, metric, period, value and source (the `observation_details` view).
 
     `status` is `ok`, or why disclosure control withheld the value (see `privacy`); `period_label` reads
     the period as the source gave it; `source_url` is the source's address or, without one, its citation.
+    `source_kind` says how strong the source is for this figure (`vocabulary.SOURCE_KINDS`); `seed_only`
+    that no other kind of source gives it. `conflicting` lists what other sources say when a recorded
+    conflict names the figure (`conflict_primary_id` leads, for `conflict_reason`); None otherwise.
     """
 
     observation_id: str
@@ -65,9 +83,18 @@ class Observation(TypedDict):
     source_date: str | None
     source_url: str | None
     source_licence: str | None
+    source_kind: str
+    source_language: str
     quote: str
     notes: str | None
     place: str | None
+    period_inferred: bool
+    quote_form: str | None
+    seed_only: bool
+    conflict_id: str | None
+    conflict_primary_id: str | None
+    conflict_reason: str | None
+    conflicting: list[ConflictingFigure] | None
 
 
 class ReadingExample(Observation):
@@ -103,10 +130,15 @@ class StoredObservation(TypedDict):
     quote: str
     notes: str | None
     place: str | None
+    period_inferred: bool | None
+    evidence: str | None
+    quote_form: str | None
     period_start_date: date | None
     period_end_date: date
     period_label: str
     status: str
+    conflict_id: str | None
+    seed_only: bool
 
 
 class City(TypedDict):
@@ -140,6 +172,9 @@ class Facility(TypedDict):
     location_note: str | None
     source_id: str | None
     quote: str | None
+    sanctioned: bool
+    closed_source_id: str | None
+    closed_quote: str | None
     opened_date: date | None
     closed_date: date | None
     city: str
@@ -149,7 +184,8 @@ class Facility(TypedDict):
 
 
 class ListedFacility(TypedDict):
-    """A facility as the Facilities page lists it (`facility_directory.sql`)."""
+    """A facility as the Facilities page lists it (`facility_directory.sql`); `sanctioned` is False for an
+    unofficial or volunteer service."""
 
     facility_id: str
     name: str
@@ -166,6 +202,7 @@ class ListedFacility(TypedDict):
     closed_date: date | None
     type: str
     operator: str | None
+    sanctioned: bool
     source_title: str | None
     source_publisher: str | None
     source_url: str | None
@@ -185,6 +222,23 @@ class Event(TypedDict):
     quote: str
     event_date: date
     source_title: str
+    source_url: str | None
+
+
+class RelatedService(TypedDict):
+    """A service on a city's page that is not a consumption room (peer outreach...), with its source; it
+    carries no figures."""
+
+    service_id: str
+    city_id: str
+    name: str
+    operator: str | None
+    description: str
+    source_id: str
+    quote: str
+    source_title: str
+    source_publisher: str
+    source_kind: str
     source_url: str | None
 
 
@@ -226,6 +280,8 @@ class Source(TypedDict):
     url: str | None
     document: str | None
     licence_note: str | None
+    kind: str
+    language: str
     observations: int
 
 
@@ -279,6 +335,11 @@ def facility_directory(
 def city_events(store: Store, *, city_id: str) -> list[Event]:
     """Openings, closures and policy events of one city, oldest first."""
     return cast(list[Event], _rows(store, "city_events", city_id=city_id))
+
+
+def city_related_services(store: Store, *, city_id: str) -> list[RelatedService]:
+    """The services of one city that are not consumption rooms, by name, with their sources."""
+    return cast(list[RelatedService], _rows(store, "city_related_services", city_id=city_id))
 
 
 # Figures ---------------------------------------------------------------------------------------------------

@@ -13,12 +13,16 @@ from typing import Literal
 from .vocabulary import (
     DIRECTIONS,
     EVENT_KINDS,
+    EVIDENCE_KINDS,
     FACILITY_TYPES,
+    LANGUAGES,
     METRIC_KINDS,
     PERIOD_KINDS,
     QUALIFIERS,
+    QUOTE_FORMS,
     RATES,
     SCOPES,
+    SOURCE_KINDS,
     ids,
 )
 
@@ -97,6 +101,19 @@ FACILITIES = Table(
         Column("location_note", "text", required=False, doc="How approximate the coordinates are."),
         Column("source_id", "id", required=False, doc="Source of the opening date and type."),
         Column("quote", "text", required=False, doc="The words of the source about opening or type."),
+        Column(
+            "sanctioned",
+            "bool",
+            doc="`true` for an officially authorised room (pilots included); `false` for an unofficial or "
+            "volunteer service, which never counts as a city's first opening.",
+        ),
+        Column(
+            "closed_source_id",
+            "id",
+            required=False,
+            doc="Source of the closure date; required with `closed`.",
+        ),
+        Column("closed_quote", "text", required=False, doc="The words of the source about the closure."),
     ),
 )
 
@@ -133,6 +150,14 @@ SOURCES = Table(
         Column("url", "url", required=False, doc="Either `url` or `document` must be given."),
         Column("document", "text", required=False, doc="A citation for sources without a URL."),
         Column("licence_note", "text", required=False),
+        Column(
+            "kind",
+            "choice",
+            choices=ids(SOURCE_KINDS),
+            doc="How strong the source is, e.g. `official_statistics`, `service_report`, `news_report`, "
+            "`claim`.",
+        ),
+        Column("language", "choice", choices=ids(LANGUAGES), doc="ISO 639-1 code of the quotes, e.g. `da`."),
     ),
 )
 
@@ -145,7 +170,12 @@ OBSERVATIONS = Table(
         Column("scope", "choice", choices=ids(SCOPES)),
         Column("country", "text", doc="Country, or the area name for multinational rows (e.g. `EU`)."),
         Column("region", "text", required=False, doc="Required when scope is `region`, e.g. `Catalonia`."),
-        Column("city_id", "id", required=False, doc="Required when scope is `city` or `facility`."),
+        Column(
+            "city_id",
+            "id",
+            required=False,
+            doc="Required when scope is `city`, `facility`, `area` or `operator`.",
+        ),
         Column("facility_id", "id", required=False, doc="Required when scope is `facility`."),
         Column("metric_id", "id"),
         Column(
@@ -188,8 +218,30 @@ OBSERVATIONS = Table(
             "place",
             "text",
             required=False,
-            doc="The source's name for the part of a city the figure covers when it is less than the "
-            "facility or city named (a street, a district), e.g. `rue de Maubeuge`; empty otherwise.",
+            doc="The source's name of the part of the city or the operator, for scope `area` or `operator` "
+            "(e.g. `rue de Maubeuge`); empty otherwise.",
+        ),
+        Column(
+            "period_inferred",
+            "bool",
+            required=False,
+            doc="`true` when the period is taken from the source's context (its date, 'last year'), not "
+            "stated in the quote.",
+        ),
+        Column(
+            "evidence",
+            "choice",
+            required=False,
+            choices=ids(EVIDENCE_KINDS),
+            doc="Empty means the source's kind; set only when this figure is stronger or weaker than its "
+            "document, e.g. `claim` for a politician quoted in a news report.",
+        ),
+        Column(
+            "quote_form",
+            "choice",
+            required=False,
+            choices=ids(QUOTE_FORMS),
+            doc="Empty for a sentence copied verbatim; `table_cell` or `table_reading`.",
         ),
     ),
 )
@@ -211,13 +263,61 @@ EVENTS = Table(
     ),
 )
 
-SOURCE_TABLES: tuple[Table, ...] = (METRICS, SOURCES, CITIES, FACILITIES, OBSERVATIONS, EVENTS)
+RELATED_SERVICES = Table(
+    name="related_services",
+    doc="Services that are not consumption rooms but belong on a city's page (peer outreach, drug "
+    "checking). They carry no figures.",
+    key=("service_id",),
+    optional_file=True,
+    columns=(
+        Column("service_id", "id"),
+        Column("city_id", "id"),
+        Column("name", "text"),
+        Column("operator", "text", required=False),
+        Column("description", "text", doc="What the service does, in English, from the source."),
+        Column("source_id", "id"),
+        Column("quote", "text"),
+    ),
+)
+
+CONFLICTS = Table(
+    name="conflicts",
+    doc="Sources that disagree: observations of the same place, metric, period and definition whose values "
+    "do not agree. Both are kept and shown; this names the one a headline leads with, and why.",
+    key=("conflict_id",),
+    optional_file=True,
+    columns=(
+        Column("conflict_id", "id"),
+        Column(
+            "observation_ids",
+            "text",
+            doc="The observation ids of every row of the conflict, separated by spaces.",
+        ),
+        Column("primary_id", "id", doc="The observation a headline leads with; one of observation_ids."),
+        Column("reason", "text", doc="One sentence: which source is primary, and why."),
+    ),
+)
+
+SOURCE_TABLES: tuple[Table, ...] = (
+    METRICS,
+    SOURCES,
+    CITIES,
+    FACILITIES,
+    OBSERVATIONS,
+    EVENTS,
+    RELATED_SERVICES,
+    CONFLICTS,
+)
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in SOURCE_TABLES}
 
 
 def _observation_doc(name: str) -> str:
     return OBSERVATIONS.column(name).doc
 
+
+# What an upload row's source is when the file does not say: a city officer's own report, in English.
+UPLOAD_DEFAULT_SOURCE_KIND = "service_report"
+UPLOAD_DEFAULT_LANGUAGE = "en"
 
 UPLOAD = Table(
     name="upload",
@@ -275,6 +375,28 @@ UPLOAD = Table(
             required=False,
             doc="Anything a reader needs to know, e.g. what the figure leaves out or how its period "
             "was read.",
+        ),
+        Column(
+            "place",
+            "text",
+            required=False,
+            doc="A part of the city the figure is about, as the source names it (e.g. `rue de Maubeuge`); "
+            "empty for the whole city or a facility.",
+        ),
+        Column(
+            "source_kind",
+            "choice",
+            required=False,
+            choices=ids(SOURCE_KINDS),
+            doc=f"How strong the source is; empty means `{UPLOAD_DEFAULT_SOURCE_KIND}` (the room's or the "
+            "city's own report).",
+        ),
+        Column(
+            "source_language",
+            "choice",
+            required=False,
+            choices=ids(LANGUAGES),
+            doc=f"ISO 639-1 code of the quote's language; empty means `{UPLOAD_DEFAULT_LANGUAGE}`.",
         ),
     ),
 )

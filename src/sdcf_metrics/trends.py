@@ -19,10 +19,22 @@ from typing import Any
 import pyarrow as pa
 
 from .attribution import source_citation
-from .figures import describe_value, named_place
+from .figures import describe_value, disagreement, named_place, seed_only_note, source_strength
 from .headlines import HEADLINE_METRICS, latest_figure
 from .i18n import format_number, t
-from .vocabulary import EVENT_KINDS, MARKERS, PERIOD_KINDS, QUALIFIERS, RATES, TOTALS_PANEL, entry, ids, label
+from .untrusted import escape_markdown, markdown_link
+from .vocabulary import (
+    EVENT_KINDS,
+    MARKERS,
+    PERIOD_KINDS,
+    QUALIFIERS,
+    RATES,
+    SOURCE_KINDS,
+    TOTALS_PANEL,
+    entry,
+    ids,
+    label,
+)
 
 Row = Mapping[str, Any]
 
@@ -31,13 +43,15 @@ EVENT_MARGIN_YEARS = 2
 
 @dataclass(frozen=True)
 class Series:
-    """Figures drawn as one trace: the same place, kind of period, rate and unit."""
+    """Figures drawn as one trace: the same place, kind of period, rate and unit; running totals also
+    count from the same start (an opening), so successive totals of one definition form one line."""
 
     place: str
     period_kind: str
     rate_per: str
     unit: str
     rows: tuple[Row, ...]
+    since: str = ""
 
     @property
     def points(self) -> list[Row]:
@@ -58,12 +72,17 @@ class Series:
         return entry(PERIOD_KINDS, self.period_kind).joined
 
     def continues(self, earlier: Row, later: Row) -> bool:
-        """Whether a line may run from one point to the next: always for counts since opening, and for
+        """Whether a line may run from one point to the next: for counts since opening only when the total
+        grew (a total that does not grow is not joined into a line that says nothing happened), and for
         years and months only when the later period starts the day after the earlier one ends."""
         if not self.joined:
             return False
         if self.period_kind == "since_opening":
-            return True
+            return (
+                later["value"] is not None
+                and earlier["value"] is not None
+                and later["value"] > earlier["value"]
+            )
         return later["period_start_date"] == earlier["period_end_date"] + timedelta(days=1)
 
     def points_with_gaps(self) -> list[Row | None]:
@@ -125,29 +144,49 @@ def place_label(row: Row) -> str:
 
 
 def split_series(rows: Sequence[Row]) -> list[Series]:
-    """Group one metric's figures into series; the whole city first, then facilities, then by period kind."""
-    groups: dict[tuple[str, str, str, str], list[Row]] = {}
+    """Group one metric's figures into series; the whole city first, then facilities and named places,
+    then by period kind. Running totals since opening count from their own start, so two totals from
+    different openings are two lines."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
     for row in rows:
-        key = (named_place(row), row["period_kind"], row.get("rate_per") or "", row["unit"])
+        since = (row.get("period_start") or "") if row["period_kind"] == "since_opening" else ""
+        key = (named_place(row), row["period_kind"], row.get("rate_per") or "", row["unit"], since)
         groups.setdefault(key, []).append(row)
 
-    def order(key: tuple[str, str, str, str]) -> tuple[Any, ...]:
-        facility, period_kind, rate_per, unit = key
-        return (_rate_order(rate_per), facility != "", facility, entry(PERIOD_KINDS, period_kind).order, unit)
+    def order(key: tuple[str, ...]) -> tuple[Any, ...]:
+        place, period_kind, rate_per, unit, since = key
+        return (
+            _rate_order(rate_per),
+            place != "",
+            place,
+            entry(PERIOD_KINDS, period_kind).order,
+            unit,
+            since,
+        )
 
     return [
         Series(
-            *key,
+            *key[:4],
             rows=tuple(sorted(groups[key], key=lambda row: (row["period_end_date"], row["observation_id"]))),
+            since=key[4],
         )
         for key in sorted(groups, key=order)
     ]
 
 
 def series_name(series: Series, show_unit: bool) -> str:
-    """A legend entry: `Whole city · since opening`, with the unit when the units differ."""
+    """A legend entry: `Whole city · running total since opening (2012-10)`, with the unit when the units
+    differ."""
     place = series.place or t("Whole city")
-    name = f"{place} · {label(PERIOD_KINDS, series.period_kind)}"
+    if series.period_kind == "since_opening":
+        kind = (
+            t("running total since opening ({since})", since=series.since)
+            if series.since
+            else t("running total since opening")
+        )
+    else:
+        kind = label(PERIOD_KINDS, series.period_kind)
+    name = f"{place} · {kind}"
     return f"{name} · {series.unit}" if show_unit else name
 
 
@@ -201,19 +240,33 @@ def marker_key(rows: Sequence[Row], has_events: bool) -> str:
 
 
 def hover_text(row: Row) -> str:
-    """What a reader needs at a point: the figure, what was counted, where, when, and the source.
+    """What a reader needs at a point: the figure, what was counted, where, when, the source and how
+    strong it is, and what other sources say.
 
     Plain text; the chart escapes it before Plotly sees it.
     """
-    return "\n".join(
-        (
-            describe_value(row),
-            row["counted_as"],
-            place_label(row),
-            row["period_label"],
-            t("Source: {title}", title=source_citation(row["source_title"], row.get("source_publisher"))),
-        )
-    )
+    strength = source_strength(row)
+    citation = source_citation(row["source_title"], row.get("source_publisher"))
+    source = t("Source: {title}", title=citation) + (f" ({strength})" if strength else "")
+    lines = [describe_value(row), row["counted_as"], place_label(row), row["period_label"], source]
+    return "\n".join(line for line in (*lines, disagreement(row), seed_only_note(row)) if line)
+
+
+MAX_AGE_YEARS = 3
+
+
+def age_in_years(row: Row, today: date) -> int:
+    """Whole years from the end of a figure's period to `today`."""
+    end = row["period_end_date"]
+    return today.year - end.year - ((today.month, today.day) < (end.month, end.day))
+
+
+def age_note(row: Row, today: date) -> str:
+    """`From 2014: 12 years old.` for a figure older than three years shown as the most recent; else ''."""
+    years = age_in_years(row, today)
+    if years <= MAX_AGE_YEARS:
+        return ""
+    return t("From {year}: {years} years old.", year=row["period_end"][:4], years=format_number(years))
 
 
 def _shift_years(day: date, years: int) -> date:
@@ -246,6 +299,9 @@ def trend_table(rows: Sequence[Row]) -> pa.Table:
         t("High end"): [row["value_high"] for row in rows],
         t("Source"): [row["source_title"] for row in rows],
         t("Publisher"): [row["source_publisher"] for row in rows],
+        t("Source kind"): [source_strength(row) for row in rows],
+        t("Sources disagree"): [disagreement(row) for row in rows],
+        t("Only in a seed article"): [seed_only_note(row) for row in rows],
         t("Link or reference"): [row["source_url"] for row in rows],
         t("Quote"): [row["quote"] for row in rows],
         t("Notes"): [row.get("notes") or "" for row in rows],
@@ -311,3 +367,18 @@ def trend_summary(city_name: str, metric_label: str, rows: Sequence[Row], series
             count=format_number(len(series)),
         )
     return overview + " " + most_recent
+
+
+def related_service_text(service: Row) -> str:
+    """A related service as Markdown: name and operator, what it does, and its source (a link) with its
+    kind and words. Every part is source text, escaped here."""
+    operator = f" ({escape_markdown(service['operator'])})" if service.get("operator") else ""
+    return t(
+        "**{name}**{operator}: {description}  \nSource: {source} ({kind}): “{quote}”",
+        name=escape_markdown(service["name"]),
+        operator=operator,
+        description=escape_markdown(service["description"]),
+        source=markdown_link(service["source_title"], service.get("source_url")),
+        kind=escape_markdown(label(SOURCE_KINDS, service["source_kind"])),
+        quote=escape_markdown(service["quote"]),
+    )

@@ -3,14 +3,15 @@ its order, how it is drawn and what it means.
 
 The schema takes its choices from here, the validator its rules, the pages and charts their labels and
 symbols, the Methodology page its explanations. Adding a value (a new scope, qualifier, kind of period,
-facility type or source kind) is one entry in one table; a test checks that every choice of the schema
-has an entry here and every label a translation key.
+facility type, source kind or language) is one entry in one table; a test checks that every choice of the
+schema has an entry here and every label a translation key.
 
 Labels and meanings are English messages, translated at the edge with `i18n.t` (`label()` does it).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
@@ -57,7 +58,10 @@ class PeriodKind(Choice):
     """What a figure's period is. `order` places its series on charts and pickers (running totals first);
     `group` names the charts that hold figures of this kind; `joined` says a line may join consecutive
     figures; `covers` that a figure is drawn with a bar over its period; `own_class` that it is compared
-    as a kind of its own whatever its length; `written_as` the one precision its dates must have."""
+    as a kind of its own whatever its length; `written_as` the one precision its dates must have;
+    `headline` that a headline tile may show it (a normal period, not a single day or a stretch a source
+    chose), and `headline_total_only` that only as a total (a stock at a date, not a per-day average
+    said in the present tense)."""
 
     order: int = 0
     group: str = ""
@@ -66,6 +70,8 @@ class PeriodKind(Choice):
     own_class: bool = False
     written_as: str = ""
     dash: str = "solid"
+    headline: bool = False
+    headline_total_only: bool = False
 
 
 PERIOD_KINDS: tuple[PeriodKind, ...] = (
@@ -88,6 +94,7 @@ PERIOD_KINDS: tuple[PeriodKind, ...] = (
         covers=True,
         written_as="YYYY-MM",
         dash="dashdot",
+        headline=True,
     ),
     PeriodKind(
         "year",
@@ -99,6 +106,7 @@ PERIOD_KINDS: tuple[PeriodKind, ...] = (
         covers=True,
         written_as="YYYY",
         dash="dash",
+        headline=True,
     ),
     PeriodKind(
         "span",
@@ -117,6 +125,7 @@ PERIOD_KINDS: tuple[PeriodKind, ...] = (
         group="Since opening (running totals)",
         joined=True,
         own_class=True,
+        headline=True,
     ),
     PeriodKind(
         "snapshot",
@@ -126,6 +135,8 @@ PERIOD_KINDS: tuple[PeriodKind, ...] = (
         order=5,
         group="At a date (stocks)",
         own_class=True,
+        headline=True,
+        headline_total_only=True,
     ),
 )
 
@@ -225,11 +236,17 @@ QualifierKind = Literal["exact", "approximate", "bound", "range"]
 @dataclass(frozen=True)
 class Qualifier(Choice):
     """How the source words a figure: `template` prints it, `kind` says what arithmetic may do with it (a
-    bound stays a bound, an approximate divisor makes a result approximate), `marker` how it is drawn."""
+    bound stays a bound, an approximate divisor makes a result approximate), `marker` how it is drawn.
+
+    `spans` are the values the words allow, as multiples of the figure (`about 100` is 90 to 110; `more
+    than 100` is above 100, `open` at its low end); a range spans its own two ends. Two figures whose spans
+    do not overlap disagree."""
 
     template: str = "{value}"
     kind: QualifierKind = "exact"
     marker: Marker = EXACT_MARKER
+    spans: tuple[float, float] = (1.0, 1.0)
+    open: tuple[bool, bool] = (False, False)
 
 
 QUALIFIERS: tuple[Qualifier, ...] = (
@@ -240,6 +257,7 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         template="about {value}",
         kind="approximate",
         marker=APPROXIMATE_MARKER,
+        spans=(0.9, 1.1),
     ),
     Qualifier(
         "more_than",
@@ -247,6 +265,8 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         template="more than {value}",
         kind="bound",
         marker=LOWER_BOUND_MARKER,
+        spans=(1.0, math.inf),
+        open=(True, False),
     ),
     Qualifier(
         "at_least",
@@ -254,6 +274,7 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         template="at least {value}",
         kind="bound",
         marker=LOWER_BOUND_MARKER,
+        spans=(1.0, math.inf),
     ),
     Qualifier(
         "less_than",
@@ -261,6 +282,8 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         template="fewer than {value}",
         kind="bound",
         marker=UPPER_BOUND_MARKER,
+        spans=(0.0, 1.0),
+        open=(False, True),
     ),
     Qualifier(
         "up_to",
@@ -268,6 +291,7 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         template="up to {value}",
         kind="bound",
         marker=UPPER_BOUND_MARKER,
+        spans=(0.0, 1.0),
     ),
     Qualifier(
         "nearly",
@@ -275,6 +299,7 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         template="nearly {value}",
         kind="bound",
         marker=APPROXIMATE_MARKER,
+        spans=(0.9, 1.0),
     ),
     Qualifier(
         "range",
@@ -292,20 +317,59 @@ QUALIFIERS: tuple[Qualifier, ...] = (
 @dataclass(frozen=True)
 class Scope(Choice):
     """The place a figure is about. `breadth` ranks scopes (on the same date, a wider one speaks for
-    more); `needs` are the observation columns it requires; `in_a_city` marks the scopes of a city and its
-    facilities, as against areas (regions, countries, wider)."""
+    more); `needs` are the observation columns it requires (`place` names a part of a city or an
+    operator, as the source does); `in_a_city` marks the scopes of a city and the places in it, as
+    against areas (regions, countries, wider); `whole_city` that a figure covers the whole city, so it may
+    be divided by the city's residents."""
 
     breadth: int = 0
     needs: tuple[str, ...] = ()
     in_a_city: bool = False
+    whole_city: bool = False
 
 
 SCOPES: tuple[Scope, ...] = (
-    Scope("facility", "one facility", breadth=0, needs=("city_id", "facility_id"), in_a_city=True),
-    Scope("city", "whole city", breadth=1, needs=("city_id",), in_a_city=True),
-    Scope("region", "region", breadth=2, needs=("region",)),
-    Scope("country", "country", breadth=3),
-    Scope("multinational", "multinational area", breadth=4),
+    Scope(
+        "facility",
+        "one facility",
+        "One consumption room.",
+        breadth=0,
+        needs=("city_id", "facility_id"),
+        in_a_city=True,
+    ),
+    Scope(
+        "area",
+        "part of a city",
+        "One street, neighbourhood or district of a city, named as the source names it.",
+        breadth=1,
+        needs=("city_id", "place"),
+        in_a_city=True,
+    ),
+    Scope(
+        "operator",
+        "one operator's sites",
+        "The rooms of one operator in a city: not the city's number of rooms.",
+        breadth=2,
+        needs=("city_id", "place"),
+        in_a_city=True,
+    ),
+    Scope(
+        "city",
+        "whole city",
+        "The whole city, or every room in it.",
+        breadth=3,
+        needs=("city_id",),
+        in_a_city=True,
+        whole_city=True,
+    ),
+    Scope("region", "region", "A region, Land or canton.", breadth=4, needs=("region",)),
+    Scope("country", "country", "A whole country.", breadth=5),
+    Scope(
+        "multinational",
+        "multinational area",
+        "Several countries, named exactly as the source names them (EU-27 and EU-28 are different areas).",
+        breadth=6,
+    ),
 )
 
 
@@ -314,9 +378,115 @@ def city_scopes() -> tuple[str, ...]:
     return tuple(scope.id for scope in SCOPES if scope.in_a_city)
 
 
+def named_place_scopes() -> tuple[str, ...]:
+    """The scopes whose figures name their place (a street, a district, an operator) in `place`."""
+    return tuple(scope.id for scope in SCOPES if "place" in scope.needs)
+
+
 def area_scopes() -> tuple[str, ...]:
     """The scopes of figures about a region, a country or a wider area."""
     return tuple(scope.id for scope in SCOPES if not scope.in_a_city)
+
+
+# How strong a source is --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceKind(Choice):
+    """What kind of document a figure comes from, strongest first. `headline` marks the kinds a headline
+    tile may show without saying so: an official count, the service's own report, or either quoted."""
+
+    headline: bool = False
+
+
+SOURCE_KINDS: tuple[SourceKind, ...] = (
+    SourceKind(
+        "official_statistics",
+        "official statistics",
+        "A statistics office, a register, EUDA/EMCDDA tables or a ministry's statistics.",
+        headline=True,
+    ),
+    SourceKind(
+        "service_report",
+        "service or annual report",
+        "The room's or its operator's own annual or activity report, or its service data page.",
+        headline=True,
+    ),
+    SourceKind(
+        "parliamentary_answer",
+        "parliamentary answer",
+        "A government's answer to a question in parliament or a city council.",
+        headline=True,
+    ),
+    SourceKind(
+        "authority_in_news",
+        "authority quoted in the news",
+        "A news report whose figure comes from an authority or the service, quoted or attributed.",
+        headline=True,
+    ),
+    SourceKind(
+        "news_report",
+        "news report",
+        "A journalist's own report; the figure is not attributed to an authority or the service.",
+    ),
+    SourceKind(
+        "claim",
+        "claim",
+        "A politician's, campaigner's or advocate's statement, or an interested party's press release: "
+        "not a count.",
+    ),
+    SourceKind(
+        "secondary_copy",
+        "secondary copy",
+        "A blog, aggregator, wiki or repository that copies someone else's figures.",
+    ),
+    SourceKind(
+        "seed_article",
+        "seed article",
+        "One of the five articles the project started from.",
+    ),
+)
+
+# `observations.evidence`: set only where one figure's strength differs from its document's kind (a
+# politician quoted in a news report is a claim); a seed article is a document, never a figure's evidence.
+EVIDENCE_KINDS: tuple[SourceKind, ...] = tuple(kind for kind in SOURCE_KINDS if kind.id != "seed_article")
+SEED_ARTICLE = "seed_article"
+
+
+def headline_kinds() -> tuple[str, ...]:
+    """The kinds of source a headline tile shows without a caveat."""
+    return tuple(kind.id for kind in SOURCE_KINDS if kind.headline)
+
+
+# `observations.quote_form`: empty for a sentence copied verbatim.
+QUOTE_FORMS: tuple[Choice, ...] = (
+    Choice("table_cell", "table cell", "A cell of a table: the quote gives its row and column words."),
+    Choice(
+        "table_reading",
+        "table reading",
+        "A value read from a table whose cells ran together in the stored text: the quote is the raw run, "
+        "the notes say how it was split.",
+    ),
+)
+
+# `sources.language`: the ISO 639-1 code of the language the quotes are in.
+LANGUAGES: tuple[Choice, ...] = (
+    Choice("ca", "Catalan"),
+    Choice("da", "Danish"),
+    Choice("de", "German"),
+    Choice("el", "Greek"),
+    Choice("en", "English"),
+    Choice("es", "Spanish"),
+    Choice("fi", "Finnish"),
+    Choice("fr", "French"),
+    Choice("is", "Icelandic"),
+    Choice("it", "Italian"),
+    Choice("nl", "Dutch"),
+    Choice("nn", "Norwegian Nynorsk"),
+    Choice("no", "Norwegian"),
+    Choice("pt", "Portuguese"),
+    Choice("sv", "Swedish"),
+)
 
 
 # Metrics -----------------------------------------------------------------------------------------------
@@ -415,4 +585,8 @@ LISTS: dict[str, tuple[Choice, ...]] = {
     "facility statuses": FACILITY_STATUSES,
     "event kinds": EVENT_KINDS,
     "normalisations": NORMALISATIONS,
+    "source kinds": SOURCE_KINDS,
+    "evidence kinds": EVIDENCE_KINDS,
+    "quote forms": QUOTE_FORMS,
+    "languages": LANGUAGES,
 }

@@ -213,7 +213,14 @@ def _latest_trace(
     row, normalised = value.row, value.normalised
     name = escape_label(row["city"])
     colour = _colour(colours.get(row["city_id"], _KEY_COLOUR), value)
-    label = escape_label(f"{normalised_figure(normalised)} · {relation_label(value, reference)}")
+    label = escape_label(
+        t(
+            "{figure} ({year}) · {relation}",
+            figure=normalised_figure(normalised),
+            year=row["period_end"][:4],
+            relation=relation_label(value, reference),
+        )
+    )
     common = {
         "name": name,
         "showlegend": False,

@@ -65,19 +65,17 @@ def _hover(row: Row) -> str:
     )
 
 
-def _bar_label(row: Row, with_place: bool) -> str:
-    """The figure, its period with its length in days (periods of a series may differ), and the place
-    when the series counts in more than one."""
+def _bar_label(row: Row) -> str:
+    """The figure and its period with its length in days (periods of a series may differ)."""
     days = period_days(row)
     period = (
         row["period_label"]
         if days is None
         else t("{period} ({days} days)", period=row["period_label"], days=format_number(days))
     )
-    details = [period, place_label(row)] if with_place else [period]
     return (
         f"{escape_label(describe_value(row))}<br><span style='font-size:11px;color:#555'>"
-        + "<br>".join(escape_label(detail) for detail in details)
+        + escape_label(period)
         + "</span>"
     )
 
@@ -92,7 +90,7 @@ def _drawn_as(row: Row) -> str:
     return "bar" if end - start > timedelta(days=1) else "point"
 
 
-def _source_traces(rows: Sequence[Row], name: str, colour: str, with_place: bool) -> list[go.BaseTraceType]:
+def _source_traces(rows: Sequence[Row], name: str, colour: str) -> list[go.BaseTraceType]:
     """Bars for counts over a period, points for one-day counts, vertical segments for ranges."""
     bars = [row for row in rows if _drawn_as(row) == "bar"]
     points = [row for row in rows if _drawn_as(row) == "point"]
@@ -107,7 +105,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str, with_place: bool
                 width=[(end - start).days * _MS_PER_DAY for start, end in periods],
                 name=name,
                 marker={"color": colour, "line": {"color": "white", "width": 1.5}},
-                text=[_bar_label(row, with_place) for row in bars],
+                text=[_bar_label(row) for row in bars],
                 textposition="outside",
                 cliponaxis=False,
                 hovertext=[_hover(row) for row in bars],
@@ -122,7 +120,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str, with_place: bool
                 mode="markers+text",
                 name=name,
                 marker={"color": colour, "size": 12},
-                text=[_bar_label(row, with_place) for row in points],
+                text=[_bar_label(row) for row in points],
                 textposition="top center",
                 hovertext=[_hover(row) for row in points],
                 hoverinfo="text",
@@ -137,7 +135,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str, with_place: bool
             middle = _midpoint(*_period(row))
             x += [middle, middle, None]
             y += [row["value_low"], row["value_high"], None]
-            labels += ["", _bar_label(row, with_place), ""]
+            labels += ["", _bar_label(row), ""]
             hover += [_hover(row)] * 2 + [""]
         traces.append(
             go.Scatter(
@@ -240,15 +238,12 @@ def litter_counts_figure(
         published_on,
         note=t(ASSOCIATION_IS_NOT_CAUSATION),
     )
-    with_place = len(series.places) > 1
     by_source: dict[str, list[Row]] = {}
     for row in series.rows:
         by_source.setdefault(row["source_title"], []).append(row)
     colours = [colour, *(other for other in PALETTE if other != colour)]
     for index, (source_title, rows) in enumerate(by_source.items()):
-        for trace in _source_traces(
-            rows, escape_label(source_title), colours[index % len(colours)], with_place
-        ):
+        for trace in _source_traces(rows, escape_label(source_title), colours[index % len(colours)]):
             figure.add_trace(trace)
     periods = [_period(row) for row in series.rows]
     moments = [day for period in periods for day in period] + [

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..headlines import latest_figure
+from ..headlines import headline_worthy, latest_figure
 from ..periods import DAYS_PER_YEAR
 from ..vocabulary import NORMALISATIONS, ids
-from .marks import comparability_marks, severity
+from .marks import comparability_marks, severity, years_apart
 from .normalise import Denominators, Normalised, normalise
 
 Row = Mapping[str, Any]
@@ -45,17 +45,24 @@ class Comparison:
 
 
 def choose_reference(rows: Sequence[Row], city_ids: Sequence[str]) -> Row | None:
-    """The most recent figure of the first chosen city that has any (tie rules of `latest_figure`)."""
+    """The most recent headline figure (`headlines.headline_worthy`: a normal period, a strong source) of
+    the first chosen city that has any figure; its most recent figure when it has no headline figure."""
     for city_id in city_ids:
-        reference = latest_figure(row for row in rows if row["city_id"] == city_id)
+        mine = [row for row in rows if row["city_id"] == city_id]
+        reference = latest_figure(row for row in mine if headline_worthy(row)) or latest_figure(mine)
         if reference is not None:
             return reference
     return None
 
 
-def _closest(values: Sequence[ComparedValue]) -> ComparedValue:
+def _closest(values: Sequence[ComparedValue], reference: Row | None) -> ComparedValue:
+    """The figure closest in definition to the reference; among those, the nearest to its date in whole
+    years, then the latest."""
     least = min(severity(value.marks) for value in values)
     closest = [value for value in values if severity(value.marks) == least]
+    if reference is not None:
+        nearest = min(round(years_apart(value.row, reference)) for value in closest)
+        closest = [value for value in closest if round(years_apart(value.row, reference)) == nearest]
     chosen = latest_figure(value.row for value in closest)
     return next(value for value in closest if value.row is chosen)
 
@@ -84,7 +91,7 @@ def compare_cities(
     by_city: dict[str, list[ComparedValue]] = {}
     for value in values:
         by_city.setdefault(value.row["city_id"], []).append(value)
-    latest = tuple(_closest(by_city[city_id]) for city_id in city_ids if city_id in by_city)
+    latest = tuple(_closest(by_city[city_id], reference) for city_id in city_ids if city_id in by_city)
     return Comparison(
         metric_id=next(iter(metric_ids), ""),
         per=per,
@@ -96,10 +103,11 @@ def compare_cities(
 
 
 def first_openings(facilities: Iterable[Row]) -> dict[str, Row]:
-    """Each city's facility with the earliest known opening date (facilities without one are skipped)."""
+    """Each city's officially authorised facility with the earliest known opening date: facilities without
+    one are skipped, and an unofficial or volunteer service never counts as a city's first opening."""
     first: dict[str, Row] = {}
     for facility in facilities:
-        if facility.get("opened_date") is None:
+        if facility.get("opened_date") is None or not facility.get("sanctioned", True):
             continue
         current = first.get(facility["city_id"])
         if current is None or facility["opened_date"] < current["opened_date"]:
@@ -110,3 +118,17 @@ def first_openings(facilities: Iterable[Row]) -> dict[str, Row]:
 def years_since(on: date, opened: date) -> float:
     """Years from an opening date to a date (negative before the opening)."""
     return (on - opened).days / DAYS_PER_YEAR
+
+
+def cities_reporting(
+    coverage: Iterable[Row], metric_id: str, chosen: Sequence[str], limit: int = 5
+) -> list[str]:
+    """Cities to offer when some chosen cities have no figure for a metric: the chosen ones that have one,
+    then the others with the most figures of it (rows as `queries.coverage` gives them), up to `limit`."""
+    counts = {row["city_id"]: row["figures"] for row in coverage if row["metric_id"] == metric_id}
+    having = [city_id for city_id in chosen if counts.get(city_id)]
+    others = sorted(
+        (city_id for city_id, figures in counts.items() if figures and city_id not in having),
+        key=lambda city_id: (-counts[city_id], city_id),
+    )
+    return [*having, *others][:limit]

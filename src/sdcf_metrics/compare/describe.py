@@ -13,21 +13,33 @@ from typing import Any
 import pyarrow as pa
 
 from ..attribution import source_citation
-from ..figures import describe_value
+from ..figures import describe_value, disagreement, seed_only_note, source_strength
 from ..headlines import HEADLINE_METRICS
 from ..i18n import format_number, t
-from ..periods import PERIOD_GROUPS, period_class, period_class_label, period_group, period_group_label
+from ..periods import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    PERIOD_GROUPS,
+    period_class,
+    period_class_label,
+    period_group,
+    period_group_label,
+)
 from ..vocabulary import NORMALISATIONS, SCOPES, entry, label
 from .comparison import ComparedValue, Comparison
 from .marks import (
+    DATE_GAP,
     DIFFERENT_DEFINITION,
+    DIFFERENT_LENGTH,
     DIFFERENT_PERIOD,
     DIFFERENT_SCOPE,
     MARK_ORDER,
     SAME,
     definition_family,
+    running_days,
+    years_apart,
 )
-from .normalise import Normalised
+from .normalise import Divisor, Normalised, Refusal, Why
 
 Row = Mapping[str, Any]
 
@@ -83,46 +95,149 @@ def normalised_figure(normalised: Normalised) -> str:
     )
 
 
+# Why a figure is not divided, in words; `{subject}`, `{count}`, `{period}` and `{years}` come from the
+# refusal's facts.
+REFUSALS: dict[Why, str] = {
+    Why.WITHHELD: "the figure is withheld to protect a small count",
+    Why.NOT_A_COUNT: "{subject} is a rate or a change, not a count",
+    Why.PART_OF_CITY: "the figure covers {subject}, not the whole city, so it is not divided by the city's "
+    "residents",
+    Why.ONE_OF_SEVERAL: "the figure is for one facility ({subject}) of {count} in the city, not the whole "
+    "city, so it is not divided by the city's residents",
+    Why.NOT_A_CITY: "only figures for a whole city or one facility are divided",
+    Why.NO_POPULATION: "no exact population figure for {subject}",
+    Why.POPULATION_TOO_FAR: "the nearest population figure ({period}) is {years} years from the figure, more "
+    "than 3",
+    Why.FACILITIES_BY_FACILITIES: "a count of facilities is not divided by facilities",
+    Why.NO_FACILITY_COUNT: "no source counts the city's facilities for the figure's date ({period})",
+    Why.ITSELF_CONSUMPTIONS: "the figure is itself a count of consumptions",
+    Why.NO_CONSUMPTIONS: "no consumption count for the same place and period",
+    Why.UNCLEAR_DIRECTION: "both figures are approximate or bounds, so their ratio has no clear direction",
+    Why.DIVISOR_A_BOUND: "the divisor is only known as a bound or a range",
+    Why.DIVISOR_NOT_POSITIVE: "the divisor is not a positive number",
+}
+
+# What a compared figure was divided by, in words.
+DIVISORS = {
+    "population": "population {figure} ({period}), {source}",
+    "facility_count": "{figure} facilities ({period}), {source}",
+    "consumptions": "{figure} consumptions ({period}), {source}",
+    "one_facility": "the figure is for one facility ({facility})",
+}
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """Why a figure is not divided, in words."""
+    years = format_number(round(refusal.years, 1)) if refusal.years is not None else ""
+    count = format_number(refusal.count) if refusal.count is not None else ""
+    return t(REFUSALS[refusal.why], subject=refusal.subject, count=count, period=refusal.period, years=years)
+
+
+def basis_text(divisor: Divisor | None) -> str:
+    """What a figure was divided by, in words (`population 600,000 (2021-01-01), City register`)."""
+    if divisor is None:
+        return ""
+    figure = describe_value(divisor.row) if divisor.row is not None else ""
+    return t(
+        DIVISORS[divisor.kind],
+        figure=figure,
+        period=divisor.period_label if divisor.kind != "population" else divisor.date,
+        source=divisor.source,
+        facility=divisor.facility,
+    )
+
+
 def describe_normalised(normalised: Normalised, per: str) -> str:
     """The compared figure with its unit of comparison (`about 23.1 per 1,000 consumptions`), or why it
     is not computable."""
-    if not normalised.computable:
-        return t("not computable: {reason}", reason=normalised.reason)
+    if normalised.refusal is not None:
+        return t("not computable: {reason}", reason=refusal_text(normalised.refusal))
     figure = normalised_figure(normalised)
     return t(entry(NORMALISATIONS, per).figure, figure=figure)
 
 
-def comparability_warning(values: Sequence[ComparedValue], reference: Row | None) -> str:
-    """A plain warning when the figures differ in definition, kind of period or scope, naming how each
-    city's figure differs; empty when every figure is counted like the reference.
+def running_length(row: Row) -> str:
+    """How long a running total since opening ran: `23 months`, `12 weeks`, `1.5 years`, or unknown."""
+    days = running_days(row)
+    if days is None:
+        return t("unknown length")
+    if days < 8 * 7:
+        return t("{count} weeks", count=format_number(round(days / 7)))
+    if days < 2 * DAYS_PER_YEAR:
+        return t("{count} months", count=format_number(round(days / DAYS_PER_MONTH)))
+    return t("{count} years", count=format_number(round(days / DAYS_PER_YEAR, 1)))
 
-    The text holds source wording and city names: escape it where Markdown renders.
+
+def _describers(reference: Row | None) -> dict[str, tuple[str, Any]]:
+    """Each mark's heading and how it describes one figure, in plain words."""
+
+    def gap(row: Row) -> str:
+        apart = years_apart(row, reference) if reference is not None else 0.0
+        return t("{year}, {years} years from the reference", year=row["period_end"][:4],
+                 years=format_number(round(apart)))  # fmt: skip
+
+    return {
+        DIFFERENT_DEFINITION: (
+            "They count different things",
+            lambda row: _family_label(row) or t("something else (see below)"),
+        ),
+        DIFFERENT_PERIOD: ("Kinds of period differ", lambda row: period_class_label(period_class(row))),
+        DIFFERENT_LENGTH: ("Running totals of different lengths", running_length),
+        DIFFERENT_SCOPE: ("Places differ", lambda row: _scope_words(row)),
+        DATE_GAP: ("Years apart", gap),
+    }
+
+
+def _scope_words(row: Row) -> str:
+    """`whole city`, `one facility (Skyen)`, `part of a city (rue de Maubeuge)`."""
+    named = row.get("place") or (row.get("facility") if row["scope"] == "facility" else "")
+    scope = label(SCOPES, row["scope"])
+    return f"{scope} ({named})" if named else scope
+
+
+def comparability_lines(values: Sequence[ComparedValue], reference: Row | None) -> list[str]:
+    """The differences between the compared figures, one plain line each (`Kinds of period differ:
+    Copenhagen (reference) a year; Oslo an average per day.`); empty when every figure is counted like
+    the reference. The sources' own wording is in `comparability_details`.
+
+    The text holds city names: escape it where Markdown renders.
     """
     marks = {mark for value in values for mark in value.marks}
     if marks <= {SAME}:
-        return ""
-    show_units = len({value.row["unit"] for value in values}) > 1
-
-    def wording(row: Row) -> str:
-        family = _family_label(row)
-        text = f"“{row['counted_as']}”" + (f" ({family})" if family else "")
-        return f"{text}, {row['unit']}" if show_units else text
-
-    describers = {
-        DIFFERENT_DEFINITION: ("definitions differ", wording),
-        DIFFERENT_PERIOD: ("kinds of period differ", lambda row: period_class_label(period_class(row))),
-        DIFFERENT_SCOPE: ("scopes differ", lambda row: label(SCOPES, row["scope"])),
-    }
-    parts = []
+        return []
+    describers = _describers(reference)
+    lines = []
     for mark in MARK_ORDER:
         if mark not in marks:
             continue
         heading, describe = describers[mark]
-        pairs = [f"{value.row['city']}: {describe(value.row)}" for value in values if mark in value.marks]
-        if reference is not None:
-            pairs.insert(0, t("{city} (reference): {how}", city=reference["city"], how=describe(reference)))
-        parts.append(t(heading) + " (" + "; ".join(dict.fromkeys(pairs)) + ")")
-    return t("These figures are not directly comparable: {differences}.", differences="; ".join(parts))
+        pairs = [f"{value.row['city']} {describe(value.row)}" for value in values if mark in value.marks]
+        if reference is not None and mark != DATE_GAP:
+            pairs.insert(0, t("{city} (reference) {how}", city=reference["city"], how=describe(reference)))
+        lines.append(t("{heading}: {cities}.", heading=t(heading), cities="; ".join(dict.fromkeys(pairs))))
+    return lines
+
+
+def comparability_details(values: Sequence[ComparedValue], reference: Row | None) -> list[str]:
+    """What each compared figure counted, in its source's words, with the source: the details under the
+    short list of differences."""
+    rows = ([reference] if reference is not None else []) + [value.row for value in values]
+    seen: dict[str, str] = {}
+    for row in rows:
+        seen.setdefault(
+            row["observation_id"],
+            t(
+                "{city}: “{wording}” ({unit}), {period}; {source} ({strength}). Quote: “{quote}”",
+                city=row["city"],
+                wording=row["counted_as"],
+                unit=row["unit"],
+                period=row["period_label"],
+                source=row["source_title"],
+                strength=source_strength(row) or "–",
+                quote=row["quote"],
+            ),
+        )
+    return list(seen.values())
 
 
 def marks_label(marks: Sequence[str]) -> str:
@@ -138,6 +253,13 @@ def _how_obtained(normalised: Normalised) -> str:
     if not normalised.computable:
         return ""
     return t(DERIVED_NOTE) if normalised.derived else t("as reported")
+
+
+def evidence_lines(row: Row) -> list[str]:
+    """How strong the figure's source is, whether only a seed article gives it, and what other sources
+    say: the lines every hover and table add under a figure."""
+    lines = [t("Source kind: {kind}", kind=source_strength(row))] if row.get("source_kind") else []
+    return lines + [note for note in (seed_only_note(row), disagreement(row)) if note]
 
 
 def is_reference(row: Row, reference: Row | None) -> bool:
@@ -157,7 +279,7 @@ def hover_text(value: ComparedValue, per: str, reference: Row | None) -> str:
     place = f"{row['city']} — {row['facility']}" if row.get("facility") else row["city"]
     lines = [place, t("Compared: {figure}", figure=describe_normalised(normalised, per))]
     if normalised.derived:
-        lines += [t(DERIVED_NOTE), t("Divided by: {basis}", basis=normalised.basis)]
+        lines += [t(DERIVED_NOTE), t("Divided by: {basis}", basis=basis_text(normalised.divisor))]
     if per != "absolute":
         lines.append(t("As reported: {figure}", figure=describe_value(row)))
     lines += [
@@ -170,6 +292,7 @@ def hover_text(value: ComparedValue, per: str, reference: Row | None) -> str:
         t("Scope: {scope}", scope=label(SCOPES, row["scope"])),
         t("Comparability: {relation}", relation=relation_label(value, reference)),
         t("Source: {title}", title=source_citation(row["source_title"], row.get("source_publisher"))),
+        *evidence_lines(row),
     ]
     return "\n".join(lines)
 
@@ -228,23 +351,25 @@ def time_summary(values: Sequence[ComparedValue], metric_label: str, period_grou
 
 
 def comparison_table(values: Sequence[ComparedValue], per: str, reference: Row | None) -> pa.Table:
-    """The compared figures as people read them: the figure as reported, the compared value and what it
-    was divided by, the period, scope and wording, the mark and the source. Nothing here is a total."""
+    """The compared figures as people read them: place, period, figure and how it compares first (what a
+    reader looks for without scrolling), then the compared value, any disagreement between sources, how
+    strong the source is, what it was divided by, the wording and the source. Nothing here is a total."""
     rows = [value.row for value in values]
     columns: dict[str, list[Any]] = {
         t("City"): [row["city"] for row in rows],
-        t("Figure"): [describe_value(row) for row in rows],
-        t("Compared value"): [describe_normalised(value.normalised, per) for value in values],
-        t("How obtained"): [_how_obtained(value.normalised) for value in values],
-        t("Divided by"): [value.normalised.basis for value in values],
+        t("Where"): [_scope_words(row) for row in rows],
         t("Period"): [row["period_label"] for row in rows],
+        t("Figure"): [describe_value(row) for row in rows],
+        t("Comparability"): [relation_label(value, reference) for value in values],
+        t("Compared value"): [describe_normalised(value.normalised, per) for value in values],
+        t("Sources disagree"): [disagreement(row) for row in rows],
+        t("Source kind"): [source_strength(row) for row in rows],
         t("Kind of period"): [period_class_label(period_class(row)) for row in rows],
-        t("Scope"): [label(SCOPES, row["scope"]) for row in rows],
-        t("Facility"): [row.get("facility") or "" for row in rows],
+        t("How obtained"): [_how_obtained(value.normalised) for value in values],
+        t("Divided by"): [basis_text(value.normalised.divisor) for value in values],
         t("Counted as"): [row["counted_as"] for row in rows],
         t("Unit"): [row["unit"] for row in rows],
         t("Read as"): [_family_label(row) for row in rows],
-        t("Comparability"): [relation_label(value, reference) for value in values],
         t("Source"): [row["source_title"] for row in rows],
         t("Publisher"): [row["source_publisher"] for row in rows],
         t("Link or reference"): [row["source_url"] or "" for row in rows],

@@ -24,28 +24,35 @@ from ..periods import parse_partial_date, period_label
 from ..privacy import STATUS_OK, small_count_threshold
 from ..release import KEEP_VERSIONS, is_intact, publish, read_pointer
 from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
+from ..vocabulary import SEED_ARTICLE
+from .conflicts import CONFLICT_KEY
 from .disclosure import DisclosureReport, protect
 from .validate import load_sources
 
 # What the extracts hold; bump it when the build writes different Parquet from the same sources.
-EXTRACT_FORMAT = 2
+EXTRACT_FORMAT = 3
 
 _ARROW_TYPES = {"number": pa.float64(), "integer": pa.int64(), "bool": pa.bool_()}
 
-# Columns the build adds to what people write, so queries can order and filter by real dates, and
-# each observation's disclosure status (`ok`, `suppressed_small`, `suppressed_secondary`).
+# Columns the build adds to what people write, so queries can order and filter by real dates; each
+# observation's disclosure status (`ok`, `suppressed_small`, `suppressed_secondary`); the recorded conflict
+# it belongs to, if any; and whether only a seed article gives it.
 DERIVED_COLUMNS: dict[str, tuple[pa.Field, ...]] = {
     "observations": (
         pa.field("period_start_date", pa.date32()),
         pa.field("period_end_date", pa.date32()),
         pa.field("period_label", pa.string()),
         pa.field("status", pa.string()),
+        pa.field("conflict_id", pa.string()),
+        pa.field("seed_only", pa.bool_()),
     ),
     "facilities": (pa.field("opened_date", pa.date32()), pa.field("closed_date", pa.date32())),
     "events": (pa.field("event_date", pa.date32()),),
     "sources": (),
     "cities": (),
     "metrics": (),
+    "related_services": (),
+    "conflicts": (),
 }
 
 
@@ -80,6 +87,8 @@ def _derive(table_name: str, row: Mapping[str, Any]) -> dict[str, Any]:
             "period_end_date": _last_day(row["period_end"]),
             "period_label": period_label(row["period_kind"], row["period_start"], row["period_end"]),
             "status": row.get("status") or STATUS_OK,
+            "conflict_id": row.get("conflict_id"),
+            "seed_only": bool(row.get("seed_only")),
         }
     if table_name == "facilities":
         return {"opened_date": _first_day(row["opened"]), "closed_date": _last_day(row["closed"])}
@@ -115,12 +124,43 @@ def build_tables(source_dir: Path, threshold: int | None = None) -> dict[str, pa
     return protected_tables(load_sources(source_dir), threshold)[0]
 
 
+def with_evidence(
+    observations: list[dict[str, Any]], sources: list[dict[str, Any]], conflicts: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each observation with the recorded conflict that names it (`conflict_id`) and whether only a seed
+    article gives it (`seed_only`: no other kind of source reports the same figure with the same value),
+    so that every view can say so without searching the dataset again."""
+    kinds = {source["source_id"]: source.get("kind") for source in sources}
+    conflict_of = {
+        observation_id: conflict["conflict_id"]
+        for conflict in conflicts
+        for observation_id in str(conflict["observation_ids"]).split()
+    }
+
+    def figure(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(row.get(column) for column in (*CONFLICT_KEY, "value", "value_low", "value_high"))
+
+    def from_seed(row: Mapping[str, Any]) -> bool:
+        return kinds.get(row["source_id"]) == SEED_ARTICLE and not row.get("evidence")
+
+    elsewhere = {figure(row) for row in observations if not from_seed(row)}
+    return [
+        {
+            **row,
+            "conflict_id": conflict_of.get(row["observation_id"]),
+            "seed_only": from_seed(row) and figure(row) not in elsewhere,
+        }
+        for row in observations
+    ]
+
+
 def protected_tables(
     rows: Mapping[str, list[dict[str, Any]]], threshold: int | None = None
 ) -> tuple[dict[str, pa.Table], DisclosureReport]:
     """Typed source rows -> Arrow tables, with disclosure control applied to the observations first."""
     protected = protect(rows.get("observations", []), rows.get("metrics", []), threshold)
-    rows = {**rows, "observations": protected.observations}
+    observations = with_evidence(protected.observations, rows.get("sources", []), rows.get("conflicts", []))
+    rows = {**rows, "observations": observations}
     tables = {name: to_arrow(TABLES_BY_NAME[name], rows.get(name, [])) for name in TABLES_BY_NAME}
     return tables, protected.report
 

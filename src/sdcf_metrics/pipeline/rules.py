@@ -14,6 +14,7 @@ from .. import periods
 from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
 from ..vocabulary import BREAKDOWN_DIMENSIONS, PERIOD_KINDS, RATES, SCOPES, entry, ids, metric_kinds
 from .cells import NO_COLUMN, Problem, did_you_mean, show
+from .conflicts import unrecorded
 
 # The columns that say which figure an observation reports: two rows agreeing on all of them give the same
 # figure twice. `rate_per` is part of it because a period's total and its daily average are two figures.
@@ -23,6 +24,7 @@ OBSERVATION_NATURAL_KEY = (
     "region",
     "city_id",
     "facility_id",
+    "place",
     "metric_id",
     "breakdown",
     "period_kind",
@@ -74,6 +76,9 @@ class Known:
     def row(self, table: str, key: object) -> Row | None:
         return self._rows.get(table, {}).get(key)
 
+    def rows(self, table: str) -> list[Row]:
+        return list(self._rows.get(table, {}).values())
+
 
 def table_problems(table: Table, rows: Sequence[Row], known: Known, today: date) -> list[Problem]:
     """Every problem of a table's checked rows across rows and tables, and by the table's own rules."""
@@ -81,6 +86,7 @@ def table_problems(table: Table, rows: Sequence[Row], known: Known, today: date)
     problems.extend(_duplicate_keys(rows, table.key, _key_message(table)))
     if table.name == "observations":
         problems.extend(_duplicate_keys(rows, OBSERVATION_NATURAL_KEY, _same_figure_message))
+        problems.extend(_unrecorded_conflicts(rows, known))
     references = _references(table)
     names_facility_and_city = "facility_id" in dict(references) and "city_id" in table.column_names
     for row in rows:
@@ -180,15 +186,38 @@ def _facility_city(row: Row, known: Known) -> Iterator[Problem]:
         yield row.problem("city_id", f"{message}; make city_id match the facility")
 
 
+def _unrecorded_conflicts(rows: Sequence[Row], known: Known) -> Iterator[Problem]:
+    """Two sources giving different values for the same figure: both stay, and a steward records which
+    leads and why in conflicts.csv. Until then the later row of each pair is reported, naming the other."""
+    recorded = [conflict.text for conflict in known.rows("conflicts")]
+    for pair in unrecorded([row.text for row in rows], recorded):
+        first, second = rows[pair.first], rows[pair.second]
+        if first.text["source_id"] == second.text["source_id"]:
+            continue  # the same figure twice from one source, reported as such
+        yield second.problem(
+            NO_COLUMN,
+            f"sources disagree: {show(second.text['observation_id'])} and row {first.number} "
+            f"({show(first.text['observation_id'])}) give values that cannot both be right for the same "
+            "place, metric and period; keep both and record them in conflicts.csv (which leads, and why), "
+            "or correct the one that is wrong",
+        )
+
+
 # Table-specific rules ------------------------------------------------------------------------------------
 
 
 def _scope(row: Row, known: Known) -> Iterator[Problem]:
     scope = row.get("scope")
-    needs = next((choice.needs for choice in SCOPES if choice.id == scope), ())
+    choice = next((choice for choice in SCOPES if choice.id == scope), None)
+    needs = choice.needs if choice else ()
     for name in needs:
         if not row.text[name]:
             yield row.problem(name, f"required when scope is {scope}; fill it in")
+    if choice is not None and row.text["place"] and "place" not in needs:
+        named = ", ".join(item.id for item in SCOPES if "place" in item.needs)
+        yield row.problem(
+            "place", f"only a figure of scope {named} names a place; empty it, or change the scope"
+        )
 
 
 def _period(row: Row, known: Known) -> Iterator[Problem]:
@@ -297,6 +326,43 @@ def _url_or_document(row: Row, known: Known) -> Iterator[Problem]:
         yield row.problem("url", "a source needs a url, or a citation in document when it has no url")
 
 
+def _dates_sourced(row: Row, known: Known) -> Iterator[Problem]:
+    """An opening date rests on a source and its words, and so does a closure: a closed room is not open,
+    so its closure must be as checkable as its opening."""
+    for date_column, source_column, quote_column in (
+        ("opened", "source_id", "quote"),
+        ("closed", "closed_source_id", "closed_quote"),
+    ):
+        if not row.text[date_column]:
+            continue
+        for column in (source_column, quote_column):
+            if not row.text[column]:
+                yield row.problem(column, f"required when {date_column} is given: the source that says so")
+    source = row.get("closed_source_id")
+    if source is not None and known.has_table("sources") and known.row("sources", source) is None:
+        hint = did_you_mean(str(source), known.ids("sources"))
+        yield row.problem(
+            "closed_source_id", f"unknown source {show(str(source))}{hint}; use one in sources.csv or add it"
+        )
+
+
+def _conflict_rows(row: Row, known: Known) -> Iterator[Problem]:
+    """A recorded conflict names two or more existing observations, and its primary is one of them."""
+    named = row.text["observation_ids"].split()
+    if len(named) < 2:
+        yield row.problem(
+            "observation_ids", "a conflict names at least two observation ids, separated by spaces"
+        )
+    if known.has_table("observations"):
+        for observation_id in named:
+            if known.row("observations", observation_id) is None:
+                hint = did_you_mean(observation_id, known.ids("observations"))
+                message = f"unknown observation {show(observation_id)}{hint}; name ids in observations.csv"
+                yield row.problem("observation_ids", message)
+    if row.text["primary_id"] and row.text["primary_id"] not in named:
+        yield row.problem("primary_id", "the primary observation must be one of observation_ids")
+
+
 def _closed_after_opened(row: Row, known: Known) -> Iterator[Problem]:
     opened, closed = row.get("opened"), row.get("closed")
     if isinstance(opened, str) and isinstance(closed, str):
@@ -307,6 +373,7 @@ def _closed_after_opened(row: Row, known: Known) -> Iterator[Problem]:
 
 _TABLE_RULES: dict[str, tuple[Callable[[Row, Known], Iterable[Problem]], ...]] = {
     "observations": (_scope, _period, _value_shape, _value_sign, _breakdown),
-    "facilities": (_closed_after_opened,),
+    "facilities": (_closed_after_opened, _dates_sourced),
     "sources": (_url_or_document,),
+    "conflicts": (_conflict_rows,),
 }

@@ -17,6 +17,7 @@ SELECT
     f.closed_date,
     f.type,
     f.operator,
+    f.sanctioned,
     s.title AS source_title,
     s.publisher AS source_publisher,
     coalesce(s.url, s.document) AS source_url,

@@ -9,7 +9,7 @@ import streamlit as st
 
 from .. import queries
 from ..compare.comparison import ComparedValue, Comparison
-from ..compare.describe import comparability_warning, period_groups
+from ..compare.describe import comparability_details, comparability_lines, period_groups
 from ..compare.normalise import Denominators
 from ..i18n import t
 from ..periods import period_group, period_group_label
@@ -34,12 +34,22 @@ def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
 
 
 def comparability_verdict(comparison: Comparison) -> None:
-    """A plain warning naming how the compared figures differ, or a note that they are counted alike."""
-    warning = comparability_warning(comparison.latest, comparison.reference)
-    if warning:
-        st.warning(escape_markdown(warning), icon=":material/warning:")
+    """A warning listing, one line each, how the compared figures differ, with the sources' own words in
+    the details; or a note that they are counted alike."""
+    lines = comparability_lines(comparison.latest, comparison.reference)
+    if lines:
+        items = "\n".join(f"- {escape_markdown(line)}" for line in lines)
+        st.warning(t("**Not directly comparable:**") + "\n\n" + items, icon=":material/warning:")
+        with st.expander(t("What each source counted, in its own words")):
+            for line in comparability_details(comparison.latest, comparison.reference):
+                st.markdown("- " + escape_markdown(line))
     elif len(comparison.latest) > 1:
-        st.success(t("These figures are counted in the same way: same definition, kind of period and scope."))
+        st.success(
+            t(
+                "These figures are counted in the same way: same definition, kind and length of period, "
+                "scope, and within three years of each other."
+            )
+        )
 
 
 def period_choice(comparison: Comparison) -> tuple[list[ComparedValue], str]:

@@ -57,6 +57,13 @@ def source_links(sources: Sequence[CitedSource], *, linked: bool = True, shown: 
     return f"{escape_markdown(label)}: " + " · ".join(parts)
 
 
+def tile_source(title: str, address: str | None, kind: str = "") -> str:
+    """`Source: [Title](address) (service or annual report)` under a figure tile: the source one click
+    away and how strong it is."""
+    line = t("Source: {title}", title=markdown_link(title, address))
+    return f"{line} ({escape_markdown(kind)})" if kind else line
+
+
 def show_sources(table: pa.Table, *, linked: bool = True) -> None:
     """The sources of a chart's data table as a caption of links, under the chart."""
     line = source_links(chart_sources(table), linked=linked)

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ...schema import CITIES, FACILITIES, OBSERVATIONS
+from ...schema import CITIES, FACILITIES, OBSERVATIONS, UPLOAD_DEFAULT_LANGUAGE, UPLOAD_DEFAULT_SOURCE_KIND
 from ..cells import NO_COLUMN, WHOLE_FILE, Problem, did_you_mean
 from ..rules import OBSERVATION_NATURAL_KEY
 from ..validate import check_rows
@@ -45,6 +45,8 @@ _UPLOAD_COLUMN_OF = {
         "url": "source_url",
         "document": "source_document",
         "licence_note": NO_COLUMN,
+        "kind": "source_kind",
+        "language": "source_language",
     },
 }
 _SOURCE_FIELDS = {
@@ -53,7 +55,11 @@ _SOURCE_FIELDS = {
     "date": "source_date",
     "url": "source_url",
     "document": "source_document",
+    "kind": "source_kind",
+    "language": "source_language",
 }
+# What an empty cell of an optional upload column means.
+_SOURCE_DEFAULTS = {"kind": UPLOAD_DEFAULT_SOURCE_KIND, "language": UPLOAD_DEFAULT_LANGUAGE}
 
 
 @dataclass
@@ -173,7 +179,8 @@ class _Converter:
         metric = self.metric(number, cells["metric"])
         qualifier = cells["qualifier"] or ("range" if not cells["value"] and cells["value_low"] else "exact")
         observation = {
-            "scope": "facility" if cells["facility"] else "city",
+            "scope": _scope(cells),
+            "place": cells.get("place", ""),
             "country": city["country"] if city else cells["country"],
             "region": "",
             "city_id": city["city_id"] if city else "",
@@ -284,7 +291,10 @@ class _Converter:
 
     def source(self, number: int, cells: Mapping[str, str]) -> str:
         """The id of the source the row cites: a published one with the same address, or a new one."""
-        fields = {name: cells[column] for name, column in _SOURCE_FIELDS.items()}
+        fields = {
+            name: cells.get(column, "") or _SOURCE_DEFAULTS.get(name, "")
+            for name, column in _SOURCE_FIELDS.items()
+        }
         if not fields["url"] and not fields["document"]:
             self.problem(
                 number,
@@ -303,7 +313,8 @@ class _Converter:
         source = self.new_sources.get(identity)
         if source is None:
             title = _slug(fields["title"], "source")[:40].strip("-")
-            source_id = f"upload-{title}-{_digest(fields.values(), 6)}"
+            cited = (fields[name] for name in ("title", "publisher", "date", "url", "document"))
+            source_id = f"upload-{title}-{_digest(cited, 6)}"
             source = self.new_sources[identity] = {"source_id": source_id, **fields, "licence_note": ""}
             self.conversion.sources.append(source)
             self.conversion.origin[source_id] = number
@@ -334,6 +345,13 @@ class _Converter:
             ):
                 return source
         return None
+
+
+def _scope(cells: Mapping[str, str]) -> str:
+    """A figure about a facility, a named part of the city (`place`), or the whole city."""
+    if cells["facility"]:
+        return "facility"
+    return "area" if cells.get("place") else "city"
 
 
 _OBSERVATION_TEXT_COLUMNS = (
