@@ -24,6 +24,7 @@ run: extracts
 
 test: extracts
 	$(BIN)/ruff check .
+	$(BIN)/sdcf-metrics audit
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -7,6 +7,8 @@ sdcf-metrics export --format csv|xlsx|parquet --output PATH|-   the Data page's 
 sdcf-metrics ingest FILE         merge an upload-format CSV or Excel file into the sources and publish it
 sdcf-metrics rollback            publish the previous version again, with the source files it was built from
 sdcf-metrics template --output PATH|-   write the upload template (.csv or .xlsx)
+sdcf-metrics audit [--report PATH]  check every figure against its quote; findings on stderr as
+                                 PATH:ROW:COLUMN: message [rule]; --report writes the summary
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import TextIO
 from . import paths, queries
 from .attribution import STEWARD_CONTACT_ENV, steward_contact
 from .datatable import FORMATS, dataset_file
-from .pipeline.build import build, is_stale
+from .pipeline.audit import audit, report
+from .pipeline.build import build, is_stale, sources_fingerprint
 from .pipeline.ingest import IngestRejected, IngestReport, ingest
 from .pipeline.template import write_template
 from .pipeline.transaction import IngestError, publishing, rollback
@@ -137,6 +140,25 @@ def command_export(args: argparse.Namespace) -> int:
         Path(args.output).write_bytes(payload)
         print(f"Wrote {table.num_rows} rows to {args.output}.", file=sys.stderr)
     return EXIT_OK
+
+
+def command_audit(args: argparse.Namespace) -> int:
+    root = paths.data_dir()
+    result = audit(root)
+    for finding in result.open:
+        print(finding, file=sys.stderr)
+    if args.report:
+        Path(args.report).write_text(report(result, sources_fingerprint(paths.sources_dir(root))), "utf-8")
+    counts = ", ".join(
+        f"{rule} {found}/{accepted}/{still_open}"
+        for rule, (found, accepted, still_open) in result.counts().items()
+    )
+    print(
+        f"Audited {result.observations} observations: {len(result.findings)} finding(s), "
+        f"{len(result.accepted)} accepted, {len(result.open)} open (by rule, found/accepted/open: {counts}).",
+        file=sys.stderr,
+    )
+    return EXIT_INVALID if result.open else EXIT_OK
 
 
 def command_ingest(args: argparse.Namespace) -> int:
@@ -299,6 +321,12 @@ def parser() -> argparse.ArgumentParser:
         "rollback", help="publish the previous version again, with the source files it was built from"
     )
     rollback_command.set_defaults(run=command_rollback)
+
+    audit_command = commands.add_parser(
+        "audit", help="check every figure against its quote, with the accepted exceptions"
+    )
+    audit_command.add_argument("--report", help="write the summary by rule here, e.g. docs/data-audit.md")
+    audit_command.set_defaults(run=command_audit)
 
     template = commands.add_parser("template", help="write the upload template, with example rows")
     template.add_argument(
