@@ -133,10 +133,10 @@ class Headline:
 
 
 def caveat_text(row: Row) -> str:
-    """The caveats of a figure in words, e.g. `One day only, not a year, a month or a running total`."""
+    """The caveats of a figure in words, e.g. `Not a year, a month or a running total: single day`."""
     words = {
         Caveat.PERIOD: t(
-            "A {kind}, not a year, a month or a running total",
+            "Not a year, a month or a running total: {kind}",
             kind=label(PERIOD_KINDS, row["period_kind"])
             + (f", {label(RATES, row['rate_per'])}" if row.get("rate_per") else ""),
         ),
