@@ -160,7 +160,14 @@ if reference is not None:
             "totals: people are counted again at each facility and in each period."
         )
     )
-    show_table(describe.comparison_table(comparison.values, per, reference), key="table:compare-all")
+    show_table(
+        describe.comparison_table(comparison.values, per, reference),
+        key="table:compare-all",
+        column_config={
+            t("City"): st.column_config.TextColumn(pinned=True),
+            t("Comparability"): st.column_config.TextColumn(width="large"),
+        },
+    )
 
 with st.expander(t("How figures are compared")):
     for mark, meaning in marks.COMPARABILITY_MARKS.items():

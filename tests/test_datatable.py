@@ -143,6 +143,51 @@ def test_display_reads_each_figure_in_the_sources_terms(store):
     assert table.loc["obs-female", "Quote"] == "111 women registered (fixture)."
 
 
+def with_a_conflict(rows):
+    """Another source gives 1,300 where obs-since-opening gives 1,234 (the fixture's Copenhagen users)."""
+    other = {**rows[0], "observation_id": "obs-other-source", "value": "1300", "source_id": "test-report-b"}
+    return [*rows, other]
+
+
+CONFLICT = {
+    "conflict_id": "c1",
+    "observation_ids": "obs-since-opening obs-other-source",
+    "primary_id": "obs-since-opening",
+    "reason": "The room's own report counts its registrations (fixture).",
+}
+
+
+def test_a_figure_sources_disagree_about_names_the_other_value_and_source_on_screen_and_in_exports(tmp_path):
+    store = open_store(tmp_path, observations=with_a_conflict, conflicts=[CONFLICT])
+    rows = {row["observation_id"]: row for row in observation_table(store).to_pylist()}
+    assert rows["obs-since-opening"]["conflict"] == (
+        "1300 (Test publisher (fixture): Test source B (fixture); obs-other-source)"
+    )
+    assert rows["obs-other-source"]["conflict_primary"] == "obs-since-opening"
+    assert rows["obs-other-source"]["conflict_reason"] == CONFLICT["reason"]
+    assert rows["obs-range"]["conflict"] == ""
+    table = display(store).set_index("ID")
+    assert table.loc["obs-since-opening", "Sources disagree"].startswith("Sources disagree: 1300 (Test")
+    assert table.loc["obs-since-opening", "Source kind"] == "service or annual report"
+    exported = list(csv.DictReader(io.StringIO(datatable.dataset_file(
+        observation_table(store), "v", "2025-01-01", "csv").data.decode("utf-8-sig"))))  # fmt: skip
+    by_id = {row["observation_id"]: row for row in exported}
+    assert by_id["obs-other-source"]["conflict"].startswith("1234 (Test publisher (fixture)")
+    assert by_id["obs-other-source"]["source_kind"] == "news_report"
+
+
+def test_place_period_value_and_how_far_to_trust_it_come_first_on_screen(store):
+    assert list(datatable.DISPLAY_COLUMNS[:7]) == [
+        "City",
+        "Where",
+        "Period",
+        "Value",
+        "Metric",
+        "Source kind",
+        "Sources disagree",
+    ]
+
+
 def test_a_small_count_in_a_breakdown_is_shown_and_exported_withheld(tmp_path):
     store = open_store(tmp_path, observations=edit_row(3, value="3"))  # obs-female: 3 women
     table = display(store).set_index("ID")

@@ -54,7 +54,7 @@ def test_the_page_opens_on_the_focus_cities_and_their_sourced_registered_users()
     )
     behind = app.dataframe[0].value
     assert list(behind["City"]) == ["Copenhagen", "Amsterdam", "Brussels"]
-    assert list(behind.columns[:5]) == ["City", "Where", "Period", "Figure", "Comparability"]
+    assert list(behind.columns[:5]) == ["City", "Period", "Figure", "Comparability", "Where"]
     assert list(behind["Comparability"]) == [
         "reference",
         "different definition, different period kind, different scope",

@@ -20,21 +20,23 @@ from .figures import describe_value
 from .i18n import format_number, t
 from .periods import period_label
 from .untrusted import web_address
-from .vocabulary import PERIOD_KINDS, SCOPES, label
+from .vocabulary import PERIOD_KINDS, SCOPES, SOURCE_KINDS, label
 
-# What a reader sees: one column per question they ask of a figure, in the order they ask it.
+# What a reader sees: one column per question they ask of a figure, in the order they ask it. Place,
+# period, value and how far it can be trusted come first, visible without scrolling.
 DISPLAY_COLUMNS = (
     "City",
-    "Country or area",
-    "Metric",
-    "Breakdown",
-    "Value",
-    "Unit",
+    "Where",
     "Period",
+    "Value",
+    "Metric",
+    "Source kind",
+    "Sources disagree",
     "Period kind",
     "Counted as",
-    "Facility",
-    "Place",
+    "Unit",
+    "Breakdown",
+    "Country or area",
     "Scope",
     "Region",
     "Source",
@@ -48,30 +50,47 @@ DISPLAY_COLUMNS = (
 
 # Widths in pixels for the columns whose first rows would otherwise set them too narrow or too wide.
 DISPLAY_WIDTHS = {
+    "Where": 200,
     "Metric": 190,
     "Value": 150,
     "Period": 230,
+    "Source kind": 170,
+    "Sources disagree": 220,
     "Counted as": 240,
-    "Facility": 220,
     "Source": 260,
     "Quote": 420,
     "Notes": 320,
 }
 
 
+def _where(row: Mapping[str, Any]) -> str:
+    """The facility or the named place (a street, a district, an operator), or the scope in words."""
+    return row["facility"] or row["place"] or label(SCOPES, row["scope"])
+
+
+def _evidence(row: Mapping[str, Any]) -> str:
+    """What other sources say (from the export's `conflict` text), and whether only a seed article gives
+    the figure."""
+    parts = [t("Sources disagree: {others}", others=row["conflict"])] if row["conflict"] else []
+    if row["seed_only"]:
+        parts.append(t("Found only in a seed article"))
+    return " · ".join(parts)
+
+
 def _display_record(row: Mapping[str, Any], metric_kind: str) -> tuple[str, ...]:
     return (
         row["city"],
-        row["country"],
-        row["metric_label"],
-        row["breakdown"],
-        describe_value({**row, "metric_kind": metric_kind}),
-        row["unit"],
+        _where(row),
         period_label(row["period_kind"], row["period_start"] or None, row["period_end"]),
+        describe_value({**row, "metric_kind": metric_kind}),
+        row["metric_label"],
+        label(SOURCE_KINDS, row["source_kind"]),
+        _evidence(row),
         label(PERIOD_KINDS, row["period_kind"]),
         row["counted_as"],
-        row["facility"],
-        row["place"],
+        row["unit"],
+        row["breakdown"],
+        row["country"],
         label(SCOPES, row["scope"]),
         row["region"],
         row["source_title"],
@@ -159,8 +178,9 @@ COLUMN_DEFINITIONS = {
     "quote_form": "Empty for a sentence; table_cell for a table cell; table_reading for a value read from a "
     "table whose cells ran together (the notes say how it was split).",
     "notes": "How the figure was read or placed, and anything to check before using it.",
-    "conflict": "Empty, or what other sources say for the same place, metric and period: qualifier and "
-    "value, then publisher, title and observation id of each. Sources disagree: check before using either.",
+    "conflict": "Empty, or what other sources say for the same place, metric and period: the value as "
+    "each words it, then its publisher, title and observation id. Sources disagree: check before using "
+    "either.",
     "conflict_primary": "In a conflict, the observation id a headline leads with.",
     "conflict_reason": "In a conflict, why that source leads.",
     "observation_id": "Stable id of the figure in this dataset.",

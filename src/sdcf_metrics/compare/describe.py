@@ -351,16 +351,17 @@ def time_summary(values: Sequence[ComparedValue], metric_label: str, period_grou
 
 
 def comparison_table(values: Sequence[ComparedValue], per: str, reference: Row | None) -> pa.Table:
-    """The compared figures as people read them: place, period, figure and how it compares first (what a
-    reader looks for without scrolling), then the compared value, any disagreement between sources, how
-    strong the source is, what it was divided by, the wording and the source. Nothing here is a total."""
+    """The compared figures as people read them: city, period, figure and how it compares first (what a
+    reader looks for without scrolling), then where in the city, the compared value, any disagreement
+    between sources, how strong the source is, what it was divided by, the wording and the source.
+    Nothing here is a total."""
     rows = [value.row for value in values]
     columns: dict[str, list[Any]] = {
         t("City"): [row["city"] for row in rows],
-        t("Where"): [_scope_words(row) for row in rows],
         t("Period"): [row["period_label"] for row in rows],
         t("Figure"): [describe_value(row) for row in rows],
         t("Comparability"): [relation_label(value, reference) for value in values],
+        t("Where"): [_scope_words(row) for row in rows],
         t("Compared value"): [describe_normalised(value.normalised, per) for value in values],
         t("Sources disagree"): [disagreement(row) for row in rows],
         t("Source kind"): [source_strength(row) for row in rows],

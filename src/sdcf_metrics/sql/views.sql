@@ -121,14 +121,14 @@ SELECT
     quote,
     coalesce(quote_form, '') AS quote_form,
     coalesce(notes, '') AS notes,
-    -- The other figures a recorded conflict sets against this one: qualifier and value, then the
-    -- publisher, title and id of each; empty when no source disagrees.
+    -- The other figures a recorded conflict sets against this one: the value as its source words it
+    -- (`more than 1000`, `25-30`), then the publisher, title and id of each; empty when none disagrees.
     coalesce(
         array_to_string(
             list_transform(
                 conflicting,
                 lambda other: concat(
-                    other.qualifier, ' ',
+                    CASE WHEN other.qualifier IN ('exact', 'range') THEN '' ELSE replace(other.qualifier, '_', ' ') || ' ' END,
                     CASE
                         WHEN other.qualifier = 'range'
                             THEN concat(plain_number(other.value_low), '-', plain_number(other.value_high))
