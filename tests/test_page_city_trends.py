@@ -202,3 +202,19 @@ def test_each_focus_city_draws_on_the_published_data(city_id):
     assert not app.exception
     assert len(app.get("plotly_chart")) == 1
     assert app.query_params["metric"]
+
+
+def test_a_city_s_related_services_are_listed_with_their_source_and_no_figure():
+    """Copenhagen's page names the Danish Drug Users Union's StreetPatrol: not a room, no figure."""
+    app = run_page_in_app(PAGE, city="copenhagen")
+    assert not app.exception
+    assert "Related services in Copenhagen" in [header.value for header in app.subheader]
+    (service,) = [text.value for text in app.markdown if "StreetPatrol" in text.value]
+    assert escape_markdown("BrugerForeningen (Danish Drug Users Union)") in service
+    assert "seed article" in service and "Source" in service
+
+
+def test_a_most_recent_figure_older_than_three_years_says_how_old_it_is():
+    app = run_page_in_app(PAGE, city="copenhagen", metric="overdoses_managed")
+    captions = "\n".join(caption.value for caption in app.caption)
+    assert escape_markdown("From 2017: ") in captions and escape_markdown(" years old.") in captions

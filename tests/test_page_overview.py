@@ -129,3 +129,12 @@ def test_the_home_page_runs_on_the_published_data():
         "Amsterdam",
         "Brussels",
     ]
+
+
+def test_europe_at_a_glance_says_how_complete_the_facility_list_is_against_the_sourced_totals():
+    app = run_page(PAGE)
+    assert not app.exception
+    (note,) = [text.value for text in app.markdown if "facility list holds" in text.value]
+    assert "officially authorised rooms in Europe" in note
+    assert escape_markdown("about 100 in EU-27") in note  # the EMCDDA director, quoted in June 2022
+    assert "EUDA's own current total was not found" in note

@@ -18,6 +18,7 @@ from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.figures import place_title
 from sdcf_metrics.store import get_store
 from sdcf_metrics.trends import (
+    age_note,
     breakdown_table,
     city_choices,
     default_metric,
@@ -349,3 +350,9 @@ def test_a_chart_title_names_the_one_place_its_figures_are_of_and_only_then():
     assert place_title("Visits", "Brussels", [room, city]) == "Visits, Brussels"
     street = {"facility": None, "place": "rue de Maubeuge"}  # scope `area`: a street, not a room
     assert place_title("Syringes", "Paris", [street]) == "Syringes, rue de Maubeuge, Paris"
+
+
+def test_a_figure_shown_as_most_recent_says_how_old_it_is_after_three_years():
+    figure = {"period_end": "2017-06-13", "period_end_date": date(2017, 6, 13)}
+    assert age_note(figure, date(2026, 12, 2)) == "From 2017: 9 years old."
+    assert age_note(figure, date(2020, 6, 13)) == ""
