@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .figures import describe_value, named_place, place_title
+from .figures import describe_value, disagreement, evidence_notes, named_place, place_title, source_strength
 from .i18n import format_number, t
 from .periods import parse_partial_date
 from .privacy import STATUS_OK
@@ -356,6 +356,8 @@ def litter_table(rows: Iterable[Row], related_openings: Sequence[Opening] = ()) 
         ],
         t("Source"): [row["source_title"] for row in rows],
         t("Publisher"): [row["source_publisher"] for row in rows],
+        t("Source kind"): [source_strength(row) for row in rows],
+        t("Sources disagree"): [disagreement(row) for row in rows],
         t("Source date"): [row["source_date"] or "" for row in rows],
         t("Link or reference"): [row["source_url"] for row in rows],
         t("Quote"): [row["quote"] for row in rows],
@@ -387,8 +389,9 @@ def period_lengths_text(days: Sequence[int]) -> str:
 
 
 def evidence_line(row: Row) -> str:
-    """One count as its source gave it: period, figure, the words for what was counted, quote, source."""
-    return t(
+    """One count as its source gave it: period, figure, the words for what was counted, quote, source, and
+    what other sources say."""
+    line = t(
         "{period}: {figure}, counted as “{words}”. Quote: “{quote}” ({publisher}, {date}).",
         period=row["period_label"],
         figure=describe_value(row),
@@ -397,6 +400,8 @@ def evidence_line(row: Row) -> str:
         publisher=row["source_publisher"],
         date=row["source_date"] or t("undated"),
     )
+    notes = evidence_notes(row)
+    return f"{line} {notes}." if notes else line
 
 
 def series_summary(series: CountSeries, city: str, drawn_openings: Sequence[Opening]) -> str:

@@ -181,6 +181,10 @@ def facilities_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
         t("Type"): [label(FACILITY_TYPES, row["type"]) for row in rows],
         t("Operator"): [row["operator"] or "" for row in rows],
         t("On the map"): [t("yes") if on_map(row["longitude"], row["latitude"]) else t("no") for row in rows],
+        t("Status"): [
+            t("officially authorised") if row["sanctioned"] else t("unofficial or volunteer service")
+            for row in rows
+        ],
         t("Source"): [row["source_title"] or "" for row in rows],
         t("Publisher"): [row["source_publisher"] or "" for row in rows],
         t("Link or reference"): [row["source_url"] or "" for row in rows],

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..figures import describe_value
+from ..figures import describe_value, disagreement, source_strength
 from ..i18n import format_number, t
 
 Row = Mapping[str, Any]
@@ -70,6 +70,8 @@ def national_table(rows: Sequence[Row]) -> pa.Table:
         t("Period"): [row["period_label"] for row in rows],
         t("Counted as"): [row["counted_as"] for row in rows],
         t("Notes"): [row.get("notes") or "" for row in rows],
+        t("Source kind"): [source_strength(row) for row in rows],
+        t("Sources disagree"): [disagreement(row) for row in rows],
         t("Source"): [row["source_title"] for row in rows],
         t("Publisher"): [row["source_publisher"] for row in rows],
         t("Link or reference"): [row["source_url"] or "" for row in rows],
