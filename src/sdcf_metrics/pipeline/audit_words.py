@@ -10,7 +10,7 @@ whole words; a word ending in an apostrophe or a space is matched as written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 _SPACES = (" ", "\u00a0", "\u202f")
 _SWISS = ("'", "’")
@@ -185,20 +185,6 @@ LANGUAGE_WORDS: tuple[LanguageWords, ...] = (
         weak={"more_than": ("over",), "less_than": ("under",), "nearly": ("nær",)},
     ),
     LanguageWords(
-        "nn",
-        groups=(*_SPACES, "."),
-        decimal=",",
-        words={
-            "about": ("omkring", "rundt", "cirka", "ca.", "om lag"),
-            "more_than": ("over", "meir enn", "fleire enn", "i overkant av", "drygt"),
-            "nearly": ("nesten", "nær"),
-            "at_least": ("minst",),
-            "less_than": ("under", "mindre enn", "færre enn"),
-            "up_to": ("opp til", "inntil"),
-        },
-        weak={"more_than": ("over",), "less_than": ("under",), "nearly": ("nær",)},
-    ),
-    LanguageWords(
         "sv",
         groups=(*_SPACES, "."),
         decimal=",",
@@ -267,4 +253,15 @@ LANGUAGE_WORDS: tuple[LanguageWords, ...] = (
     ),
 )
 
+
+def _nynorsk(bokmal: LanguageWords) -> LanguageWords:
+    """Norwegian Nynorsk: Bokmål's numbers and words, with its own 'more than' (meir enn, fleire enn)."""
+    more_than = ("over", "meir enn", "fleire enn", "i overkant av", "drygt")
+    return replace(bokmal, language="nn", words={**bokmal.words, "more_than": more_than})
+
+
+LANGUAGE_WORDS = (
+    *LANGUAGE_WORDS,
+    _nynorsk(next(entry for entry in LANGUAGE_WORDS if entry.language == "no")),
+)
 WORDS_BY_LANGUAGE: dict[str, LanguageWords] = {entry.language: entry for entry in LANGUAGE_WORDS}

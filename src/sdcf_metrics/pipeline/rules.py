@@ -14,25 +14,12 @@ from .. import periods
 from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
 from ..vocabulary import BREAKDOWN_DIMENSIONS, PERIOD_KINDS, RATES, SCOPES, entry, ids, metric_kinds
 from .cells import NO_COLUMN, Problem, did_you_mean, show
-from .conflicts import unrecorded
+from .conflicts import CONFLICT_KEY, unrecorded
 
 # The columns that say which figure an observation reports: two rows agreeing on all of them give the same
-# figure twice. `rate_per` is part of it because a period's total and its daily average are two figures.
-OBSERVATION_NATURAL_KEY = (
-    "scope",
-    "country",
-    "region",
-    "city_id",
-    "facility_id",
-    "place",
-    "metric_id",
-    "breakdown",
-    "period_kind",
-    "period_start",
-    "period_end",
-    "rate_per",
-    "source_id",
-)
+# figure twice. `rate_per` is part of it because a period's total and its daily average are two figures; the
+# source too, since two sources giving one figure are two rows (and disagree, see `conflicts`).
+OBSERVATION_NATURAL_KEY = (*CONFLICT_KEY, "source_id")
 
 _COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
 
