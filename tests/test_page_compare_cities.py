@@ -136,11 +136,18 @@ def test_a_preset_selects_the_five_solidify_partners():
     assert "Preset: SOLIDIFY partners (Efus)" in [caption.value for caption in app.caption]
 
 
-def test_a_city_with_no_figure_for_the_metric_says_so():
+def test_a_city_with_no_figure_for_the_metric_says_so_and_the_cities_that_report_it_are_offered():
     app = run_page_in_app(PAGE, cities=["copenhagen", "essen"])
     assert not app.exception
     assert "No sourced figure for Registered users in Essen." in [info.value for info in app.info]
     assert set(points(chart_specs(app)[0])) == {"Copenhagen"}
+    (offer,) = [button for button in app.button if button.label.startswith("Compare cities that report it")]
+    assert offer.label.startswith("Compare cities that report it: Copenhagen, ")
+    offer.click().run()
+    assert not app.exception
+    chosen = app.query_params["cities"]
+    assert chosen[0] == "copenhagen" and "essen" not in chosen and len(chosen) == 5
+    assert not [info.value for info in app.info if info.value.startswith("No sourced figure")]
 
 
 def test_the_time_axis_can_count_years_from_each_city_s_first_opening():

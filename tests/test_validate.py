@@ -368,6 +368,15 @@ def test_part_of_a_city_or_one_operator_names_its_place_and_its_city(tmp_path, s
     ]
 
 
+def test_a_multinational_row_names_eu_27_or_eu_28_not_the_eu(tmp_path):
+    values = {"scope": "multinational", "country": "EU", "city_id": ""}
+    problem = only(problems_with(tmp_path, observations=with_observation(**values)))
+    assert located([problem]) == [("observations.csv", NEW_ROW, "country")]
+    assert "EU-27 or EU-28" in problem.message
+    named = {**values, "country": "EU-27"}
+    assert problems_with(tmp_path, observations=with_observation(**named)) == []
+
+
 def test_only_part_of_a_city_or_an_operator_names_a_place(tmp_path):
     problem = only(problems_with(tmp_path, observations=with_observation(place="Vesterbro")))
     assert located([problem]) == [("observations.csv", NEW_ROW, "place")]

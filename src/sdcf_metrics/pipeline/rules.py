@@ -21,6 +21,9 @@ from .conflicts import CONFLICT_KEY, unrecorded
 # source too, since two sources giving one figure are two rows (and disagree, see `conflicts`).
 OBSERVATION_NATURAL_KEY = (*CONFLICT_KEY, "source_id")
 
+# Multinational areas whose membership changed: a row must name which one it covers.
+_AMBIGUOUS_AREAS = ("EU", "European Union")
+
 _COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
 
 
@@ -200,6 +203,12 @@ def _scope(row: Row, known: Known) -> Iterator[Problem]:
     for name in needs:
         if not row.text[name]:
             yield row.problem(name, f"required when scope is {scope}; fill it in")
+    if scope == "multinational" and row.text["country"] in _AMBIGUOUS_AREAS:
+        yield row.problem(
+            "country",
+            f"{show(row.text['country'])} is ambiguous: write EU-27 or EU-28 (with the United Kingdom), as "
+            "the source's data covers; a series across the two is not a trend",
+        )
     if choice is not None and row.text["place"] and "place" not in needs:
         named = ", ".join(item.id for item in SCOPES if "place" in item.needs)
         yield row.problem(
