@@ -20,7 +20,7 @@ from typing import Any
 
 from .figures import describe_value, disagreement, source_strength
 from .i18n import t
-from .vocabulary import PERIOD_KINDS, RATES, SCOPES, entry, headline_kinds, label
+from .vocabulary import PERIOD_KINDS, RATES, SCOPES, SEED_ARTICLE, entry, headline_kinds, label
 
 Row = Mapping[str, Any]
 
@@ -79,10 +79,13 @@ def caveats(row: Row) -> tuple[Caveat, ...]:
     a seed article gives it. Empty for a figure a headline may lead with."""
     kind = entry(PERIOD_KINDS, row["period_kind"])
     normal = kind.headline and not (kind.headline_total_only and row.get("rate_per"))
+    seed_only = bool(row.get("seed_only"))
     found = {
         Caveat.PERIOD: not normal,
-        Caveat.SOURCE: row.get("source_kind") not in headline_kinds(),
-        Caveat.SEED_ONLY: bool(row.get("seed_only")),
+        # "Found only in a seed article" already says what kind of source it is.
+        Caveat.SOURCE: row.get("source_kind") not in headline_kinds()
+        and not (seed_only and row.get("source_kind") == SEED_ARTICLE),
+        Caveat.SEED_ONLY: seed_only,
     }
     return tuple(caveat for caveat, applies in found.items() if applies)
 
