@@ -15,7 +15,7 @@ from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import COMPARE_CITIES, METHODOLOGY
-from sdcf_metrics.ui.tables import show_table
+from sdcf_metrics.ui.tables import show_table, tile_source
 from sdcf_metrics.ui.widgets import (
     DEFAULT_METRIC,
     PRESETS,
@@ -110,9 +110,11 @@ if reference is not None:
             scope=escape_markdown(label(SCOPES, reference["scope"])),
         )
     )
-    about_reference = describe.evidence_lines(reference)
-    if about_reference:
-        st.caption(escape_markdown(" · ".join(about_reference)))
+    about_reference = [
+        tile_source(reference["source_title"], reference["source_url"]),
+        *(escape_markdown(line) for line in describe.evidence_lines(reference)),
+    ]
+    st.caption(" · ".join(about_reference))
     comparability_verdict(comparison)
     latest_title = t("{metric}: the figure per city closest to the reference", metric=metric["label"])
     show_chart(

@@ -279,7 +279,7 @@ with store.with_upload(preview.tables, preview.replaced_observation_ids) as comb
         )
         reference = comparison.reference
         note = your_city.chart_note(city_name, example=uploaded_file is None)
-        comparability_verdict(comparison)
+        comparability_verdict(comparison, linked=False)
         if comparison.cities_without_data:
             st.caption(
                 t(

@@ -358,7 +358,8 @@ def test_mixed_figures_carry_a_short_list_one_plain_line_per_difference_with_the
     ]
     assert not any("“" in line for line in lines), "the sources' words are in the details"
     details = comparability_details(comparison.latest, comparison.reference)
-    assert any(line.startswith("Oslo: “brukere” (persons), 2020") for line in details)
+    assert any(line.startswith("Oslo: “brukere” (persons), 2020") for line, _ in details)
+    assert [address for _, address in details] == ["https://example.org/report"] * 3  # to link to
 
 
 def test_running_totals_of_different_lengths_say_both_lengths():

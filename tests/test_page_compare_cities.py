@@ -75,6 +75,19 @@ def test_the_page_opens_on_the_focus_cities_and_their_sourced_registered_users()
     )
 
 
+def test_the_reference_and_each_source_in_the_warning_details_are_one_click_away():
+    app = run_page_in_app(PAGE)
+    reference_source = (
+        "Source: [Successful drug injection rooms to be open at night]"
+        "(https://cphpost.dk/2014-09-18/general/successful-drug-injection-rooms-to-be-open-at-night/)"
+    )
+    assert any(caption.value.startswith(reference_source) for caption in app.caption)
+    details = [text for text in markdown_texts(app) if text.startswith("- ") and "Quote" in text]
+    linked = {line.split("\\:")[0][2:]: "[\\(open the source\\)](https://" in line for line in details}
+    # Amsterdam's figure comes from a translated article with no web address: text, not a link.
+    assert linked == {"Copenhagen": True, "Amsterdam": False, "Brussels": True}
+
+
 def test_a_shared_link_restores_the_metric_the_cities_and_the_normalisation():
     app = run_page_in_app(PAGE, metric="registered_users", cities=["copenhagen", "brussels"], per="per_100k")
     assert not app.exception

@@ -218,23 +218,28 @@ def comparability_lines(values: Sequence[ComparedValue], reference: Row | None) 
     return lines
 
 
-def comparability_details(values: Sequence[ComparedValue], reference: Row | None) -> list[str]:
-    """What each compared figure counted, in its source's words, with the source: the details under the
-    short list of differences."""
+def comparability_details(
+    values: Sequence[ComparedValue], reference: Row | None
+) -> list[tuple[str, str | None]]:
+    """What each compared figure counted, in its source's words, with the source and its address (to
+    link): the details under the short list of differences."""
     rows = ([reference] if reference is not None else []) + [value.row for value in values]
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str | None]] = {}
     for row in rows:
         seen.setdefault(
             row["observation_id"],
-            t(
-                "{city}: “{wording}” ({unit}), {period}; {source} ({strength}). Quote: “{quote}”",
-                city=row["city"],
-                wording=row["counted_as"],
-                unit=row["unit"],
-                period=row["period_label"],
-                source=row["source_title"],
-                strength=source_strength(row) or "–",
-                quote=row["quote"],
+            (
+                t(
+                    "{city}: “{wording}” ({unit}), {period}; {source} ({strength}). Quote: “{quote}”",
+                    city=row["city"],
+                    wording=row["counted_as"],
+                    unit=row["unit"],
+                    period=row["period_label"],
+                    source=row["source_title"],
+                    strength=source_strength(row) or "–",
+                    quote=row["quote"],
+                ),
+                row.get("source_url"),
             ),
         )
     return list(seen.values())

@@ -14,7 +14,7 @@ from ..compare.normalise import Denominators
 from ..i18n import t
 from ..periods import period_group, period_group_label
 from ..store import Store
-from ..untrusted import escape_markdown
+from ..untrusted import escape_markdown, markdown_link, web_address
 from . import state
 
 
@@ -33,16 +33,19 @@ def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
     )
 
 
-def comparability_verdict(comparison: Comparison) -> None:
+def comparability_verdict(comparison: Comparison, *, linked: bool = True) -> None:
     """A warning listing, one line each, how the compared figures differ, with the sources' own words in
-    the details; or a note that they are counted alike."""
+    the details, each with a link to its source unless `linked` is off (a visitor's own file is never
+    turned into links); or a note that they are counted alike."""
     lines = comparability_lines(comparison.latest, comparison.reference)
     if lines:
         items = "\n".join(f"- {escape_markdown(line)}" for line in lines)
         st.warning(t("**Not directly comparable:**") + "\n\n" + items, icon=":material/warning:")
         with st.expander(t("What each source counted, in its own words")):
-            for line in comparability_details(comparison.latest, comparison.reference):
-                st.markdown("- " + escape_markdown(line))
+            for line, address in comparability_details(comparison.latest, comparison.reference):
+                shown = linked and web_address(address)
+                link = " " + markdown_link(t("(open the source)"), address) if shown else ""
+                st.markdown("- " + escape_markdown(line) + link)
     elif len(comparison.latest) > 1:
         st.success(
             t(
