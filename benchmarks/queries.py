@@ -266,9 +266,7 @@ class QueryProfile:
 
     @classmethod
     def of(cls, store: Store, query: EngineQuery, choices: Choices) -> QueryProfile:
-        plan = store.sql(
-            "EXPLAIN (ANALYZE, FORMAT json) " + load_sql(query.sql_name), **query.params(choices)
-        )
+        plan = store.explain(load_sql(query.sql_name), **query.params(choices))
         profile = json.loads(plan.column("explain_value")[0].as_py())
         operators = list(_operators(profile["operator"]))
         scans = [op for op in operators if op["type"] == "TABLE_SCAN" and _reads_observations(op)]

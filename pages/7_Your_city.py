@@ -101,7 +101,12 @@ if uploaded_file is None:
     preview = preview_upload(template_csv(), your_city.EXAMPLE_FILE, store)
 else:
     with st.status(t("Checking your file…"), expanded=False) as checking:
-        preview = your_city.check_upload(uploaded_file.getvalue(), uploaded_file.name, store)
+        preview = your_city.check_upload(
+            uploaded_file.getvalue(),
+            uploaded_file.name,
+            store,
+            on_wait=lambda: checking.update(label=t("Other files are being checked; yours is next…")),
+        )
         checking.update(label=your_city.status_label(preview), state="complete" if preview.ok else "error")
 
 

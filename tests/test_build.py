@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 
 import pyarrow.parquet as pq
 import pytest
 from fixtures import default_rows, write_sources, write_table
 
 from sdcf_metrics import paths
+from sdcf_metrics import release as release_module
 from sdcf_metrics.pipeline.build import build, is_stale, sources_fingerprint
 from sdcf_metrics.pipeline.validate import ValidationFailed
 from sdcf_metrics.release import POINTER_FILE, current_release, read_pointer
@@ -116,16 +118,32 @@ def test_a_failure_before_the_pointer_moves_keeps_the_old_version(data_root, mon
     assert current_release(paths.extracts_dir(data_root)).data_version == old
 
 
-def test_old_versions_are_pruned_to_the_last_three(data_root):
+def publish_four_versions(root):
     versions = []
     for note in ("one", "two", "three", "four"):
         rows = default_rows("observations")
         rows[0]["notes"] = note
-        write_table(paths.sources_dir(data_root), "observations", rows)
-        versions.append(build(data_root).data_version)
-    on_disk = {child.name for child in paths.extracts_dir(data_root).iterdir() if child.is_dir()}
-    assert on_disk == set(versions[1:])
-    assert read_pointer(paths.extracts_dir(data_root)).versions == versions[:0:-1]
+        write_table(paths.sources_dir(root), "observations", rows)
+        versions.append(build(root).data_version)
+    return versions
+
+
+def versions_on_disk(root):
+    return {child.name for child in paths.extracts_dir(root).iterdir() if child.is_dir()}
+
+
+def test_old_versions_are_pruned_to_the_last_three_once_retired_long_enough(data_root, monkeypatch):
+    """The oldest version leaves the history at once, but stays on disk, retired, for pages still reading
+    it; a publication after the grace period deletes it."""
+    versions = publish_four_versions(data_root)
+    pointer = read_pointer(paths.extracts_dir(data_root))
+    assert pointer.versions == versions[:0:-1]
+    assert [entry.data_version for entry in pointer.retired] == versions[:1]
+    assert versions_on_disk(data_root) == set(versions)
+    monkeypatch.setattr(release_module, "RETIRE_GRACE", timedelta(0))
+    again = publish_four_versions(data_root)
+    assert versions_on_disk(data_root) == set(again[1:])
+    assert read_pointer(paths.extracts_dir(data_root)).retired == ()
 
 
 def test_readers_never_see_a_partial_version_while_publishing(data_root):

@@ -331,12 +331,27 @@ def test_a_build_finishes_an_interrupted_ingest_before_it_builds(data_root, tmp_
 
 
 def test_rollback_returns_to_the_previous_version_and_its_sources_byte_for_byte(data_root, tmp_path):
+    """Everything is as before the ingest, except that the version rolled back from is retired: kept on
+    disk for a while, for pages still reading it, and listed as such in the pointer."""
     before = every_file(data_root)
+    history = read_pointer(paths.extracts_dir(data_root)).history
     report = ingest(upload_file(tmp_path), data_root)
     result = rollback(data_root)
     assert (result.from_version, result.to_version) == (report.data_version, report.previous_version)
-    assert every_file(data_root) == before
+    assert_as_before_but_retired(data_root, before, report.data_version)
+    assert read_pointer(paths.extracts_dir(data_root)).history == history
     assert not is_stale(data_root)
+
+
+def assert_as_before_but_retired(root, before, retired_version):
+    """Every file as `before`, except the version `retired_version`, retired (still on disk and listed as
+    retired in the pointer, which differs by that alone)."""
+    retired = f"extracts/{retired_version}/"
+    after = {path: digest for path, digest in every_file(root).items() if not path.startswith(retired)}
+    assert after.keys() == before.keys()
+    assert {path for path in after if after[path] != before[path]} == {"extracts/current.json"}
+    pointer = read_pointer(paths.extracts_dir(root))
+    assert [entry.data_version for entry in pointer.retired] == [retired_version]
 
 
 def test_rollback_and_ingest_round_trip(data_root, tmp_path):
@@ -430,7 +445,8 @@ def test_ingest_prints_what_changed_and_rollback_undoes_it(data_root, tmp_path):
     assert "5/5 Publishing data version" in result.stderr, "progress is shown on stderr"
     rolled_back = run_cli("rollback", data_root=data_root)
     assert rolled_back.returncode == 0 and "Rolled back from data version" in rolled_back.stderr
-    assert every_file(data_root) == before
+    published = result.stdout.split("Published data version ", 1)[1].split(" ", 1)[0]
+    assert_as_before_but_retired(data_root, before, published)
 
 
 def test_ingest_rejects_a_bad_batch_with_every_problem_and_exit_1(data_root, tmp_path):

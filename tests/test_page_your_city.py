@@ -414,6 +414,8 @@ def _record_writes(event: str, args: tuple) -> None:
     """An audit hook (they cannot be removed, so it records only while a test watches)."""
     if _watching_writes[0] and event == "open":
         path, mode, flags = args
+        if isinstance(path, int):
+            return  # a descriptor already open, such as the pipe to the child process that reads the file
         writing = (isinstance(mode, str) and any(letter in mode for letter in "wax+")) or (
             isinstance(flags, int) and flags & 0b11
         )

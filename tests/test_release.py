@@ -8,7 +8,7 @@ never "Data version X ()" or "n.d.".
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 from apptest_helpers import build_dataset, chart_specs, run_page
 from fixtures import default_rows, write_sources, write_table
@@ -16,7 +16,7 @@ from fixtures import default_rows, write_sources, write_table
 from sdcf_metrics import paths
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.pipeline.build import build
-from sdcf_metrics.release import POINTER_FILE, Pointer, Published, read_pointer
+from sdcf_metrics.release import POINTER_FILE, Pointer, Published, Retired, read_pointer
 from sdcf_metrics.store import get_store
 
 FIRST_DAY, SECOND_DAY = date(2025, 3, 1), date(2025, 6, 1)
@@ -70,6 +70,13 @@ def test_a_pointer_written_before_dates_were_kept_still_reads(tmp_path):
 
 
 def test_a_rollback_makes_the_previous_version_current_again():
+    """The version rolled back from, and a version cut from the history, are retired, not forgotten:
+    readers that opened them may still be reading."""
+    moment = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
     pointer = Pointer((Published("b", "2025-06-01"), Published("a", "2025-03-01")))
-    assert pointer.rolled_back(date(2025, 7, 1)) == Pointer((Published("a", "2025-07-01"),))
-    assert pointer.with_current("c", date(2025, 7, 1), keep=2).versions == ["c", "b"]
+    rolled = pointer.rolled_back(date(2025, 7, 1), now=moment)
+    assert rolled.history == (Published("a", "2025-07-01"),)
+    assert rolled.retired == (Retired("b", "2025-07-01T12:00:00+00:00"),)
+    newer = pointer.with_current("c", date(2025, 7, 1), keep=2, now=moment)
+    assert newer.versions == ["c", "b"]
+    assert newer.on_disk == {"a", "b", "c"}

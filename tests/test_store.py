@@ -13,10 +13,20 @@ import pytest
 from fixtures import write_sources
 
 from sdcf_metrics import paths
+from sdcf_metrics import store as store_module
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.queries import EVERYTHING, observation_table
 from sdcf_metrics.release import POINTER_FILE, DataUnavailable, current_release
-from sdcf_metrics.store import Store, get_store
+from sdcf_metrics.store import (
+    QueryRefused,
+    QueryTimeout,
+    QueryTooLarge,
+    Store,
+    allowed_functions,
+    get_store,
+    load_sql,
+    open_sandboxed,
+)
 
 
 @pytest.fixture
@@ -93,11 +103,14 @@ def test_threads_each_get_a_cursor(store):
     assert len(set(results)) == 1 and len(results) == 200
 
 
+RUNAWAY = "SELECT count(*) AS n FROM " + ", ".join(f"observations AS o{index}" for index in range(10))
+
+
 def test_a_runaway_query_is_interrupted_and_the_store_still_works(store):
     """T-11: the time limit interrupts a runaway query; the same connection serves the next one."""
     hurried = Store.open(store.release, time_limit_ms=500)
-    with pytest.raises(duckdb.Error, match="maximum execution time"):
-        hurried.sql("SELECT sum(hash(i)) FROM range(100000000000) AS t(i)")
+    with pytest.raises(QueryTimeout, match="maximum execution time"):
+        hurried.sql(RUNAWAY)
     assert hurried.query("cities").num_rows > 0
 
 
@@ -138,3 +151,85 @@ def test_no_module_level_duckdb_calls_in_the_library():
             if re.search(r"duckdb\.(sql|execute|query)\(", line):
                 offenders.append(f"{path}:{number}")
     assert offenders == []
+
+
+# Hard limits (issue 13, point 8) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "DROP VIEW observations",
+        "CREATE OR REPLACE VIEW observations AS SELECT 1 AS observation_id",
+        "CREATE TABLE scratch AS SELECT 1 AS n",
+        "INSERT INTO observations SELECT * FROM observations",
+        "SET threads = 1",
+        "PRAGMA threads = 1",
+        "SELECT 1; DROP VIEW observations",
+    ],
+)
+def test_queries_cannot_change_the_catalogue(store, change):
+    rows = store.query("observation_table", **EVERYTHING.query_params()).num_rows
+    with pytest.raises(QueryRefused):
+        store.sql(change)
+    assert store.query("observation_table", **EVERYTHING.query_params()).num_rows == rows
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        "SELECT current_setting('allowed_paths') AS paths",
+        "SELECT * FROM duckdb_settings()",
+        "SELECT sql FROM duckdb_views()",
+        "SELECT * FROM information_schema.views",
+        "SELECT * FROM pragma_database_list()",
+        "DESCRIBE observations",
+        "SELECT getvariable('x') AS x",
+    ],
+)
+def test_settings_and_the_catalogue_stay_hidden(store, probe):
+    """`allowed_paths` lists the extract files, and the views' SQL names them: neither may be read."""
+    with pytest.raises(QueryRefused) as refused:
+        store.sql(probe)
+    assert str(store.release.directory) not in str(refused.value)
+
+
+def test_the_dashboards_own_queries_pass_the_gate_and_set_what_may_be_called():
+    assert {"count_star", "list_contains", "strip_accents"} <= allowed_functions()
+    assert not {"current_setting", "read_csv", "range", "repeat", "getenv"} & allowed_functions()
+
+
+def test_the_watchdog_interrupts_a_query_duckdbs_own_limit_lets_run(store):
+    """DuckDB's `max_execution_time` is not checked everywhere; the watchdog interrupts from outside."""
+    views = {name: [path] for name, path in store.release.files.items()}
+    unlimited = open_sandboxed(views, load_sql("views"), time_limit_ms=3_600_000)
+    watched = Store(store.release, unlimited, time_limit_ms=300)
+    with pytest.raises(QueryTimeout, match="maximum execution time"):
+        watched.sql(RUNAWAY)
+    assert watched.query("cities").num_rows > 0
+
+
+def test_a_result_larger_than_the_limit_is_refused_before_it_is_held(store):
+    """DuckDB's memory limit does not count a result being handed over: the store does, batch by batch."""
+    small = Store.open(store.release, result_limit_bytes=10_000)
+    with pytest.raises(QueryTooLarge, match="result passed the limit"):
+        small.sql("SELECT a.quote, b.quote AS again FROM observations AS a, observations AS b")
+    assert small.query("cities").num_rows > 0
+
+
+def test_the_connections_of_versions_no_longer_current_are_closed_once_unused(tmp_path, monkeypatch):
+    from fixtures import default_rows, write_table
+
+    monkeypatch.setattr(store_module, "IDLE_CLOSE_S", 0.0)
+    write_sources(paths.sources_dir(tmp_path))
+    build(tmp_path)
+    stores = [get_store(paths.extracts_dir(tmp_path))]
+    for note in ("a correction", "another correction"):
+        rows = default_rows("observations")
+        rows[0]["notes"] = note
+        write_table(paths.sources_dir(tmp_path), "observations", rows)
+        build(tmp_path)
+        stores.append(get_store(paths.extracts_dir(tmp_path)))
+    assert [store.is_open for store in stores] == [False, False, True]
+    old = stores[0]
+    assert old.query("cities").num_rows > 0, "a page run still holding an old store reopens it"

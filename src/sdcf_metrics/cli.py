@@ -30,7 +30,7 @@ from .pipeline.transaction import IngestError, publishing, rollback
 from .pipeline.upload.convert import UploadCheck, check_upload_file
 from .pipeline.validate import ValidationFailed, load_sources, validate_paths
 from .privacy import ThresholdError
-from .release import DataUnavailable
+from .release import DataGroupError, DataUnavailable, PointerDamaged, read_pointer
 from .schema import SOURCE_TABLES
 from .store import get_store
 
@@ -101,12 +101,16 @@ def command_build(args: argparse.Namespace) -> int:
             if recovered:
                 print(f"An interrupted ingest or rollback was {recovered} first.", file=sys.stderr)
             return _build(args)
-    except (IngestError, ThresholdError) as error:
+    except (IngestError, ThresholdError, DataGroupError) as error:
         print(error, file=sys.stderr)
         return EXIT_UNAVAILABLE
 
 
 def _build(args: argparse.Namespace) -> int:
+    try:
+        read_pointer(paths.extracts_dir())
+    except PointerDamaged as damaged:
+        print(f"{damaged}: rebuilding it; the versions it listed are no longer kept.", file=sys.stderr)
     if args.if_stale and not is_stale():
         print("Extracts are up to date.", file=sys.stderr)
         return EXIT_OK
@@ -170,7 +174,7 @@ def command_ingest(args: argparse.Namespace) -> int:
         _print_problems(rejection.problems)
         print("The whole batch was rejected; nothing was published.", file=sys.stderr)
         return EXIT_INVALID
-    except (IngestError, ThresholdError) as error:
+    except (IngestError, ThresholdError, DataGroupError) as error:
         bar.close()
         print(error, file=sys.stderr)
         return EXIT_UNAVAILABLE
@@ -225,7 +229,7 @@ _CHANGE_LABELS = (("added", "added"), ("replaced", "replaced"), ("duplicate", "a
 def command_rollback(args: argparse.Namespace) -> int:
     try:
         result = rollback()
-    except IngestError as error:
+    except (IngestError, DataGroupError) as error:
         print(error, file=sys.stderr)
         return EXIT_UNAVAILABLE
     print(
@@ -239,10 +243,10 @@ def command_rollback(args: argparse.Namespace) -> int:
 def command_template(args: argparse.Namespace) -> int:
     try:
         metrics = queries.metrics(get_store())
-    except DataUnavailable:
+    except DataUnavailable as error:
         metrics = []
         print(
-            "No published data: the template lists no metric ids (see sdcf_metrics/docs/data-format.md).",
+            f"{error} Meanwhile the template lists no metric ids (see sdcf_metrics/docs/data-format.md).",
             file=sys.stderr,
         )
     try:

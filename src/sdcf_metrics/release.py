@@ -12,20 +12,29 @@ A version directory is written under a temporary name, synced, then renamed into
 `current.json` replaced (write, fsync, `os.replace`, fsync the directory). A reader therefore sees the
 old version or the new one, never a mix. The build decides what a version holds and the store reads
 one; both go through this module, so neither imports the other.
+
+Readers live in other processes and may be halfway through a page when a version stops being current, so
+a version that leaves the history (pruned, or rolled back) is retired, not deleted: the pointer lists it
+with the time it was retired, and its directory is deleted by the first publication after
+`RETIRE_GRACE`. Published files are readable by every user (or, with `SDCF_DATA_GROUP`, by that group),
+whatever the publishing user's umask, so the app may run as another user on a read-only mount. A reader
+checks every file against the manifest's SHA-256 before using a version, and falls back to the newest
+intact version kept when the current one is damaged.
 """
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,10 +46,39 @@ MANIFEST_FILE = "manifest.json"
 KEEP_VERSIONS = 3
 MANIFEST_FORMAT = 2
 SOURCE_SNAPSHOT_PREFIX = "source_"
+# How long a version that left the history stays on disk for readers still using it: far longer than a
+# page run, even under load.
+RETIRE_GRACE = timedelta(minutes=10)
+DATA_GROUP_ENV = "SDCF_DATA_GROUP"
+
+Unavailability = Literal["missing", "pointer", "damaged"]
 
 
 class DataUnavailable(RuntimeError):
-    """The extracts are missing or damaged; the message says what to run to fix it."""
+    """The extracts are missing or damaged; the message says what to run to fix it.
+
+    `reason` says which, so that a page can say it in the reader's language: nothing published yet
+    (`missing`), a damaged `current.json` (`pointer`), or no intact version left (`damaged`).
+    """
+
+    def __init__(self, message: str, reason: Unavailability = "missing") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class PointerDamaged(DataUnavailable):
+    """`current.json` cannot be read; `sdcf-metrics build` rebuilds it from the sources."""
+
+    def __init__(self, pointer: Path, error: Exception) -> None:
+        super().__init__(
+            f"{pointer} is damaged ({type(error).__name__}: {str(error)[:200]}); run `sdcf-metrics build` to "
+            "rebuild the published data from the sources",
+            "pointer",
+        )
+
+
+class DataGroupError(ValueError):
+    """`SDCF_DATA_GROUP` names a group this system does not have."""
 
 
 @dataclass(frozen=True)
@@ -52,14 +90,24 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Retired:
+    """A version no longer published, kept on disk until `RETIRE_GRACE` after `retired_at` (ISO, UTC)."""
+
+    data_version: str
+    retired_at: str
+
+
+@dataclass(frozen=True)
 class Pointer:
     """`current.json`: the published version first, then the earlier versions still kept, newest first.
 
     Each version keeps the day it was published, so an embed pinned to an earlier version can still say
-    when that version came out and cite it with its date.
+    when that version came out and cite it with its date. `retired` lists versions that left the history
+    recently: no reader is sent to them, but readers that were already there may finish.
     """
 
     history: tuple[Published, ...]
+    retired: tuple[Retired, ...] = ()
 
     @property
     def data_version(self) -> str:
@@ -78,18 +126,47 @@ class Pointer:
         """The day `version` was published, or None when it is no longer kept."""
         return next((entry.published_on for entry in self.history if entry.data_version == version), None)
 
-    def with_current(self, version: str, published_on: date, keep: int = KEEP_VERSIONS) -> Pointer:
-        """This history with `version` published on `published_on` in front, cut to `keep` versions."""
-        earlier = (entry for entry in self.history if entry.data_version != version)
-        return Pointer((Published(version, published_on.isoformat()), *earlier)[:keep])
+    @property
+    def on_disk(self) -> set[str]:
+        """The version directories that must stay: the kept versions and the recently retired ones."""
+        return {*self.versions, *(entry.data_version for entry in self.retired)}
 
-    def rolled_back(self, published_on: date) -> Pointer:
-        """The previous version current again (published anew on `published_on`), the current one dropped."""
+    def with_current(
+        self, version: str, published_on: date, keep: int = KEEP_VERSIONS, now: datetime | None = None
+    ) -> Pointer:
+        """This history with `version` published on `published_on` in front, cut to `keep` versions; the
+        versions cut off are retired."""
+        earlier = (entry for entry in self.history if entry.data_version != version)
+        history = (Published(version, published_on.isoformat()), *earlier)
+        return self._retiring(history[:keep], history[keep:], now)
+
+    def rolled_back(self, published_on: date, now: datetime | None = None) -> Pointer:
+        """The previous version current again (published anew on `published_on`), the current one retired."""
         previous, *earlier = self.history[1:]
-        return Pointer((Published(previous.data_version, published_on.isoformat()), *earlier))
+        history = (Published(previous.data_version, published_on.isoformat()), *earlier)
+        return self._retiring(history, self.history[:1], now)
+
+    def _retiring(
+        self, history: tuple[Published, ...], leaving: tuple[Published, ...], now: datetime | None
+    ) -> Pointer:
+        """`history` kept; `leaving` retired now; retirements older than `RETIRE_GRACE` forgotten."""
+        now = now or datetime.now(UTC)
+        kept = {entry.data_version for entry in history}
+        stamp = now.isoformat(timespec="seconds")
+        retired = [*(Retired(entry.data_version, stamp) for entry in leaving), *self.retired]
+        recent = [
+            entry
+            for entry in retired
+            if entry.data_version not in kept
+            and datetime.fromisoformat(entry.retired_at) > now - RETIRE_GRACE
+        ]
+        unique = {entry.data_version: entry for entry in reversed(recent)}
+        return Pointer(
+            history, tuple(sorted(unique.values(), key=lambda entry: entry.retired_at, reverse=True))
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "data_version": self.data_version,
             "published_on": self.published_on,
             "history": [
@@ -97,6 +174,11 @@ class Pointer:
                 for entry in self.history
             ],
         }
+        if self.retired:
+            data["retired"] = [
+                {"data_version": entry.data_version, "retired_at": entry.retired_at} for entry in self.retired
+            ]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Pointer:
@@ -107,7 +189,11 @@ class Pointer:
             for entry in data.get("history", [])
         ]
         history = [entry for entry in history if entry.data_version != current.data_version]
-        return cls((current, *history))
+        retired = tuple(Retired(**entry) for entry in data.get("retired", []))
+        for entry in (current, *history, *retired):
+            if not isinstance(entry.data_version, str) or not entry.data_version:
+                raise ValueError(f"a data version must be a non-empty string, not {entry.data_version!r}")
+        return cls((current, *history), retired)
 
 
 EMPTY_POINTER = Pointer(())
@@ -115,12 +201,16 @@ EMPTY_POINTER = Pointer(())
 
 @dataclass(frozen=True)
 class Release:
-    """What a reader needs to know about the published data: version, date and where it lives."""
+    """What a reader needs to know about the published data: version, date and where it lives.
+
+    `damaged_version` names the current version when it is damaged and this earlier one is served instead.
+    """
 
     data_version: str
     published_on: str
     directory: Path
     files: dict[str, Path]
+    damaged_version: str | None = None
 
 
 # Durable writes ------------------------------------------------------------------------------------------
@@ -142,8 +232,32 @@ def atomic_write_text(path: Path, text: str) -> None:
         stream.write(text)
         stream.flush()
         os.fsync(stream.fileno())
+    make_readable(Path(temporary))
     os.replace(temporary, path)
     fsync(path.parent)
+
+
+def _published_modes() -> tuple[int, int, int]:
+    """File mode, directory mode and group id (-1: unchanged) of everything published."""
+    group = os.environ.get(DATA_GROUP_ENV, "").strip()
+    if not group:
+        return 0o644, 0o755, -1
+    try:
+        gid = int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise DataGroupError(f"{DATA_GROUP_ENV}={group!r} names no group on this system") from None
+    return 0o640, 0o750, gid
+
+
+def make_readable(path: Path) -> None:
+    """Let the app read `path` whatever the publishing user's umask: everyone, or `SDCF_DATA_GROUP`.
+
+    Temporary files and directories start owner-only (mkstemp, mkdtemp), so this runs on each of them.
+    """
+    file_mode, directory_mode, gid = _published_modes()
+    if gid != -1:
+        os.chown(path, -1, gid)
+    os.chmod(path, directory_mode if path.is_dir() else file_mode)
 
 
 def sha256(path: Path) -> str:
@@ -154,11 +268,24 @@ def sha256(path: Path) -> str:
 
 
 def read_pointer(extracts: Path) -> Pointer | None:
-    """The published pointer, or None when nothing has been published yet."""
+    """The published pointer, or None when nothing has been published yet; PointerDamaged when it cannot
+    be read."""
     pointer = extracts / POINTER_FILE
     if not pointer.exists():
         return None
-    return Pointer.from_json(json.loads(pointer.read_text(encoding="utf-8")))
+    try:
+        return Pointer.from_json(json.loads(pointer.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise PointerDamaged(pointer, error) from None
+
+
+def pointer_or_empty(extracts: Path) -> Pointer:
+    """The pointer a build publishes over: a missing or damaged pointer counts as nothing published, so
+    `sdcf-metrics build` repairs a damaged one from the sources."""
+    try:
+        return read_pointer(extracts) or EMPTY_POINTER
+    except PointerDamaged:
+        return EMPTY_POINTER
 
 
 def write_pointer(extracts: Path, pointer: Pointer) -> None:
@@ -192,11 +319,13 @@ def write_version(
             if original.is_file():
                 copy = directory / f"{SOURCE_SNAPSHOT_PREFIX}{table.file_name}"
                 copy.write_bytes(original.read_bytes())
+                make_readable(copy)
                 fsync(copy)
                 manifest["sources"][table.file_name] = {"file": copy.name, "sha256": sha256(copy)}
     for name in sorted(tables):
         target = directory / f"{name}.parquet"
         pq.write_table(tables[name], target, compression="zstd", write_statistics=True)
+        make_readable(target)
         fsync(target)
         manifest["tables"][name] = {
             "file": target.name,
@@ -205,7 +334,9 @@ def write_version(
         }
     manifest_path = directory / MANIFEST_FILE
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    make_readable(manifest_path)
     fsync(manifest_path)
+    make_readable(directory)
     fsync(directory)
     return manifest
 
@@ -240,10 +371,10 @@ def remove_leftovers(extracts: Path) -> None:
             child.unlink()
 
 
-def prune(extracts: Path, keep: list[str]) -> None:
-    """Delete every version directory not in `keep`."""
+def prune(extracts: Path, pointer: Pointer) -> None:
+    """Delete every version directory the pointer neither keeps nor lists as recently retired."""
     for child in extracts.iterdir():
-        if child.is_dir() and child.name not in keep:
+        if child.is_dir() and not child.name.startswith(".") and child.name not in pointer.on_disk:
             shutil.rmtree(child)
 
 
@@ -264,8 +395,10 @@ def publish(
     switches the source files there, and tests inject failures. `sources` and `disclosure` go into the
     version directory and its manifest (see `write_version`).
     """
-    extracts.mkdir(parents=True, exist_ok=True)
-    pointer = read_pointer(extracts) or EMPTY_POINTER
+    if not extracts.is_dir():
+        extracts.mkdir(parents=True)
+        make_readable(extracts)
+    pointer = pointer_or_empty(extracts)
     if pointer.history and pointer.data_version == data_version and is_intact(extracts / data_version):
         return False
     remove_leftovers(extracts)
@@ -285,7 +418,7 @@ def publish(
         before_pointer()
     published = pointer.with_current(data_version, published_on or date.today(), keep)
     write_pointer(extracts, published)
-    prune(extracts, published.versions)
+    prune(extracts, published)
     return True
 
 
@@ -296,43 +429,67 @@ def _manifest(version_dir: Path) -> dict[str, Any]:
     return json.loads((version_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
 
 
-def _files(version_dir: Path) -> dict[str, Path]:
-    return {name: version_dir / entry["file"] for name, entry in _manifest(version_dir)["tables"].items()}
+# Files found to match their manifest checksum, by (inode, size, modification time): a file is hashed
+# again only when it changes, so checking every release a page opens costs a `stat` per file.
+_verified: dict[Path, tuple[int, int, int, str]] = {}
+
+
+def _matches(path: Path, expected: str) -> bool:
+    status = path.stat()
+    signature = (status.st_ino, status.st_size, status.st_mtime_ns, expected)
+    if _verified.get(path) == signature:
+        return True
+    if sha256(path) != expected:
+        return False
+    _verified[path] = signature
+    return True
+
+
+def _intact_release(extracts: Path, entry: Published) -> Release | None:
+    """The release of one kept version if every table file is there and matches its checksum, else None."""
+    directory = extracts / entry.data_version
+    try:
+        tables = _manifest(directory)["tables"]
+        files = {name: directory / table["file"] for name, table in tables.items()}
+        if set(files) != {table.name for table in SOURCE_TABLES}:
+            return None
+        if not all(_matches(files[name], table["sha256"]) for name, table in tables.items()):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Release(entry.data_version, entry.published_on, directory, files)
 
 
 def current_release(extracts: Path) -> Release:
-    """Resolve `current.json` to the files of the published version, or raise DataUnavailable."""
-    try:
-        pointer = read_pointer(extracts)
-        if pointer is None:
-            raise FileNotFoundError(extracts / POINTER_FILE)
-        directory = extracts / pointer.data_version
-        files = _files(directory)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise DataUnavailable(
-            f"No published data at {extracts} ({error.__class__.__name__}); run `sdcf-metrics build`."
-        ) from None
-    missing = [str(path) for path in files.values() if not path.is_file()]
-    if missing or set(files) != {table.name for table in SOURCE_TABLES}:
-        raise DataUnavailable(f"The published data at {directory} is incomplete; run `sdcf-metrics build`.")
-    return Release(pointer.data_version, pointer.published_on, directory, files)
+    """Resolve `current.json` to the files of the published version, checked against the manifest.
+
+    A damaged current version gives way to the newest intact version still kept (its `damaged_version`
+    says so); DataUnavailable when nothing is published, the pointer is damaged or no version is intact.
+    """
+    pointer = read_pointer(extracts)
+    if pointer is None:
+        raise DataUnavailable(f"No published data at {extracts}; run `sdcf-metrics build`.", "missing")
+    for entry in pointer.history:
+        release = _intact_release(extracts, entry)
+        if release is not None:
+            damaged = None if entry == pointer.history[0] else pointer.data_version
+            return replace(release, damaged_version=damaged)
+    raise DataUnavailable(
+        f"The published data at {extracts / pointer.data_version} is damaged (a file is missing or does not "
+        "match its checksum) and no earlier intact version is kept; run `sdcf-metrics build` to rebuild it "
+        "from the sources.",
+        "damaged",
+    )
 
 
 def release_of(extracts: Path, version: str | None) -> Release:
     """The release a reader asked for: a still-published earlier `version` (an embed pins one), else the
-    current one. Unknown or pruned versions fall back to the current release."""
+    current one. Unknown, pruned or damaged versions fall back to the current release; the caller compares
+    versions to say so."""
     release = current_release(extracts)
     if not version or version == release.data_version:
         return release
     pointer = read_pointer(extracts) or EMPTY_POINTER
-    published_on = pointer.published_on_of(version)
-    if published_on is None:
-        return release
-    try:
-        directory = extracts / version
-        files = _files(directory)
-    except (OSError, ValueError, KeyError):
-        return release
-    if not all(path.is_file() for path in files.values()):
-        return release
-    return Release(version, published_on, directory, files)
+    entry = next((entry for entry in pointer.history if entry.data_version == version), None)
+    pinned = _intact_release(extracts, entry) if entry is not None else None
+    return pinned or release

@@ -28,16 +28,31 @@ from .vocabulary import (
 
 ColumnType = Literal["id", "text", "date", "number", "integer", "bool", "url", "choice"]
 
+# The most characters a cell may hold, by type: room for every real value, while a name cannot fill a
+# chart title with 10,000 characters nor a file carry megabytes in one cell. Quotes and notes are longer.
+MAX_LENGTHS: dict[str, int] = {"id": 64, "text": 200, "url": 2000}
+OTHER_MAX_LENGTH = 100  # dates, numbers, choices: their own parsers say what is wrong with them
+LONG_TEXT = 2000
+
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a source table: its name, type, whether it may be empty, and allowed values."""
+    """One column of a source table: its name, type, whether it may be empty, and allowed values.
+
+    `max_length` overrides the type's limit (`MAX_LENGTHS`) for long text such as quotes and notes.
+    """
 
     name: str
     type: ColumnType
     required: bool = True
     choices: tuple[str, ...] = ()
     doc: str = ""
+    max_length: int | None = None
+
+    @property
+    def length_limit(self) -> int:
+        """The most characters a cell of this column may hold."""
+        return self.max_length or MAX_LENGTHS.get(self.type, OTHER_MAX_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -98,9 +113,21 @@ FACILITIES = Table(
         Column("type", "choice", choices=ids(FACILITY_TYPES)),
         Column("latitude", "number"),
         Column("longitude", "number"),
-        Column("location_note", "text", required=False, doc="How approximate the coordinates are."),
+        Column(
+            "location_note",
+            "text",
+            required=False,
+            doc="How approximate the coordinates are.",
+            max_length=LONG_TEXT,
+        ),
         Column("source_id", "id", required=False, doc="Source of the opening date and type."),
-        Column("quote", "text", required=False, doc="The words of the source about opening or type."),
+        Column(
+            "quote",
+            "text",
+            required=False,
+            doc="The words of the source about opening or type.",
+            max_length=LONG_TEXT,
+        ),
         Column(
             "sanctioned",
             "bool",
@@ -113,7 +140,13 @@ FACILITIES = Table(
             required=False,
             doc="Source of the closure date; required with `closed`.",
         ),
-        Column("closed_quote", "text", required=False, doc="The words of the source about the closure."),
+        Column(
+            "closed_quote",
+            "text",
+            required=False,
+            doc="The words of the source about the closure.",
+            max_length=LONG_TEXT,
+        ),
     ),
 )
 
@@ -126,7 +159,7 @@ METRICS = Table(
         Column("label", "text"),
         Column("unit", "text"),
         Column("kind", "choice", choices=ids(METRIC_KINDS)),
-        Column("definition", "text"),
+        Column("definition", "text", max_length=LONG_TEXT),
         Column("additive", "bool", doc="Whether values may be summed across periods and sites."),
         Column(
             "higher_is_better",
@@ -148,8 +181,14 @@ SOURCES = Table(
         Column("publisher", "text"),
         Column("date", "date", required=False, doc="Publication date, as precise as known."),
         Column("url", "url", required=False, doc="Either `url` or `document` must be given."),
-        Column("document", "text", required=False, doc="A citation for sources without a URL."),
-        Column("licence_note", "text", required=False),
+        Column(
+            "document",
+            "text",
+            required=False,
+            doc="A citation for sources without a URL.",
+            max_length=LONG_TEXT,
+        ),
+        Column("licence_note", "text", required=False, max_length=LONG_TEXT),
         Column(
             "kind",
             "choice",
@@ -212,8 +251,13 @@ OBSERVATIONS = Table(
         Column("unit", "text", doc="What one unit of the value is, e.g. `persons`, `syringes`."),
         Column("counted_as", "text", doc="The source's own wording of what was counted."),
         Column("source_id", "id"),
-        Column("quote", "text", doc="The sentence or table cell in which the figure appears."),
-        Column("notes", "text", required=False),
+        Column(
+            "quote",
+            "text",
+            doc="The sentence or table cell in which the figure appears.",
+            max_length=LONG_TEXT,
+        ),
+        Column("notes", "text", required=False, max_length=LONG_TEXT),
         Column(
             "place",
             "text",
@@ -259,7 +303,7 @@ EVENTS = Table(
         Column("kind", "choice", choices=ids(EVENT_KINDS)),
         Column("label", "text", doc="A short label in English, e.g. `Night opening`."),
         Column("source_id", "id"),
-        Column("quote", "text"),
+        Column("quote", "text", max_length=LONG_TEXT),
     ),
 )
 
@@ -276,7 +320,7 @@ RELATED_SERVICES = Table(
         Column("operator", "text", required=False),
         Column("description", "text", doc="What the service does, in English, from the source."),
         Column("source_id", "id"),
-        Column("quote", "text"),
+        Column("quote", "text", max_length=LONG_TEXT),
     ),
 )
 
@@ -367,14 +411,21 @@ UPLOAD = Table(
         Column(
             "source_url", "url", required=False, doc="Either `source_url` or `source_document` must be given."
         ),
-        Column("source_document", "text", required=False, doc="A citation for a document without a URL."),
-        Column("quote", "text", doc=_observation_doc("quote")),
+        Column(
+            "source_document",
+            "text",
+            required=False,
+            doc="A citation for a document without a URL.",
+            max_length=LONG_TEXT,
+        ),
+        Column("quote", "text", doc=_observation_doc("quote"), max_length=LONG_TEXT),
         Column(
             "notes",
             "text",
             required=False,
             doc="Anything a reader needs to know, e.g. what the figure leaves out or how its period "
             "was read.",
+            max_length=LONG_TEXT,
         ),
         Column(
             "place",

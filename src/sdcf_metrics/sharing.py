@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ParamValue = str | Sequence[str]
-CHART_PARAMS = ("chart", "v", "embed")  # the parameters that make a page a chart-only embed
 EMBED_HEIGHT = 620
 
 

@@ -1,15 +1,32 @@
 """The read-only, sandboxed DuckDB store over the published extracts.
 
-One connection per process, held in a module-level singleton rather than a Streamlit cache (any
-visitor can clear those). Every call takes its own cursor, because a DuckDB 2.0 connection refuses work
-from a second thread. The connection may read the current version's Parquet files and nothing else:
-external access is off, extensions cannot be installed or loaded, and the configuration is locked.
+One connection per published version and process, held in a module-level registry rather than a
+Streamlit cache (any visitor can clear those). Every call takes its own cursor, because a DuckDB 2.0
+connection refuses work from a second thread. The connection may read the version's Parquet files and
+nothing else: external access is off, extensions cannot be installed or loaded, and the configuration is
+locked.
+
+Every query is held to hard limits, including where DuckDB's own do not reach:
+
+- only one SELECT runs, over the store's views, calling only functions the dashboard's own SQL files
+  call: the catalogue cannot be changed, settings (`current_setting('allowed_paths')`), the catalogue's
+  SQL and files outside the views cannot be read;
+- a watchdog interrupts a query at its time limit (DuckDB's `max_execution_time` is not checked in every
+  operator, nor while a result is handed over);
+- the result is streamed and refused beyond `RESULT_LIMIT_BYTES` (DuckDB's memory limit does not count
+  a result being handed over).
+
+The connection of a version no longer current is closed once it has been unused for `IDLE_CLOSE_S`; a
+page run still holding its store reopens it if it asks again.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,7 +40,22 @@ from .release import Release, release_of
 
 QUERY_TIME_LIMIT_MS = 10_000
 MEMORY_LIMIT = "2GB"
+RESULT_LIMIT_BYTES = 256 * 1024**2
 THREADS = 2
+IDLE_CLOSE_S = 60.0
+_BATCH_ROWS = 131_072
+
+
+class QueryRefused(duckdb.PermissionException):
+    """The SQL is not a single SELECT over the views with the functions the dashboard's SQL uses."""
+
+
+class QueryTimeout(duckdb.InterruptException):
+    """The query ran past its time limit and was interrupted."""
+
+
+class QueryTooLarge(duckdb.OutOfMemoryException):
+    """The query's result grew past the result limit and was abandoned."""
 
 
 def _quote_literal(text: str) -> str:
@@ -35,6 +67,121 @@ def _quote_literal(text: str) -> str:
 def load_sql(name: str) -> str:
     """The text of `sql/<name>.sql`: queries live in files named for what they return."""
     return resources.files("sdcf_metrics").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+# What a query may do --------------------------------------------------------------------------------------
+
+
+def _syntax_trees(texts: Sequence[str]) -> list[dict[str, Any]]:
+    """DuckDB's own parse of each text (`json_serialize_sql`, which serialises SELECT statements only),
+    on a connection of its own that is closed after."""
+    with duckdb.connect(":memory:") as parser:
+        return [
+            json.loads(parser.execute("SELECT json_serialize_sql($text)", {"text": text}).fetchall()[0][0])
+            for text in texts
+        ]
+
+
+def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _nodes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _nodes(value)
+
+
+@cache
+def allowed_functions() -> frozenset[str]:
+    """Every function and operator the dashboard's named queries call: all a query may call."""
+    folder = resources.files("sdcf_metrics").joinpath("sql")
+    texts = [
+        entry.read_text(encoding="utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql") and entry.name != "views.sql"
+    ]
+    nodes = _nodes(_syntax_trees(texts))
+    return frozenset(node["function_name"] for node in nodes if "function_name" in node)
+
+
+@cache
+def check_query(text: str) -> None:
+    """Refuse (QueryRefused) anything but one SELECT over the store's views with allowed functions.
+
+    This makes the catalogue read-only to queries and keeps settings and files out of reach, whatever a
+    query's text: it is checked on DuckDB's own parse of it, not by looking for words.
+    """
+    (tree,) = _syntax_trees([text])
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        raise QueryRefused("Permission denied: only a single SELECT statement may run on the store")
+    allowed = allowed_functions()
+    for node in _nodes(tree["statements"]):
+        if node.get("type") in ("SHOW_REF", "TABLE_FUNCTION"):
+            raise QueryRefused("Permission denied: a query may read the store's views only")
+        if node.get("type") == "BASE_TABLE" and (node.get("catalog_name"), node.get("schema_name")) != (
+            "",
+            "",
+        ):
+            raise QueryRefused("Permission denied: a query may read the store's views only, by their names")
+        if "function_name" in node and node["function_name"] not in allowed:
+            raise QueryRefused(
+                f"the function {node['function_name']!r} is not one the dashboard's queries use"
+            )
+
+
+# The watchdog ----------------------------------------------------------------------------------------------
+
+
+class _Watchdog:
+    """One thread for every store: interrupts each running query once its deadline has passed.
+
+    The thread runs while there is a query to watch and ends as soon as there is none, so none is left
+    behind at exit (a thread alive then keeps the stores' connections from being freed).
+    """
+
+    TICK_S = 0.05
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._deadlines: dict[int, tuple[float, duckdb.DuckDBPyConnection]] = {}
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+
+    @contextmanager
+    def watching(self, cursor: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+        """Interrupt `cursor` if the block still runs after `seconds`."""
+        token = id(cursor)
+        with self._lock:
+            self._deadlines[token] = (time.monotonic() + seconds, cursor)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sdcf-query-watchdog")
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deadlines.pop(token, None)
+                if not self._deadlines:
+                    self._idle.set()
+
+    def _run(self) -> None:
+        while True:
+            self._idle.wait(self.TICK_S)
+            now = time.monotonic()
+            with self._lock:
+                self._idle.clear()
+                if not self._deadlines:
+                    self._thread = None
+                    return
+                late = [token for token, (deadline, _) in self._deadlines.items() if now > deadline]
+                cursors = [self._deadlines.pop(token)[1] for token in late]
+            for cursor in cursors:
+                cursor.interrupt()
+            del cursors
+
+
+_watchdog = _Watchdog()
 
 
 def open_sandboxed(
@@ -102,32 +249,130 @@ def open_sandboxed(
 
 
 class Store:
-    """Named, parameterised queries over one release; safe to share between Streamlit threads."""
+    """Named, parameterised queries over one release; safe to share between Streamlit threads.
 
-    def __init__(self, release: Release, connection: duckdb.DuckDBPyConnection) -> None:
+    `reopen` makes a closed store open its connection again (the registry closes stores of versions
+    no longer current); a store without it stays closed.
+    """
+
+    def __init__(
+        self,
+        release: Release,
+        connection: duckdb.DuckDBPyConnection,
+        *,
+        time_limit_ms: int = QUERY_TIME_LIMIT_MS,
+        result_limit_bytes: int = RESULT_LIMIT_BYTES,
+        reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None,
+    ) -> None:
         self.release = release
-        self._connection = connection
+        self.time_limit_ms = time_limit_ms
+        self.result_limit_bytes = result_limit_bytes
+        self._connection: duckdb.DuckDBPyConnection | None = connection
+        self._reopen = reopen
+        self._guard = threading.Lock()
+        self._running = 0
+        self.last_used = time.monotonic()
 
     @classmethod
-    def open(cls, release: Release, time_limit_ms: int = QUERY_TIME_LIMIT_MS) -> Store:
+    def open(
+        cls,
+        release: Release,
+        time_limit_ms: int = QUERY_TIME_LIMIT_MS,
+        result_limit_bytes: int = RESULT_LIMIT_BYTES,
+    ) -> Store:
         views = {name: [path] for name, path in release.files.items()}
-        return cls(release, open_sandboxed(views, load_sql("views"), time_limit_ms))
+
+        def connect() -> duckdb.DuckDBPyConnection:
+            return open_sandboxed(views, load_sql("views"), time_limit_ms)
+
+        return cls(
+            release,
+            connect(),
+            time_limit_ms=time_limit_ms,
+            result_limit_bytes=result_limit_bytes,
+            reopen=connect,
+        )
 
     @property
     def data_version(self) -> str:
         return self.release.data_version
+
+    @property
+    def is_open(self) -> bool:
+        return self._connection is not None
 
     def query(self, name: str, **params: Any) -> pa.Table:
         """Run `sql/<name>.sql` with `$param` values bound, on a fresh cursor, as an Arrow table."""
         return self.sql(load_sql(name), **params)
 
     def sql(self, text: str, **params: Any) -> pa.Table:
-        """Run SQL text with bound parameters; for the library's own queries and the sandbox tests."""
-        cursor = self._connection.cursor()
+        """Run one SELECT with bound parameters, within the store's limits, as an Arrow table.
+
+        QueryRefused for anything but a SELECT over the views (see `check_query`), QueryTimeout past the
+        time limit, QueryTooLarge past the result limit.
+        """
+        check_query(text)
+        return self._run(text, params)
+
+    def explain(self, text: str, **params: Any) -> pa.Table:
+        """DuckDB's profile of one allowed query (`EXPLAIN (ANALYZE, FORMAT json)`), for the benchmarks."""
+        check_query(text)
+        return self._run("EXPLAIN (ANALYZE, FORMAT json) " + text, params)
+
+    def _run(self, text: str, params: Mapping[str, Any]) -> pa.Table:
+        limit_s = self.time_limit_ms / 1000
+        with self._in_use() as connection:
+            cursor = connection.cursor()
+            try:
+                with _watchdog.watching(cursor, limit_s):
+                    return self._collect(cursor.sql(text, params=dict(params) or None), limit_s)
+            except duckdb.InterruptException:
+                raise QueryTimeout(
+                    f"the query ran past its maximum execution time of {limit_s:g} s"
+                ) from None
+            finally:
+                cursor.close()
+
+    def _collect(self, relation: duckdb.DuckDBPyRelation, limit_s: float) -> pa.Table:
+        """The result, batch by batch, refused past the result limit or the deadline."""
+        deadline = time.monotonic() + limit_s
+        reader = relation.to_arrow_reader(_BATCH_ROWS)
+        batches, size = [], 0
+        for batch in reader:
+            size += batch.nbytes
+            if size > self.result_limit_bytes:
+                raise QueryTooLarge(
+                    f"the query's result passed the limit of {self.result_limit_bytes / 1024**2:,.0f} MB"
+                )
+            if time.monotonic() > deadline:
+                raise QueryTimeout(f"the query ran past its maximum execution time of {limit_s:g} s")
+            batches.append(batch)
+        return pa.Table.from_batches(batches, schema=reader.schema)
+
+    @contextmanager
+    def _in_use(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._guard:
+            if self._connection is None:
+                if self._reopen is None:
+                    raise duckdb.ConnectionException("the store is closed")
+                self._connection = self._reopen()
+            self._running += 1
+            connection = self._connection
         try:
-            return cursor.sql(text, params=params or None).to_arrow_table()
+            yield connection
         finally:
-            cursor.close()
+            with self._guard:
+                self._running -= 1
+                self.last_used = time.monotonic()
+
+    def close_if_idle(self, idle_s: float) -> bool:
+        """Close the connection if no query runs and none ran for `idle_s`; True when it is closed."""
+        with self._guard:
+            if self._connection is not None and not self._running:
+                if time.monotonic() - self.last_used >= idle_s:
+                    self._connection.close()
+                    self._connection = None
+            return self._connection is None
 
     def with_upload(
         self, tables: Mapping[str, pa.Table], replaced_observation_ids: Sequence[str] = ()
@@ -140,12 +385,21 @@ class Store:
         """
         views = {name: [path] for name, path in self.release.files.items()}
         connection = open_sandboxed(
-            views, load_sql("views"), QUERY_TIME_LIMIT_MS, tables, replaced_observation_ids
+            views, load_sql("views"), self.time_limit_ms, tables, replaced_observation_ids
         )
-        return Store(self.release, connection)
+        return Store(
+            self.release,
+            connection,
+            time_limit_ms=self.time_limit_ms,
+            result_limit_bytes=self.result_limit_bytes,
+        )
 
     def close(self) -> None:
-        self._connection.close()
+        with self._guard:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            self._reopen = None
 
     def __enter__(self) -> Store:
         return self
@@ -155,16 +409,25 @@ class Store:
 
 
 _lock = threading.Lock()
-_stores: dict[Path, Store] = {}
+# One store per version directory (and per damaged version it stands in for); the current version of
+# each extracts directory is never closed.
+_stores: dict[tuple[Path, str | None], Store] = {}
+_current: dict[Path, tuple[Path, str | None]] = {}
 
 
 def get_store(extracts: Path | None = None, version: str | None = None) -> Store:
-    """The process-wide store for the current release (or a pinned earlier one); reopened when a new
-    version is published."""
+    """The process-wide store for the current release (or a pinned earlier one); a new one when a new
+    version is published, and the stores of versions no longer current closed once unused."""
     extracts = (extracts or paths.extracts_dir()).resolve()
     release = release_of(extracts, version)
+    key = (release.directory, release.damaged_version)
     with _lock:
-        store = _stores.get(release.directory)
-        if store is None or store.data_version != release.data_version:
-            _stores[release.directory] = store = Store.open(release)
+        if not version:
+            _current[extracts] = key
+        store = _stores.get(key)
+        if store is None:
+            _stores[key] = store = Store.open(release)
+        for other, idle in list(_stores.items()):
+            if other != key and other not in _current.values() and idle.close_if_idle(IDLE_CLOSE_S):
+                del _stores[other]
     return store

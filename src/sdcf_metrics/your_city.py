@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -49,7 +49,7 @@ _log = logging.getLogger(__name__)
 PREVIEW_PREFIX = "upload:"
 # Tab-separated text is what Excel's "Unicode Text" writes, as .txt; the reader decides by content anyway.
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx")
-MAX_UPLOAD_MEGABYTES = MAX_UPLOAD_BYTES // (1024 * 1024)
+MAX_UPLOAD_MEGABYTES = MAX_UPLOAD_BYTES // 1_000_000  # decimal, as the browser's uploader counts
 EXAMPLE_FILE = "template.csv"
 TEMPLATE_FILE = "sdcf-metrics-upload-template"
 PROBLEMS_FILE = "problems-in-your-file.csv"
@@ -105,15 +105,17 @@ def template_file_name(extension: str) -> str:
 # Checking ------------------------------------------------------------------------------------------------
 
 
-def check_upload(data: bytes, filename: str, store: Store) -> UploadPreview:
+def check_upload(
+    data: bytes, filename: str, store: Store, on_wait: Callable[[], None] | None = None
+) -> UploadPreview:
     """`preview_upload`, with a plain problem instead of a traceback should reading ever fail.
 
     The reader is built to report every hostile file as a problem; this is the last line of defence for a
     public upload. It logs where the failure happened for the maintainers, but not the error's message,
-    which may quote the file.
+    which may quote the file. `on_wait` is called if the file must wait for others to be read first.
     """
     try:
-        return preview_upload(data, filename, store)
+        return preview_upload(data, filename, store, on_wait=on_wait)
     except Exception as error:
         _log.error(
             "The upload preview failed (%s) on a file of %d bytes:\n%s",

@@ -72,18 +72,21 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 
 @contextmanager
-def streamlit_server(app_root: Path, log: Path, env: Mapping[str, str] | None = None) -> Iterator[Server]:
-    """`streamlit run app.py` in `app_root` on a free loopback port, its output in `log`; stopped on exit.
+def streamlit_server(
+    app_root: Path, log: Path, env: Mapping[str, str] | None = None, port: int | None = None
+) -> Iterator[Server]:
+    """`streamlit run app.py` in `app_root` on loopback (a free port unless given), its output in `log`;
+    stopped on exit. A port is given to restart a server where its open tabs will reconnect.
 
     RuntimeError naming the log when it does not start.
     """
-    port = free_port()
+    port = port or free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(
             command, cwd=app_root, env=dict(env) if env else None, stdout=output, stderr=subprocess.STDOUT
         )

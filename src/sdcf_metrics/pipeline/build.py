@@ -22,7 +22,7 @@ import pyarrow as pa
 from .. import paths
 from ..periods import parse_partial_date, period_label
 from ..privacy import STATUS_OK, small_count_threshold
-from ..release import KEEP_VERSIONS, is_intact, publish, read_pointer
+from ..release import KEEP_VERSIONS, PointerDamaged, is_intact, publish, read_pointer
 from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
 from ..vocabulary import SEED_ARTICLE
 from .conflicts import CONFLICT_KEY
@@ -166,9 +166,13 @@ def protected_tables(
 
 
 def is_stale(root: Path | None = None) -> bool:
-    """True when the published extracts do not match the current sources, or are missing."""
+    """True when the published extracts do not match the current sources, or are missing or damaged (so
+    `build --if-stale`, which `make run` runs, repairs a damaged pointer or version)."""
     root = root or paths.data_dir()
-    pointer = read_pointer(paths.extracts_dir(root))
+    try:
+        pointer = read_pointer(paths.extracts_dir(root))
+    except PointerDamaged:
+        return True
     if pointer is None:
         return True
     version_dir = paths.extracts_dir(root) / pointer.data_version

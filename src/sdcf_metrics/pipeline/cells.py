@@ -94,6 +94,11 @@ def parse_cell(column: Column, text: str) -> object:
     """
     if text == "":
         return None
+    if len(text) > column.length_limit:
+        raise ValueError(
+            f"{show(text)} is {len(text):,} characters long; this column holds at most "
+            f"{column.length_limit:,}: shorten it"
+        )
     return _PARSERS[column.type](text, column)
 
 

@@ -22,14 +22,14 @@ from .. import paths
 from ..i18n import format_number
 from ..periods import period_label
 from ..privacy import small_count_threshold
-from ..release import read_pointer
+from ..release import PointerDamaged, read_pointer
 from ..schema import SOURCE_TABLES, Table
 from .build import is_stale, protected_tables, sources_fingerprint
 from .cells import Problem
 from .disclosure import DisclosureReport
 from .transaction import STAGING_PREFIX, IngestError, publish_with_sources, publishing
 from .upload.convert import Conversion, locate_in_upload, upload_to_sources
-from .upload.read import read_upload_file
+from .upload.isolated import read_upload_file
 from .validate import ValidationFailed, load_sources
 
 _MERGED = "sources"
@@ -103,12 +103,12 @@ def ingest(
     today = today or date.today()
     step = _steps(progress, 5)
     with publishing(root):
+        previous_version = _published_version(root)
         step("Reading the file")
         upload = read_upload_file(Path(path))
         if upload.problems or upload.steward_problems:
             raise IngestRejected(sorted({*upload.problems, *upload.steward_problems}))
         step("Checking it against the published data")
-        previous_version = _published_version(root)
         existing = load_sources(paths.sources_dir(root), today)
         conversion = upload_to_sources(upload, existing, require_known_places=True, today=today)
         if not conversion.ok:
@@ -148,7 +148,10 @@ def _steps(progress: Progress | None, total: int) -> Callable[[str], None]:
 
 
 def _published_version(root: Path) -> str:
-    pointer = read_pointer(paths.extracts_dir(root))
+    try:
+        pointer = read_pointer(paths.extracts_dir(root))
+    except PointerDamaged as damaged:
+        raise IngestError(f"{damaged}; then ingest the file again") from None
     if pointer is None:
         raise IngestError(f"nothing is published in {root} yet; run `sdcf-metrics build` first")
     if is_stale(root):

@@ -34,6 +34,7 @@ from typing import Any
 
 from .. import paths
 from ..release import (
+    PointerDamaged,
     atomic_write_text,
     fsync,
     is_intact,
@@ -133,8 +134,11 @@ def _recover(root: Path) -> str | None:
         except (ValueError, KeyError) as error:
             raise IngestError(f"{journal_path} is damaged ({error}); inspect it by hand") from None
         extracts = paths.extracts_dir(root)
-        pointer = read_pointer(extracts)
-        kept = pointer.versions if pointer else []
+        try:
+            pointer = read_pointer(extracts)
+        except PointerDamaged:
+            pointer = None  # undone below: the build that repairs the pointer rebuilds from the old sources
+        kept = pointer.on_disk if pointer else set()
         if pointer is not None and pointer.data_version == target:
             _mirror_sources(snapshot_files(extracts / target), paths.sources_dir(root))
             outcome = "completed"
@@ -151,7 +155,10 @@ def _recover(root: Path) -> str | None:
 
 
 def _remove_leftovers(root: Path) -> None:
-    """Staging directories, temporary files and versions no pointer refers to: all from crashed runs."""
+    """Staging directories, temporary files and versions no pointer refers to: all from crashed runs.
+
+    With a damaged pointer no version directory is touched: which ones readers use cannot be known.
+    """
     for staging in root.glob(f"{STAGING_PREFIX}*"):
         shutil.rmtree(staging, ignore_errors=True)
     for temporary in paths.sources_dir(root).glob(".tmp-*"):
@@ -159,10 +166,13 @@ def _remove_leftovers(root: Path) -> None:
     extracts = paths.extracts_dir(root)
     if extracts.is_dir():
         remove_leftovers(extracts)
-        pointer = read_pointer(extracts)
+        try:
+            pointer = read_pointer(extracts)
+        except PointerDamaged:
+            return
         if pointer is not None:
             for child in extracts.iterdir():
-                if child.is_dir() and child.name not in pointer.versions:
+                if child.is_dir() and child.name not in pointer.on_disk:
                     shutil.rmtree(child)
 
 
@@ -245,7 +255,10 @@ def rollback(root: Path | None = None, *, today: date | None = None) -> Rollback
     today = today or date.today()
     with publishing(root):
         extracts = paths.extracts_dir(root)
-        pointer = read_pointer(extracts)
+        try:
+            pointer = read_pointer(extracts)
+        except PointerDamaged as damaged:
+            raise IngestError(f"{damaged}; nothing was rolled back") from None
         history = pointer.versions if pointer else []
         if pointer is None or len(history) < 2:
             raise IngestError("no earlier version is kept, so there is nothing to roll back to")

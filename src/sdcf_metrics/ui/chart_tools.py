@@ -16,10 +16,11 @@ from ..attribution import citation
 from ..charts import chart_config, file_name
 from ..export import XLSX_MIME
 from ..i18n import t
-from ..sharing import CHART_PARAMS, app_root, embed_url, iframe_snippet, view_url
+from ..sharing import app_root, embed_url, iframe_snippet, view_url
 from ..store import Store, get_store
+from . import state
 from .downloads import chart_downloads
-from .frame import CHART_ONLY
+from .frame import CHART_ONLY, pinned_version
 from .navigation import page_at, url_paths
 from .tables import show_sources, show_table
 
@@ -31,15 +32,10 @@ def _page_path() -> str:
     return last if page_at(last) else ""
 
 
-def current_view_params() -> dict[str, list[str]]:
-    """The selections of this view, as they stand in the URL (embed parameters left out)."""
-    return {key: st.query_params.get_all(key) for key in st.query_params if key not in CHART_PARAMS}
-
-
 def _links(store: Store, key: str) -> tuple[str, str]:
     root = app_root(st.context.url or "", url_paths())
     page = _page_path()
-    params = current_view_params()
+    params = state.view_params()  # what the view's widgets own: never parameters added by hand
     return view_url(root, page, params), embed_url(root, page, key, store.release.data_version, params)
 
 
@@ -131,7 +127,7 @@ def show_chart(
     link or embed, which could not reopen it, and no server-side image, whose renderer and cache are
     shared by every visitor; it is never drawn in chart-only mode.
     """
-    store = get_store(version=st.query_params.get("v"))
+    store = get_store(version=pinned_version())
     if CHART_ONLY in st.session_state:
         if not private and st.query_params.get("chart") == key:
             _draw_chart_only(figure, title, store, key)

@@ -2,10 +2,15 @@
 
 Pages are Streamlit's folder-based multipage scripts; any of them can be the first request after a
 server start (a shared link), so each calls `page_frame()` before anything else.
+
+When the data cannot be opened the frame stays (the menu, the page's title) and says in plain words
+what a steward runs to repair it; when the current version is damaged, or a pinned version is no longer
+kept, the page shows the version it does use and says so.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,9 +20,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ..attribution import DATA_LICENCE_NOTE, citation
 from ..i18n import t
 from ..release import DataUnavailable
+from ..sharing import app_root
 from ..store import Store, get_store
 from ..untrusted import escape_markdown
-from .navigation import DATA_AND_SOURCES, OVERVIEW, PAGES, Page
+from . import server, state
+from .navigation import DATA_AND_SOURCES, OVERVIEW, PAGES, Page, url_paths
 
 APP_TITLE = "SDCF evidence"
 # Set while a chart-only view (an embed) runs: `chart_tools.show_chart` draws the one chart asked for.
@@ -25,23 +32,63 @@ CHART_ONLY = "frame:chart-only"
 COVERAGE_VIEW = {"view": "coverage"}  # opens the Data page on its cities x metrics coverage table
 
 
+_VERSION = re.compile(r"^[0-9a-z]{1,40}$")
+
+
+def pinned_version() -> str | None:
+    """The data version the URL pins (`?v=`, an embed's), when it is shaped like one."""
+    given = st.query_params.get("v")
+    return given if given and _VERSION.match(given) else None
+
+
 def page_frame(page: Page) -> Store:
-    """Configure the page and return the store; show a clear banner and stop if the data is unavailable."""
+    """Configure the page and return the store; keep the frame and say what to run when the data cannot
+    be opened, and say which version is shown when it is not the one asked for."""
     st.set_page_config(page_title=f"{t(page.title)} · {t(APP_TITLE)}", page_icon="📊", layout="wide")
-    try:
-        store = get_store(version=st.query_params.get("v"))
-    except DataUnavailable:
-        st.error(
-            t(
-                "The published data could not be opened. Nothing is shown rather than something wrong. "
-                "A steward can rebuild it with `sdcf-metrics build`."
-            )
-        )
-        st.stop()
+    server.keep_uploads_in_memory()
+    state.bound_url()
     st.session_state.pop(CHART_ONLY, None)
-    if st.query_params.get("chart"):
-        _enter_chart_only_mode()
+    try:
+        store = get_store(version=pinned_version())
+    except DataUnavailable as unavailable:
+        if not st.query_params.get("chart"):
+            _sidebar(None)
+            st.title(t(page.title))
+        st.error(_unavailable(unavailable.reason), icon=":material/error:")
+        st.stop()
+    chart = st.query_params.get("chart")
+    if chart:
+        if not page.may_draw(chart):
+            _chart_not_found()
+        _enter_chart_only_mode(store)
         return store
+    _sidebar(store)
+    _release_notes(store)
+    return store
+
+
+def _unavailable(reason: str) -> str:
+    """What the reader is told when the data cannot be opened, and what a steward runs to repair it."""
+    if reason == "pointer":
+        return t(
+            "The file that names the published data version (`data/extracts/current.json`) is damaged. "
+            "Nothing is shown rather than something wrong. A steward repairs it with `sdcf-metrics build`, "
+            "which rebuilds the published data from the sources."
+        )
+    if reason == "damaged":
+        return t(
+            "The published data is damaged (a file is missing or altered) and no earlier intact version is "
+            "kept. Nothing is shown rather than something wrong. A steward rebuilds it from the sources with "
+            "`sdcf-metrics build`."
+        )
+    return t(
+        "No data has been published yet. Nothing is shown rather than something wrong. A steward publishes "
+        "the data with `sdcf-metrics build`."
+    )
+
+
+def _sidebar(store: Store | None) -> None:
+    """The menu and, once the data is open, its version, licence and citation."""
     with st.sidebar:
         if _served_from_home_page():
             # Streamlit's own menu would call the home page "app" and cannot be translated.
@@ -49,6 +96,8 @@ def page_frame(page: Page) -> Store:
                 page_link(listed)
             st.divider()
         st.caption(t("Evidence on supervised drug consumption facilities in European cities."))
+        if store is None:
+            return
         st.caption(
             t(
                 "Data version {version}, published {date}.",
@@ -59,7 +108,42 @@ def page_frame(page: Page) -> Store:
         with st.expander(t("Licence and how to cite")):
             st.caption(t(DATA_LICENCE_NOTE))
             st.code(citation(store.release.data_version, store.release.published_on), language=None)
-    return store
+
+
+def _release_notes(store: Store) -> None:
+    """Say when the version shown is not the one asked for: the current one is damaged, or the pinned one
+    is no longer kept."""
+    release = store.release
+    if release.damaged_version:
+        st.warning(
+            t(
+                "Data version {damaged} is damaged, so the version before it, {shown} (published {date}), is "
+                "shown. A steward repairs it with `sdcf-metrics build`.",
+                damaged=escape_markdown(release.damaged_version),
+                shown=release.data_version,
+                date=release.published_on,
+            ),
+            icon=":material/warning:",
+        )
+    asked = st.query_params.get("v")
+    if asked and asked not in (release.data_version, release.damaged_version):
+        st.info(
+            t(
+                "Pinned to data version {pinned}, which is no longer kept; showing version {shown}, "
+                "published {date}.",
+                pinned=escape_markdown(asked[:40]),
+                shown=release.data_version,
+                date=release.published_on,
+            ),
+            icon=":material/history:",
+        )
+
+
+def _chart_not_found() -> None:
+    """An embed of a chart this page does not have: say so, with a way to the dashboard, and stop."""
+    st.error(t("Chart not found: this page has no chart of that name."), icon=":material/search_off:")
+    st.link_button(t("Explore the full dashboard"), app_root(st.context.url or "", url_paths()) or "/")
+    st.stop()
 
 
 def _served_from_home_page() -> bool:
@@ -68,13 +152,15 @@ def _served_from_home_page() -> bool:
     return context is not None and Path(context.main_script_path).name == Path(OVERVIEW.file).name
 
 
-def _enter_chart_only_mode() -> None:
+def _enter_chart_only_mode(store: Store) -> None:
     """Chart-only view for embeds: the page runs as usual, but into a placeholder that is cleared.
 
     The requested chart is drawn into a slot above it by `show_chart`, which then clears the rest and
     stops the run. Any chart of any page can thus be embedded, from the same code that draws the page.
     """
     slot = st.container()
+    with slot:
+        _release_notes(store)
     rest = st.empty()
     st.session_state[CHART_ONLY] = (slot, rest)
     rest.container().__enter__()

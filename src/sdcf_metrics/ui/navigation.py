@@ -15,17 +15,27 @@ Streamlit, so the tests and the benchmarks can read the list without starting an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page: the script Streamlit runs, how menus and links name it, and where it is served."""
+    """One page: the script Streamlit runs, how menus and links name it, and where it is served.
+
+    `charts` are the keys of the charts an embed may ask the page for (`?chart=`), as patterns
+    (`litter-*`); a test checks them against the page's `show_chart` calls.
+    """
 
     file: str
     title: str
     icon: str
     url_path: str
     description: str
+    charts: tuple[str, ...] = ()
+
+    def may_draw(self, chart: str) -> bool:
+        """Whether an embed of `chart` can be drawn by this page."""
+        return any(fnmatchcase(chart, pattern) for pattern in self.charts)
 
 
 OVERVIEW = Page(
@@ -34,6 +44,7 @@ OVERVIEW = Page(
     ":material/home:",
     "",
     "Europe at a glance, and the focus cities' latest figures.",
+    ("facilities-by-country",),
 )
 CITY_TRENDS = Page(
     "pages/1_City_trends.py",
@@ -41,6 +52,7 @@ CITY_TRENDS = Page(
     ":material/timeline:",
     "City_trends",
     "One city's figures over time, with its events.",
+    ("city-trend",),
 )
 COMPARE_CITIES = Page(
     "pages/2_Compare_cities.py",
@@ -48,6 +60,7 @@ COMPARE_CITIES = Page(
     ":material/compare_arrows:",
     "Compare_cities",
     "The same figure across cities, with what makes them comparable or not.",
+    ("compare-latest", "compare-time", "compare-national"),
 )
 NEEDLE_LITTER = Page(
     "pages/3_Needle_litter.py",
@@ -55,6 +68,7 @@ NEEDLE_LITTER = Page(
     ":material/cleaning_services:",
     "Needle_litter",
     "Syringes found in public space, before and after rooms opened.",
+    ("litter-*",),
 )
 FACILITIES = Page(
     "pages/4_Facilities.py",
@@ -62,6 +76,7 @@ FACILITIES = Page(
     ":material/location_on:",
     "Facilities",
     "Where the rooms are and when they opened.",
+    ("facilities-map",),
 )
 DATA_AND_SOURCES = Page(
     "pages/5_Data_and_sources.py",

@@ -4,10 +4,19 @@ Each selection is read from the URL first, then from what this visitor chose on 
 clears the query string on a page switch), then from the default; values not among the options are
 ignored, so a tampered link can only select what a widget could. After the widget, the choice is written
 back to the URL and remembered for the next page.
+
+A widget this session has not drawn yet gets that value as its default, never by setting its state: a
+tab whose session is new to the server (after a restart, an expired session, another replica) sends the
+visitor's latest choice with the URL of the choice before, and the choice must win over the old URL.
+
+The URL is the visitor's to write, so it is bounded before anything reads it (`bound_url`): a few
+parameters with short names, a few values each, each value short. A link shared from a view holds only
+the parameters the view's widgets own (`view_params`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -17,6 +26,33 @@ T = TypeVar("T")
 _REMEMBERED = "view:"
 _WIDGET = "widget:"
 _LABELS = "labels:"
+_OWNED = "url:owned"
+
+MAX_URL_PARAMETERS = 16
+MAX_URL_VALUES = 100  # per parameter: more than any list of choices holds
+MAX_URL_TEXT = 200  # characters per value
+_PARAMETER_NAME = re.compile(r"^[a-z][a-z_]{0,31}$")
+
+
+def bound_url() -> None:
+    """Cut the URL to its limits: unknown-looking names dropped, values cut to their count and length.
+
+    Runs first on every page (`frame.page_frame`), so no widget, query or link sees more.
+    """
+    given = {key: st.query_params.get_all(key) for key in st.query_params}
+    bounded: dict[str, list[str]] = {}
+    for key, values in given.items():
+        if len(bounded) < MAX_URL_PARAMETERS and _PARAMETER_NAME.match(key):
+            bounded[key] = [value[:MAX_URL_TEXT] for value in values[:MAX_URL_VALUES]]
+    if bounded != given:
+        st.query_params.from_dict(bounded)
+    st.session_state[_OWNED] = []
+
+
+def view_params() -> dict[str, list[str]]:
+    """The URL parameters this run's widgets own, as they stand: what a link to this view carries."""
+    owned = st.session_state.get(_OWNED, [])
+    return {key: st.query_params.get_all(key) for key in owned if key in st.query_params}
 
 
 def _from_url(key: str, multiple: bool) -> list[str] | None:
@@ -49,12 +85,25 @@ def _as_remembered(value: Any, multiple: bool) -> Any:
     return value
 
 
-def _sync_widget(key: str, initial: Any) -> str:
-    """Put the URL's value into the widget when the URL changed since the widget last ran."""
+def _sync_widget(key: str, initial: Any) -> tuple[str, bool]:
+    """Put the URL's value into the widget when the URL changed since the widget last ran.
+
+    Returns the widget's key, and True when the widget is new to this session: then `initial` is to be
+    its default, which a value the browser sends for it overrides (see the module's docstring).
+    """
     widget_key = _WIDGET + key
-    if widget_key not in st.session_state or st.session_state.get(_REMEMBERED + key) != initial:
+    if widget_key not in st.session_state:
+        return widget_key, True
+    if st.session_state.get(_REMEMBERED + key) != initial:
         st.session_state[widget_key] = initial
-    return widget_key
+    return widget_key, False
+
+
+def _default(widget: Callable[..., Any], options: Sequence[str], initial: Any) -> dict[str, Any]:
+    """The keyword that gives `widget` the default `initial`: an index for a selectbox or a radio."""
+    if widget in (st.selectbox, st.radio):
+        return {"index": list(options).index(initial)}
+    return {"default": initial}
 
 
 def _redraw_when_labels_change(widget_key: str, labels: list[str]) -> None:
@@ -72,6 +121,7 @@ def _redraw_when_labels_change(widget_key: str, labels: list[str]) -> None:
 
 def _publish(key: str, value: Any) -> None:
     st.session_state[_REMEMBERED + key] = value
+    st.session_state.setdefault(_OWNED, []).append(key)
     if isinstance(value, list):
         st.query_params[key] = value
     else:
@@ -92,9 +142,11 @@ def choice(
     initial = _initial(key, options, default, multiple=False)
     if initial not in options:
         initial = options[0]
-    widget_key = _sync_widget(key, initial)
+    widget = widget or st.selectbox
+    widget_key, new = _sync_widget(key, initial)
     _redraw_when_labels_change(widget_key, [format_func(option) for option in options])
-    (widget or st.selectbox)(label, options, key=widget_key, format_func=format_func, **widget_args)
+    default = _default(widget, options, initial) if new else {}
+    widget(label, options, key=widget_key, format_func=format_func, **default, **widget_args)
     value = st.session_state[widget_key]
     _publish(key, value)
     return value
@@ -111,8 +163,9 @@ def choices(
 ) -> list[str]:
     """Several choices (multiselect) kept in the URL as a repeated parameter (`?city=a&city=b`)."""
     initial = [value for value in _initial(key, options, list(default), multiple=True) if value in options]
-    widget_key = _sync_widget(key, initial)
-    st.multiselect(label, options, key=widget_key, format_func=format_func, **widget_args)
+    widget_key, new = _sync_widget(key, initial)
+    default = {"default": initial} if new else {}
+    st.multiselect(label, options, key=widget_key, format_func=format_func, **default, **widget_args)
     value = list(st.session_state[widget_key])
     _publish(key, value)
     return value
@@ -122,8 +175,9 @@ def text(key: str, label: str, default: str = "", **widget_args: Any) -> str:
     """Free text (a search box) kept in the URL; the value is only ever used as a bound parameter."""
     from_url = st.query_params.get(key)
     initial = from_url if from_url is not None else st.session_state.get(_REMEMBERED + key, default)
-    widget_key = _sync_widget(key, initial)
-    st.text_input(label, key=widget_key, **widget_args)
+    initial = initial[: widget_args.get("max_chars") or MAX_URL_TEXT]
+    widget_key, new = _sync_widget(key, initial)
+    st.text_input(label, key=widget_key, **({"value": initial} if new else {}), **widget_args)
     value = st.session_state[widget_key]
     _publish(key, value)
     return value

@@ -21,7 +21,8 @@ from ...schema import CITIES, FACILITIES, OBSERVATIONS, UPLOAD_DEFAULT_LANGUAGE,
 from ..cells import NO_COLUMN, WHOLE_FILE, Problem, did_you_mean
 from ..rules import OBSERVATION_NATURAL_KEY
 from ..validate import check_rows
-from .read import MAX_PROBLEMS, UploadResult, bounded, read_upload_file
+from .isolated import read_upload_file
+from .read import MAX_PROBLEMS, UploadResult, bounded
 
 # The fields that tell a repeat of a published figure (all equal) from a correction of it (some differ).
 _COMPARED_FIELDS = ("value", "value_low", "value_high", "qualifier", "unit", "counted_as", "quote", "notes")

@@ -6,7 +6,7 @@ the only place an upload is ever queried. Nothing here writes or caches anything
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,7 +20,8 @@ from ..build import to_arrow
 from ..cells import Problem
 from ..disclosure import DisclosureReport, protect
 from .convert import find_place, passing_rows, rows_with_problems, upload_to_sources
-from .read import UploadResult, read_upload
+from .isolated import read_isolated
+from .read import UploadResult
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,13 @@ class UploadPreview:
         return rows_with_problems(self.problems)
 
 
-def preview_upload(data: bytes, filename: str, store: Store, today: date | None = None) -> UploadPreview:
+def preview_upload(
+    data: bytes,
+    filename: str,
+    store: Store,
+    today: date | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> UploadPreview:
     """Read, check and protect one upload against the published data, for a session-only preview.
 
     Every row is checked in one pass, so a missing quote never hides a future date in the same row. The
@@ -67,9 +74,11 @@ def preview_upload(data: bytes, filename: str, store: Store, today: date | None 
 
     Usage on a page: `preview = preview_upload(file.getvalue(), file.name, store)`, show `preview.problems`
     and `preview.notes`, then, if `preview.has_preview`, `with store.with_upload(preview.tables,
-    preview.replaced_observation_ids) as combined:` run the usual named queries on `combined`.
+    preview.replaced_observation_ids) as combined:` run the usual named queries on `combined`. The file is
+    read in a child process within memory and time limits (`isolated`); `on_wait` is called if it must
+    first wait for other files.
     """
-    upload = read_upload(data, filename)
+    upload = read_isolated(data, filename, on_wait=on_wait)
     if not upload.rows and upload.problems:
         return UploadPreview(upload.filename, upload.problems, upload.notes)
     existing = published_tables(store, upload)

@@ -13,6 +13,11 @@ size are bounded before anything is parsed; Excel workbooks are read with defuse
 only, and formulas, macros, hidden sheets and merged cells are reported rather than interpreted. Every
 problem names the file, row and column, says what is wrong and how to fix it, and quotes cell text only
 through `repr`, so formula text and control characters arrive inert.
+
+Every stage is bounded by what it actually reads, never by what the file declares: a workbook's parts are
+unpacked in chunks against a running byte budget (a zip's sizes can lie), and checking stops once
+`MAX_PROBLEMS` problems are found. The page and the command line read uploads through `isolated`, which
+runs this module in a child process with a memory and a time limit.
 """
 
 from __future__ import annotations
@@ -23,9 +28,8 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 
 import defusedxml.ElementTree
@@ -36,12 +40,14 @@ from ...schema import UPLOAD, UPLOAD_COLUMNS
 from ..cells import NO_COLUMN, WHOLE_FILE, Problem, decode_text
 from ..validate import check_records
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 5_000_000  # 5 MB as the browser counts them (decimal); the uploader says "5 MB"
 MAX_ROWS = 5_000
 MAX_COLUMNS = 60
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 20_000_000
 MAX_ARCHIVE_MEMBERS = 500
 MAX_PROBLEMS = 200
+_CHUNK = 65_536  # bytes unpacked at a time
+_CHECK_ROWS = 250  # rows checked at a time, so that checking stops soon after MAX_PROBLEMS
 
 FIGURES_SHEET = "figures"
 # Sheets the template adds to help people fill it in; reading a filled-in template skips them quietly.
@@ -101,14 +107,14 @@ def read_upload(data: bytes, filename: str) -> UploadResult:
     """
     name = display_name(filename)
     if not data:
-        return _failed(name, "the file is empty (0 bytes); fill in the template and upload it again")
+        return refused(name, "the file is empty (0 bytes); fill in the template and upload it again")
     if len(data) > MAX_UPLOAD_BYTES:
-        return _failed(name, _too_large(len(data)))
+        return refused(name, too_large(len(data)))
     if data.startswith(_ZIP_MAGIC):
         return _read_workbook(data, name)
     for signature, kind in _BINARY_SIGNATURES:
         if data.startswith(signature):
-            return _failed(name, f"this is {kind}, not a CSV or Excel file")
+            return refused(name, f"this is {kind}, not a CSV or Excel file")
     return _read_text(data, name)
 
 
@@ -118,19 +124,21 @@ def display_name(filename: str) -> str:
     return shown if len(shown) <= 120 else shown[:119] + "…"
 
 
-def _failed(name: str, message: str) -> UploadResult:
+def refused(name: str, message: str) -> UploadResult:
+    """An upload refused as a whole, for one reason (`name` as `display_name` gives it)."""
     return UploadResult(name, [], [], [Problem(name, WHOLE_FILE, NO_COLUMN, message)])
 
 
-def _too_large(size: int) -> str:
+def too_large(size: int) -> str:
     return (
-        f"the file is {_megabytes(size)}, more than the {_megabytes(MAX_UPLOAD_BYTES)} an upload may hold; "
-        "split it into several files"
+        f"the file is {size:,} bytes, more than the {_megabytes(MAX_UPLOAD_BYTES)} "
+        f"({MAX_UPLOAD_BYTES:,} bytes) an upload may hold; split it into several files"
     )
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size < 1024**3 else f"{size / 1024**3:.1f} GB"
+    """A size in decimal megabytes, as the browser's uploader counts them: 5,000,000 bytes are 5 MB."""
+    return f"{size / 10**6:,.1f}".removesuffix(".0") + " MB"
 
 
 def _read_text(data: bytes, name: str) -> UploadResult:
@@ -145,7 +153,7 @@ def _read_text(data: bytes, name: str) -> UploadResult:
     text = decoded.text
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return _failed(
+        return refused(
             name,
             f"line {line} contains a NUL byte, so this is not a text file; if it was saved as "
             "'Unicode Text', save it as CSV UTF-8 instead",
@@ -162,7 +170,7 @@ def _read_text(data: bytes, name: str) -> UploadResult:
                 return _too_many_rows(name)
     except csv.Error as error:
         message = f"cannot read the CSV near line {reader.line_num} ({error}); check the double quotes there"
-        return _failed(name, message)
+        return refused(name, message)
     return _from_records(records, name, notes, decimal_comma=_uses_decimal_comma(records, delimiter))
 
 
@@ -189,7 +197,7 @@ def _uses_decimal_comma(records: list[list[str]], delimiter: str) -> bool:
 
 
 def _too_many_rows(name: str) -> UploadResult:
-    return _failed(name, f"the file has more than {MAX_ROWS:,} figures; split it into several files")
+    return refused(name, f"the file has more than {MAX_ROWS:,} figures; split it into several files")
 
 
 def _header_name(cell: str) -> str:
@@ -234,9 +242,31 @@ def _from_records(
         records[1:] = [[_clean(cell) for cell in record] for record in records[1:]]
     if decimal_comma:
         problems.extend(_read_decimal_commas(records, name, notes))
-    checked = check_records(records, UPLOAD, name)
-    all_problems = bounded(sorted({*problems, *checked.problems}))
-    return UploadResult(name, checked.rows, checked.numbers, all_problems, notes, list(steward_problems))
+    rows, numbers, found = _checked(records, name, set(problems))
+    return UploadResult(name, rows, numbers, bounded(sorted(found)), notes, list(steward_problems))
+
+
+def _checked(
+    records: list[list[str]], name: str, found: set[Problem]
+) -> tuple[list[dict[str, str]], list[int], set[Problem]]:
+    """Check the records with the validator's rules, a few rows at a time, until MAX_PROBLEMS are found.
+
+    Each cell is checked on its own, so checking the rows in slices finds what checking them all at once
+    would, and stops building problems that could never be shown.
+    """
+    header, rows, numbers = records[:1], [], []
+    for start in range(1, max(len(records), 2), _CHECK_ROWS):
+        checked = check_records(header + records[start : start + _CHECK_ROWS], UPLOAD, name)
+        shift = start - 1
+        found.update(
+            replace(problem, row=problem.row + shift) if problem.row > 1 else problem
+            for problem in checked.problems
+        )
+        rows.extend(checked.rows)
+        numbers.extend(number + shift for number in checked.numbers)
+        if len(found) > MAX_PROBLEMS:
+            break
+    return rows, numbers, found
 
 
 def _read_decimal_commas(records: list[list[str]], name: str, notes: list[str]) -> Iterator[Problem]:
@@ -266,12 +296,16 @@ def _read_decimal_commas(records: list[list[str]], name: str, notes: list[str]) 
 
 
 def bounded(problems: list[Problem]) -> list[Problem]:
-    """At most MAX_PROBLEMS problems, then one saying how many more there are."""
+    """At most MAX_PROBLEMS problems, then one saying that there are more (checking stops at the cap, so
+    how many more is not known)."""
     if len(problems) <= MAX_PROBLEMS:
         return problems
-    rest = len(problems) - MAX_PROBLEMS
-    path = problems[0].path
-    more = Problem(path, WHOLE_FILE, NO_COLUMN, f"and {rest:,} more problems; fix the ones above first")
+    more = Problem(
+        problems[0].path,
+        WHOLE_FILE,
+        NO_COLUMN,
+        f"and more problems: checking stops after {MAX_PROBLEMS:,}; fix the ones above first",
+    )
     return [*problems[:MAX_PROBLEMS], more]
 
 
@@ -283,7 +317,7 @@ def _read_workbook(data: bytes, name: str) -> UploadResult:
     if problems:
         return UploadResult(name, [], [], problems)
     if not openpyxl.DEFUSEDXML:
-        return _failed(name, "Excel files cannot be read safely here (defusedxml is missing); upload a CSV")
+        return refused(name, "Excel files cannot be read safely here (defusedxml is missing); upload a CSV")
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
         try:
@@ -292,10 +326,10 @@ def _read_workbook(data: bytes, name: str) -> UploadResult:
             workbook.close()
     except Exception as error:  # openpyxl raises many types on damaged files; each means "unreadable"
         if _caused_by_entities(error):
-            return _failed(
+            return refused(
                 name, "the workbook declares XML entities, which Excel never writes; it was not read"
             )
-        return _failed(
+        return refused(
             name,
             f"cannot read the workbook ({type(error).__name__}); open it in Excel and save it again as .xlsx",
         )
@@ -322,11 +356,10 @@ def _archive_problems(data: bytes, name: str) -> list[Problem]:
         return problem("the file is damaged, or a zip archive that is not an Excel workbook")
     with archive:
         members = archive.infolist()
-        unpacked = sum(member.file_size for member in members)
-        if len(members) > MAX_ARCHIVE_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        if len(members) > MAX_ARCHIVE_MEMBERS:
             return problem(
-                f"the workbook unpacks to {_megabytes(unpacked)} in {len(members):,} parts, more than the "
-                f"{_megabytes(MAX_UNPACKED_BYTES)} an upload may hold; it was not unpacked"
+                f"the workbook has {len(members):,} parts, more than the {MAX_ARCHIVE_MEMBERS} an upload may "
+                "hold; it was not unpacked"
             )
         names = {member.filename for member in members}
         if any(member.lower().endswith("vbaproject.bin") for member in names):
@@ -342,21 +375,116 @@ def _archive_problems(data: bytes, name: str) -> list[Problem]:
                 "this is a zip archive, not an Excel workbook; upload the .xlsx or CSV file itself"
             )
         try:
-            for member in members:
-                if member.filename.endswith((".xml", ".rels")):
-                    content = archive.read(member)
-                    if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-                        return problem(
-                            f"the part {member.filename!r} declares an XML document type, which Excel never "
-                            "writes; the workbook was not read"
-                        )
-                    if member.filename == "[Content_Types].xml" and b"macroEnabled" in content:
-                        return problem(
-                            "the workbook is macro-enabled (.xlsm); save it as an Excel Workbook (.xlsx)"
-                        )
+            message = _unpacking_problem(archive, members)
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as error:
             return problem(f"cannot unpack the workbook ({error}); remove any password and save it again")
-    return []
+        return problem(message) if message else []
+
+
+def _unpacking_problem(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> str | None:
+    """Unpack every part in chunks, counting what actually comes out (never the sizes the zip declares),
+    and look into the XML parts; what is wrong, or None. Reading each part to its end checks its CRC."""
+    budget = MAX_UNPACKED_BYTES
+    for member in members:
+        xml = member.filename.endswith((".xml", ".rels"))
+        tail = b""
+        with archive.open(member) as part:
+            while chunk := part.read(_CHUNK):
+                budget -= len(chunk)
+                if budget < 0:
+                    return (
+                        f"the workbook unpacks to more than the {_megabytes(MAX_UNPACKED_BYTES)} an upload "
+                        "may hold; it was not read"
+                    )
+                window = tail + chunk
+                if xml and (b"<!DOCTYPE" in window or b"<!ENTITY" in window):
+                    return (
+                        f"the part {member.filename!r} declares an XML document type, which Excel never "
+                        "writes; the workbook was not read"
+                    )
+                if member.filename == "[Content_Types].xml" and b"macroEnabled" in window:
+                    return "the workbook is macro-enabled (.xlsm); save it as an Excel Workbook (.xlsx)"
+                tail = chunk[-16:]
+    return None
+
+
+_ROOT_START = re.compile(rb"<(?![?!])([\w.:-]+)[^>]*>")
+_CELLS_START = re.compile(rb"<(?:[\w.-]+:)?sheetData\b[^>]*?(/?)>")
+_CELLS_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
+_TAG_ROOM = 512  # bytes kept between chunks, so that a tag cut in two is still found
+
+
+class _CellsOnly:
+    """A worksheet part read as its root element around its `sheetData` (the cells) and nothing else.
+
+    Even read-only, openpyxl turns every other element of a sheet into objects: 1.8 million merged cells in
+    a 110 KB file took 77 s and 1.5 GB. Merged cells are found by `_merged_cell_problems`, which stops at
+    the cap; nothing else of the sheet is needed. The part is filtered as it streams, in chunks.
+    """
+
+    def __init__(self, part: Any) -> None:
+        self._part = part
+        self._pending = b""
+        self._out = bytearray()
+        self._root = b""
+        self._phase = "root"
+
+    def __enter__(self) -> _CellsOnly:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._part.close()
+
+    def read(self, size: int = -1) -> bytes:
+        while self._phase != "done" and (size < 0 or len(self._out) < size):
+            self._feed(self._part.read(_CHUNK))
+        size = len(self._out) if size < 0 else size
+        data = bytes(self._out[:size])
+        del self._out[:size]
+        return data
+
+    def _feed(self, chunk: bytes) -> None:
+        self._pending += chunk
+        if self._phase == "root":
+            match = _ROOT_START.search(self._pending)
+            if match is None:
+                if not chunk or len(self._pending) > _CHUNK:
+                    self._finish()
+                return
+            self._out += self._pending[: match.end()]
+            self._root, self._pending, self._phase = match.group(1), self._pending[match.end() :], "skip"
+        if self._phase == "skip":
+            match = _CELLS_START.search(self._pending)
+            if match is None:
+                self._pending = self._pending[-_TAG_ROOM:]
+                if not chunk:
+                    self._finish()
+                return
+            self._out += match.group(0)
+            self._pending, self._phase = self._pending[match.end() :], "cells"
+            if match.group(1):
+                self._finish()
+                return
+        if self._phase == "cells":
+            match = _CELLS_END.search(self._pending)
+            if match is None:
+                if not chunk:
+                    self._out += self._pending
+                    self._finish()
+                    return
+                self._out += self._pending[:-_TAG_ROOM]
+                self._pending = self._pending[-_TAG_ROOM:]
+                return
+            self._out += self._pending[: match.end()]
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._root:
+            self._out += b"</" + self._root + b">"
+        self._pending, self._phase = b"", "done"
 
 
 def _read_sheet(workbook: Any, data: bytes, name: str) -> UploadResult:
@@ -376,7 +504,7 @@ def _read_sheet(workbook: Any, data: bytes, name: str) -> UploadResult:
                 )
             )
     if not visible:
-        return _failed(name, "the workbook has no visible sheet; unhide the sheet with the figures")
+        return refused(name, "the workbook has no visible sheet; unhide the sheet with the figures")
     chosen = next((sheet for sheet in visible if sheet.title.casefold() == FIGURES_SHEET), visible[0])
     ignored = [s.title for s in visible if s is not chosen and s.title.casefold() not in TEMPLATE_HELP_SHEETS]
     if ignored:
@@ -386,6 +514,8 @@ def _read_sheet(workbook: Any, data: bytes, name: str) -> UploadResult:
     records: list[list[str]] = []
     header: list[str] = []
     chosen.reset_dimensions()  # the declared size may be a lie; read the cells that exist
+    part = chosen._worksheet_path  # openpyxl 3.1's name for the sheet's XML part, as below
+    chosen._get_source = lambda: _CellsOnly(workbook._archive.open(part))
     for row in chosen.iter_rows(max_col=MAX_COLUMNS + 1):
         if len(records) > MAX_ROWS + 1:
             return _too_many_rows(name)
@@ -423,17 +553,21 @@ def _merged_cell_problems(data: bytes, sheet: Any, name: str) -> Iterator[Proble
     openpyxl's read-only sheets do not parse merges; the sheet's own XML part is read for them, again
     through defusedxml (its name is openpyxl 3.1's `_worksheet_path`).
     """
+    found = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet._worksheet_path) as part:
         for _, element in defusedxml.ElementTree.iterparse(part):
             if element.tag.endswith("}mergeCell"):
-                cells = element.get("ref", "")
-                first_row = int(re.sub(r"\D", "", cells.split(":")[0]) or 0)
+                cells = element.get("ref", "")[:40]
+                first_row = int(re.sub(r"\D", "", cells.split(":")[0])[:9] or 0)
                 yield Problem(
                     name,
                     first_row,
                     NO_COLUMN,
                     f"{sheet.title}!{cells} are merged cells; unmerge them and write the value in every row",
                 )
+                found += 1
+                if found > MAX_PROBLEMS:
+                    return  # as many as can be shown: the rest need not be found
             element.clear()
 
 
@@ -458,11 +592,3 @@ def _cell_text(cell: Any, notes: list[str]) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return _clean(str(value))
-
-
-def read_upload_file(path: Path) -> UploadResult:
-    """`read_upload` for a file on disk, refusing an oversized file before reading it into memory."""
-    size = path.stat().st_size
-    if size > MAX_UPLOAD_BYTES:
-        return _failed(display_name(str(path)), _too_large(size))
-    return read_upload(path.read_bytes(), str(path))
