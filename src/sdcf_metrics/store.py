@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ def allowed_functions() -> frozenset[str]:
     return frozenset(node["function_name"] for node in nodes if "function_name" in node)
 
 
-@cache
+@lru_cache(maxsize=256)  # the named queries are a few dozen texts; anything else is parsed again
 def check_query(text: str) -> None:
     """Refuse (QueryRefused) anything but one SELECT over the store's views with allowed functions.
 
