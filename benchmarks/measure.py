@@ -41,11 +41,15 @@ def time_interleaved(actions: Sequence[Callable[[], Any]], runs: Sequence[int]) 
     return [Timing(tuple(taken)) for taken in samples]
 
 
-Unit = Literal["×", "ms", "KB", "MB", "s"]
+Unit = Literal["×", "ms", "KB", "MB", "s", "%", "errors"]
 
 
 def format_value(value: float, unit: Unit) -> str:
-    """A measurement as the report prints it: `1.37×`, `42.0 ms`, `812 ms`, `96.4 KB`."""
+    """A measurement as the report prints it: `1.37×`, `42.0 ms`, `812 ms`, `96.4 KB`, `3.2 %`, `0 errors`."""
+    if unit == "errors":
+        return f"{value:,.0f} errors"
+    if unit == "%":
+        return f"{value:.1f} %"
     if unit == "×":
         return f"{value:.2f}×" if value < 100 else f"{value:,.0f}×"
     if unit in ("ms", "KB", "MB") and abs(value) < 100:

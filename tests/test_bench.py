@@ -328,7 +328,7 @@ def test_a_table_refuses_a_row_of_the_wrong_width():
 
 def test_only_accepts_known_benchmark_names():
     assert parse_only("pages, payload") == ("pages", "payload")
-    assert set(BENCHMARKS) == {"queries", "pages", "browser", "memory", "payload"}
+    assert set(BENCHMARKS) == {"queries", "pages", "browser", "memory", "payload", "capacity"}
     with pytest.raises(ValueError, match="unknown benchmark 'speed'; choose from queries"):
         parse_only("pages,speed")
 
@@ -337,7 +337,7 @@ def test_the_command_rejects_an_unknown_benchmark_with_the_choices(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--only", "speed"])
     assert exit_info.value.code == 2
-    assert "choose from queries, pages, browser, memory, payload" in capsys.readouterr().err
+    assert "choose from queries, pages, browser, memory, payload, capacity" in capsys.readouterr().err
 
 
 def test_the_command_writes_the_report_where_asked(tmp_path):
@@ -346,3 +346,25 @@ def test_the_command_writes_the_report_where_asked(tmp_path):
     text = output.read_text(encoding="utf-8")
     assert "`python -m benchmarks --only payload`" in text
     assert "## Chart payload" in text
+
+
+def test_the_capacity_report_states_every_target_of_the_load_and_the_uploads():
+    from benchmarks.capacity import LEVELS, Level, UploadCost, _section
+    from tests.e2e.stream_client import LoadResult
+
+    def load(seconds: list[float], failures: list[str] = ()) -> LoadResult:
+        return LoadResult(seconds=seconds, failures=list(failures), elapsed=10.0)
+
+    levels = [Level(sessions, load([0.2, 0.4, 3.0]), True, True, 20) for sessions in LEVELS]
+    levels[-1] = Level(50, load([1.0, 5.0], ["Compare_cities: ['boom']"]), True, False, 20)
+    uploads = [UploadCost("a bomb", 1_000_000, 0.5, 30.0, "cannot unpack the workbook")]
+    section = _section(levels, 300.0, 320.0, load([0.2, 0.2]), load([0.3, 0.3]), uploads)
+    verdicts = {check.subject: check.verdict for check in section.checks}
+    assert verdicts["Errors at 10 sessions"] == "met"
+    assert verdicts["Errors at 50 sessions"] == "missed by 1 errors"
+    assert verdicts["p95 filter change at 50 sessions"].startswith("missed by")
+    assert verdicts["Server memory after the load, above its start"] == "met"
+    assert verdicts["Median filter change beside a hostile upload, vs alone"] == "met"
+    assert verdicts["Upload of a bomb: memory"] == "met"
+    text = section.markdown()
+    assert "rollback FAILED" in text and "50 sessions: Compare_cities: ['boom']" in text
