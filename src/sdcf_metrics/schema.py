@@ -318,7 +318,12 @@ RELATED_SERVICES = Table(
         Column("city_id", "id"),
         Column("name", "text"),
         Column("operator", "text", required=False),
-        Column("description", "text", doc="What the service does, in English, from the source."),
+        Column(
+            "description",
+            "text",
+            doc="What the service does, in English, from the source.",
+            max_length=LONG_TEXT,
+        ),
         Column("source_id", "id"),
         Column("quote", "text", max_length=LONG_TEXT),
     ),
@@ -338,7 +343,12 @@ CONFLICTS = Table(
             doc="The observation ids of every row of the conflict, separated by spaces.",
         ),
         Column("primary_id", "id", doc="The observation a headline leads with; one of observation_ids."),
-        Column("reason", "text", doc="One sentence: which source is primary, and why."),
+        Column(
+            "reason",
+            "text",
+            doc="One sentence: which source is primary, and why.",
+            max_length=LONG_TEXT,
+        ),
     ),
 )
 
