@@ -89,8 +89,15 @@ def test_a_parse_that_outgrows_its_memory_is_stopped_with_a_plain_problem(monkey
     assert str(result.problems[0]).startswith("figures.csv:0:-:")
 
 
-def test_a_parse_that_takes_too_long_is_stopped_with_a_plain_problem(monkeypatch):
-    monkeypatch.setattr(isolated, "TIME_LIMIT_S", 0.01)
+def test_a_parse_that_uses_too_much_processor_time_is_stopped_with_a_plain_problem(monkeypatch):
+    monkeypatch.setattr(isolated, "CPU_LIMIT_S", 0)  # the first tick of processor time is too much
+    result = isolated.read_isolated(merged_cells_workbook(500_000), "figures.xlsx")
+    assert result.rows == []
+    assert "took more than the 0 s of processing an upload may use" in result.problems[0].message
+
+
+def test_a_parse_that_takes_too_long_in_any_case_is_stopped_with_a_plain_problem(monkeypatch):
+    monkeypatch.setattr(isolated, "WALL_LIMIT_S", 0.01)
     result = isolated.read_isolated(merged_cells_workbook(500_000), "figures.xlsx")
     assert "took longer than" in result.problems[0].message
 

@@ -8,8 +8,10 @@ gigabytes or minutes. So the page and the command line read uploads here:
 - the reading runs in a child process of its own, a fresh interpreter that imports only the reader (a
   fork of the dashboard would copy its memory and its threads, and `multiprocessing` would run the page
   script that Streamlit sets as `__main__` again in the child);
-- the child may grow its address space by `MEMORY_LIMIT_BYTES` at most (`setrlimit`), runs at a lower
-  priority than the pages (`nice`), and is killed after `TIME_LIMIT_S`;
+- the child may grow its address space by `MEMORY_LIMIT_BYTES` at most and use `CPU_LIMIT_S` of processor
+  time (`setrlimit`: what it costs the server, however busy the machine is), runs at a lower priority than
+  the pages (`nice`), and is killed after `WALL_LIMIT_S` in any case (a child stuck without using the
+  processor);
 - at most `MAX_PARALLEL` files are read at once in a server process; the others wait, up to
   `WAIT_LIMIT_S`, and the page says they are waiting.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -33,7 +36,8 @@ from ..cells import Problem
 from .read import MAX_UPLOAD_BYTES, UploadResult, display_name, read_upload, refused, too_large
 
 MEMORY_LIMIT_BYTES = 150 * 1024**2
-TIME_LIMIT_S = 8.0
+CPU_LIMIT_S = 8
+WALL_LIMIT_S = 60.0
 MAX_PARALLEL = 2
 WAIT_LIMIT_S = 60.0
 NICENESS = 10
@@ -98,16 +102,20 @@ def _slot(on_wait: Callable[[], None] | None) -> Iterator[bool]:
 def _in_child(data: bytes, filename: str) -> tuple[UploadResult, int]:
     """Read in a fresh interpreter (`python -m` this module): the file name as a JSON line, then the bytes,
     in on its standard input; the result back as JSON, which a hostile file cannot turn into code."""
-    command = [sys.executable, "-m", __name__, str(MEMORY_LIMIT_BYTES)]
+    command = [sys.executable, "-m", __name__, str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_S)]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     request = json.dumps(filename).encode() + b"\n" + data
     try:
-        output, _ = child.communicate(request, timeout=TIME_LIMIT_S)
+        output, _ = child.communicate(request, timeout=WALL_LIMIT_S)
     except subprocess.TimeoutExpired:
         child.kill()
         child.communicate()
         return _refusal(
-            filename, f"reading it took longer than the {TIME_LIMIT_S:.0f} s an upload may take"
+            filename, f"reading it took longer than the {WALL_LIMIT_S:.0f} s an upload may take"
+        ), 0
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return _refusal(
+            filename, f"reading it took more than the {CPU_LIMIT_S} s of processing an upload may use"
         ), 0
     if child.returncode != 0 or not output:
         limit = MEMORY_LIMIT_BYTES / 1024**2
@@ -133,7 +141,8 @@ def _refusal(filename: str, what_happened: str) -> UploadResult:
 
 
 def _child_main() -> None:
-    """The child: lower its priority, cap its address space, read, send the result and its peak memory.
+    """The child: lower its priority, cap its address space and processor time, read, send the result and
+    its peak memory.
 
     A file that breaks the memory limit ends the child with an error and no output, which the parent
     reports as such.
@@ -141,6 +150,8 @@ def _child_main() -> None:
     import resource  # POSIX only, like the limits it sets
 
     os.nice(NICENESS)
+    seconds = int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))  # SIGXCPU, then SIGKILL
     filename = json.loads(sys.stdin.buffer.readline())
     data = sys.stdin.buffer.read()
     size = _status_kilobytes("VmSize")
