@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from sdcf_metrics import overview, queries
+from sdcf_metrics import overview, queries, views
 from sdcf_metrics.charts import FOCUS_CITIES
-from sdcf_metrics.charts.area_bars import latest_by_area_figure
 from sdcf_metrics.i18n import format_number, t
-from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.frame import no_data, page_frame, page_link
 from sdcf_metrics.ui.navigation import CITY_TRENDS, OVERVIEW, PAGES
 from sdcf_metrics.ui.tables import show_table, tile_source
@@ -102,23 +101,7 @@ st.markdown(
     )
 )
 if counts.countries:
-    chart_title = t("Supervised consumption facilities by country")
-    show_chart(
-        latest_by_area_figure(
-            counts.countries,
-            title=chart_title,
-            subtitle=t(
-                "The latest sourced count for each country; the dates differ, so this is not a ranking"
-            ),
-            axis_title=t("Facilities"),
-            data_version=store.release.data_version,
-            published_on=store.release.published_on,
-        ),
-        overview.area_table(counts.countries),
-        title=chart_title,
-        key="facilities-by-country",
-        summary=overview.country_counts_summary(counts.countries),
-    )
+    show_view(views.facilities_by_country(counts, store.release))
 else:
     no_data(t("the number of facilities per country"))
 uncounted = overview.countries_without_count(cities, counts.countries)

@@ -4,14 +4,12 @@ from datetime import date
 
 import streamlit as st
 
-from sdcf_metrics import queries, trends
-from sdcf_metrics.charts import FOCUS_CITIES, city_colours
-from sdcf_metrics.charts.trend import city_trend_figure
-from sdcf_metrics.figures import place_title
+from sdcf_metrics import queries, trends, views
+from sdcf_metrics.charts import FOCUS_CITIES
 from sdcf_metrics.headlines import headline, latest_figure, leading_figure
 from sdcf_metrics.i18n import t
 from sdcf_metrics.ui import state
-from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import CITY_TRENDS
 from sdcf_metrics.ui.tables import show_table, tile_source
@@ -93,23 +91,7 @@ with reading_column:
             )
         )
 
-series = trends.split_series(rows)
-figure = city_trend_figure(
-    city_name=city["name"],
-    city_colour=city_colours(list(cities))[city_id],
-    metric_label=metric_label,
-    series=series,
-    events=trends.events_in_view(events, rows),
-    data_version=store.release.data_version,
-    published_on=store.release.published_on,
-)
-show_chart(
-    figure,
-    trends.trend_table(rows),
-    title=place_title(metric_label, city["name"], rows),
-    key="city-trend",
-    summary=trends.trend_summary(city["name"], metric_label, rows, series),
-)
+show_view(views.city_trend(city, list(cities), rows, events, store.release))
 
 if events:
     with st.expander(t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))):

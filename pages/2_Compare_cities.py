@@ -2,29 +2,22 @@
 
 import streamlit as st
 
-from sdcf_metrics import queries
+from sdcf_metrics import queries, views
 from sdcf_metrics.charts import city_colours
-from sdcf_metrics.charts.compare import latest_chart, national_chart, time_chart
 from sdcf_metrics.compare import describe, marks, national
-from sdcf_metrics.compare.comparison import cities_reporting, compare_cities, first_openings
+from sdcf_metrics.compare.comparison import cities_reporting, compare_cities
 from sdcf_metrics.figures import describe_value
 from sdcf_metrics.i18n import t
 from sdcf_metrics.trends import city_choices
 from sdcf_metrics.ui import state
-from sdcf_metrics.ui.chart_tools import show_chart
-from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
+from sdcf_metrics.ui.chart_tools import show_view
+from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import COMPARE_CITIES, METHODOLOGY
 from sdcf_metrics.ui.tables import show_table, tile_source
-from sdcf_metrics.ui.widgets import (
-    DEFAULT_METRIC,
-    PRESETS,
-    TIME_AXES,
-    normalisation_choice,
-    preset_name,
-    radio_choice,
-)
+from sdcf_metrics.ui.widgets import TIME_AXES, normalisation_choice, radio_choice
 from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.views import DEFAULT_METRIC, PRESETS, load_denominators, preset_name
 from sdcf_metrics.vocabulary import SCOPES, label
 
 DEATH_RATE = "drug_induced_death_rate"
@@ -116,43 +109,25 @@ if reference is not None:
     ]
     st.caption(" · ".join(about_reference))
     comparability_verdict(comparison)
-    latest_title = t("{metric}: the figure per city closest to the reference", metric=metric["label"])
-    show_chart(
-        latest_chart(
-            comparison,
-            metric_label=metric["label"],
-            colours=colours,
-            data_version=store.release.data_version,
-            published_on=store.release.published_on,
-        ),
-        describe.comparison_table(comparison.latest, per, reference),
-        latest_title,
-        key="compare-latest",
-        summary=describe.latest_summary(comparison, metric["label"]),
-    )
+    show_view(views.compare_latest(comparison, metric, per, colours, store.release))
 
     st.subheader(t("All figures over time"))
     period_column, axis_column = st.columns(2)
     with period_column:
         in_period, period_label = period_choice(comparison)
     with axis_column:
-        axis = radio_choice("axis", t("Time axis"), TIME_AXES, "calendar")
-    show_chart(
-        time_chart(
+        axis = radio_choice("axis", t("Time axis"), TIME_AXES, views.DEFAULT_TIME_AXIS)
+    show_view(
+        views.compare_time(
+            comparison,
             in_period,
+            period_label,
+            metric=metric,
             per=per,
-            reference=reference,
-            metric_label=metric["label"],
-            period_label=period_label,
-            openings=first_openings(denominators.facilities) if axis == "since_opening" else None,
+            since_opening=denominators if axis == "since_opening" else None,
             colours=colours,
-            data_version=store.release.data_version,
-            published_on=store.release.published_on,
-        ),
-        describe.comparison_table(in_period, per, reference),
-        t("{metric} over time: {period}", metric=metric["label"], period=period_label.lower()),
-        key="compare-time",
-        summary=describe.time_summary(in_period, metric["label"], period_label),
+            release=store.release,
+        )
     )
 
     st.subheader(t("Every figure for these cities"))
@@ -202,18 +177,5 @@ else:
         ),
     )
     rates = national.national_figures(national_rates, year)
-    rate_label = rates[0]["metric"]
-    show_chart(
-        national_chart(
-            rates,
-            metric_label=rate_label,
-            year=year,
-            highlighted_countries={city["country"] for city in cities if city["city_id"] in city_ids},
-            data_version=store.release.data_version,
-            published_on=store.release.published_on,
-        ),
-        national.national_table(rates),
-        t("{metric} by country, {year}", metric=rate_label, year=year),
-        key="compare-national",
-        summary=national.national_summary(rates, rate_label, year),
-    )
+    highlighted = {city["country"] for city in cities if city["city_id"] in city_ids}
+    show_view(views.compare_national(rates, year, highlighted, store.release))

@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from sdcf_metrics import litter, queries
+from sdcf_metrics import litter, queries, views
 from sdcf_metrics.charts import city_colours
-from sdcf_metrics.charts.litter import litter_counts_figure
 from sdcf_metrics.figures import describe_value
 from sdcf_metrics.i18n import t
 from sdcf_metrics.ui import state
-from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import NEEDLE_LITTER
 from sdcf_metrics.ui.tables import show_table
@@ -39,17 +38,8 @@ if not view.has_figures:
 
 colour = city_colours(list(cities))[city_id]
 for index, series in enumerate(view.series):
-    drawn, not_drawn = series.openings_near(view.openings)
-    chart_title = litter.series_title(series, city_name)
-    show_chart(
-        litter_counts_figure(
-            series, city_name, drawn, colour, store.release.data_version, store.release.published_on
-        ),
-        litter.litter_table(series.rows, drawn),
-        title=chart_title,
-        key=f"litter-{index}",
-        summary=litter.series_summary(series, city_name, drawn),
-    )
+    _, not_drawn = series.openings_near(view.openings)
+    show_view(views.litter_counts(index, series, city_name, view.openings, colour, store.release))
     st.caption(
         t("**What was counted.** {definition}", definition=escape_markdown(series.definition))
         + "  \n"

@@ -2,18 +2,12 @@
 
 import streamlit as st
 
-from sdcf_metrics import queries
-from sdcf_metrics.charts.facilities_map import (
-    MAP_TITLE,
-    facilities_map_figure,
-    facilities_table,
-    map_summary,
-    map_table,
-)
+from sdcf_metrics import queries, views
+from sdcf_metrics.charts.facilities_map import facilities_table
 from sdcf_metrics.geography import places
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.ui import state
-from sdcf_metrics.ui.chart_tools import show_chart
+from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import FACILITIES
 from sdcf_metrics.ui.tables import show_table
@@ -68,13 +62,7 @@ st.caption(
 map_column, table_column = st.columns([3, 2])
 with map_column:
     if on_map:
-        show_chart(
-            facilities_map_figure(on_map, off_map, store.release.data_version, store.release.published_on),
-            map_table(on_map),
-            title=t(MAP_TITLE),
-            key="facilities-map",
-            summary=map_summary(on_map),
-        )
+        show_view(views.facilities_map(on_map, off_map, store.release))
     else:
         st.info(t("None of the facilities shown is in Europe, so the map is empty; they are in the table."))
     if off_map:

@@ -24,11 +24,12 @@ from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_
 from sdcf_metrics.pipeline.upload.preview import preview_upload
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
-from sdcf_metrics.ui.comparison import comparability_verdict, load_denominators, period_choice
+from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
 from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
 from sdcf_metrics.ui.widgets import metric_choice, normalisation_choice
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
+from sdcf_metrics.views import load_denominators
 
 store = page_frame(YOUR_CITY)
 release = store.release

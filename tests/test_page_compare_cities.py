@@ -22,8 +22,8 @@ from apptest_helpers import (
     run_page_in_app,
 )
 
-from sdcf_metrics.ui.widgets import PRESETS
 from sdcf_metrics.untrusted import escape_markdown
+from sdcf_metrics.views import PRESETS
 
 PAGE = "pages/2_Compare_cities.py"
 # A tag `<` that no backslash has made literal (links and images: `has_live_markup`).

@@ -19,6 +19,7 @@ from ..i18n import t
 from ..sharing import app_root, embed_url, iframe_snippet, view_url
 from ..store import Store, get_store
 from . import state
+from ..views import ChartView
 from .downloads import chart_downloads
 from .frame import CHART_ONLY, pinned_version
 from .navigation import page_at, url_paths
@@ -149,3 +150,8 @@ def show_chart(
             st.dataframe(data.to_pandas(), hide_index=True, width="stretch", key=f"table:{key}")
         else:
             show_table(data, key=f"table:{key}")
+
+
+def show_view(view: ChartView) -> None:
+    """Draw one of the charts `views` builds, as `show_chart` does."""
+    show_chart(view.figure, view.table, view.title, view.key, summary=view.summary)

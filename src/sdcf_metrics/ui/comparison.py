@@ -1,36 +1,17 @@
-"""What the Compare cities and Your city pages share: the divisors a comparison needs, the verdict on
-whether its figures are comparable, and the choice of the kind of period a chart over time shows."""
+"""What the Compare cities and Your city pages share: the verdict on whether compared figures are comparable,
+and the choice of the kind of period a chart over time shows (the divisors are `views.load_denominators`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import streamlit as st
 
-from .. import queries
 from ..compare.comparison import ComparedValue, Comparison
 from ..compare.describe import comparability_details, comparability_lines, period_groups
-from ..compare.normalise import Denominators
 from ..i18n import t
-from ..periods import period_group, period_group_label
-from ..store import Store
+from ..periods import period_group_label
 from ..untrusted import escape_markdown, markdown_link, web_address
+from ..views import default_period, values_in_period
 from . import state
-
-
-def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
-    """The divisors of the chosen cities' figures: populations, the facility list and its sourced counts,
-    and consumption counts."""
-
-    def totals(metric_id: str) -> list[queries.Observation]:
-        return queries.metric_across_cities(store, metric_id=metric_id, city_ids=city_ids)
-
-    return Denominators(
-        populations=totals("population"),
-        facilities=queries.facilities(store),
-        facility_counts=totals("facilities_count"),
-        consumptions=totals("consumptions"),
-    )
 
 
 def comparability_verdict(comparison: Comparison, *, linked: bool = True) -> None:
@@ -59,10 +40,11 @@ def period_choice(comparison: Comparison) -> tuple[list[ComparedValue], str]:
     """The figures of the kind of period the visitor picks (kept in the URL as `period`; the reference's
     kind by default), and that kind's name: one kind of period per chart over time."""
     options = period_groups(comparison.values)
-    default = period_group(comparison.reference) if comparison.reference else next(iter(options), "")
     period = state.choice(
-        "period", t("Kind of period (one per chart)"), list(options), default, format_func=options.get
+        "period",
+        t("Kind of period (one per chart)"),
+        list(options),
+        default_period(comparison),
+        format_func=options.get,
     )
-    return [value for value in comparison.values if period_group(value.row) == period], period_group_label(
-        period
-    )
+    return values_in_period(comparison, period), period_group_label(period)

@@ -8,25 +8,14 @@ import streamlit as st
 
 from .. import trends
 from ..i18n import t
+from ..views import DEFAULT_NORMALISATION
 from ..vocabulary import NORMALISATIONS, Choice, ids, label
 from . import state
 
-# The Compare cities page opens on a metric all three focus cities report, for one of these selections.
-DEFAULT_METRIC = "registered_users"
-PRESETS: dict[str, tuple[str, ...]] = {
-    "Focus cities": ("copenhagen", "amsterdam", "brussels"),
-    "SOLIDIFY partners (Efus)": ("barcelona", "essen", "paris", "strasbourg", "the-hague"),
-}
 TIME_AXES: tuple[Choice, ...] = (
     Choice("calendar", "Calendar date"),
     Choice("since_opening", "Years since first opening"),
 )
-
-
-def preset_name(city_ids: Sequence[str]) -> str:
-    """The preset these cities are, in any order, or '' for a custom selection."""
-    chosen = set(city_ids)
-    return next((name for name, preset in PRESETS.items() if set(preset) == chosen), "")
 
 
 def radio_choice(key: str, title: str, choices: Sequence[Choice], default: str) -> str:
@@ -44,7 +33,7 @@ def radio_choice(key: str, title: str, choices: Sequence[Choice], default: str) 
 
 def normalisation_choice() -> str:
     """How compared figures are shown (as reported, per 100,000 residents...), kept in the URL as `per`."""
-    return radio_choice("per", t("Compare"), NORMALISATIONS, "absolute")
+    return radio_choice("per", t("Compare"), NORMALISATIONS, DEFAULT_NORMALISATION)
 
 
 def metric_choice(rows: Sequence[trends.Row]) -> str:

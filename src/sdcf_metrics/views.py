@@ -1,0 +1,253 @@
+"""Every chart a page can embed, built from what the page has queried: figure, plotted rows, title and the
+sentence that describes it.
+
+The pages draw these with `ui.chart_tools.show_view`, and `publish-static` writes the same ones as static
+files, so a chart is assembled in one place whether a visitor's session or a static file server shows it.
+The defaults a page opens on (the Compare page's metric and city presets, its normalisation and time
+axis) live here too, because a static copy of a page's default view must open on the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import pyarrow as pa
+
+from . import litter, overview, queries, trends
+from .charts import city_colours
+from .charts.area_bars import latest_by_area_figure
+from .charts.compare import latest_chart, national_chart, time_chart
+from .charts.facilities_map import MAP_TITLE, facilities_map_figure, map_summary, map_table
+from .charts.litter import litter_counts_figure
+from .charts.trend import city_trend_figure
+from .compare import describe, national
+from .compare.comparison import ComparedValue, Comparison, first_openings
+from .compare.normalise import Denominators
+from .figures import place_title
+from .geography import Place
+from .i18n import t
+from .periods import period_group
+from .release import Release
+from .store import Store
+
+Row = Mapping[str, object]
+
+# The Compare cities page opens on a metric all three focus cities report, for one of these selections.
+DEFAULT_METRIC = "registered_users"
+PRESETS: dict[str, tuple[str, ...]] = {
+    "Focus cities": ("copenhagen", "amsterdam", "brussels"),
+    "SOLIDIFY partners (Efus)": ("barcelona", "essen", "paris", "strasbourg", "the-hague"),
+}
+DEFAULT_NORMALISATION = "absolute"
+DEFAULT_TIME_AXIS = "calendar"
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """One chart as a page draws it: `key` names it in embed links (`?chart=<key>`)."""
+
+    key: str
+    figure: go.Figure
+    table: pa.Table
+    title: str
+    summary: str
+
+
+def preset_name(city_ids: Sequence[str]) -> str:
+    """The preset these cities are, in any order, or '' for a custom selection."""
+    chosen = set(city_ids)
+    return next((name for name, preset in PRESETS.items() if set(preset) == chosen), "")
+
+
+def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
+    """The divisors of the chosen cities' figures: populations, the facility list and its sourced counts,
+    and consumption counts."""
+
+    def totals(metric_id: str) -> list[queries.Observation]:
+        return queries.metric_across_cities(store, metric_id=metric_id, city_ids=city_ids)
+
+    return Denominators(
+        populations=totals("population"),
+        facilities=queries.facilities(store),
+        facility_counts=totals("facilities_count"),
+        consumptions=totals("consumptions"),
+    )
+
+
+# Overview ----------------------------------------------------------------------------------------------
+
+
+def facilities_by_country(counts: overview.AreaCounts, release: Release) -> ChartView:
+    """The latest sourced count of facilities of each country (the Overview's chart)."""
+    title = t("Supervised consumption facilities by country")
+    figure = latest_by_area_figure(
+        counts.countries,
+        title=title,
+        subtitle=t("The latest sourced count for each country; the dates differ, so this is not a ranking"),
+        axis_title=t("Facilities"),
+        data_version=release.data_version,
+        published_on=release.published_on,
+    )
+    return ChartView(
+        "facilities-by-country",
+        figure,
+        overview.area_table(counts.countries),
+        title,
+        overview.country_counts_summary(counts.countries),
+    )
+
+
+# City trends -------------------------------------------------------------------------------------------
+
+
+def city_trend(
+    city: Row,
+    all_city_ids: Sequence[str],
+    rows: Sequence[trends.Row],
+    events: Sequence[Row],
+    release: Release,
+) -> ChartView:
+    """One city's figures of one metric over time (`rows`: `trends.of_metric`), with the events near them."""
+    metric_label = rows[0]["metric"]
+    series = trends.split_series(rows)
+    figure = city_trend_figure(
+        city_name=city["name"],
+        city_colour=city_colours(list(all_city_ids))[city["city_id"]],
+        metric_label=metric_label,
+        series=series,
+        events=trends.events_in_view(events, rows),
+        data_version=release.data_version,
+        published_on=release.published_on,
+    )
+    return ChartView(
+        "city-trend",
+        figure,
+        trends.trend_table(rows),
+        place_title(metric_label, city["name"], rows),
+        trends.trend_summary(city["name"], metric_label, rows, series),
+    )
+
+
+# Compare cities ----------------------------------------------------------------------------------------
+
+
+def compare_latest(
+    comparison: Comparison, metric: Row, per: str, colours: Mapping[str, str], release: Release
+) -> ChartView:
+    """Each city's figure closest to the reference."""
+    return ChartView(
+        "compare-latest",
+        latest_chart(
+            comparison,
+            metric_label=metric["label"],
+            colours=colours,
+            data_version=release.data_version,
+            published_on=release.published_on,
+        ),
+        describe.comparison_table(comparison.latest, per, comparison.reference),
+        t("{metric}: the figure per city closest to the reference", metric=metric["label"]),
+        describe.latest_summary(comparison, metric["label"]),
+    )
+
+
+def compare_time(
+    comparison: Comparison,
+    in_period: Sequence[ComparedValue],
+    period_label: str,
+    *,
+    metric: Row,
+    per: str,
+    since_opening: Denominators | None,
+    colours: Mapping[str, str],
+    release: Release,
+) -> ChartView:
+    """The figures of one kind of period over time; on years since the first opening when `since_opening`
+    gives the facilities to count from."""
+    return ChartView(
+        "compare-time",
+        time_chart(
+            in_period,
+            per=per,
+            reference=comparison.reference,
+            metric_label=metric["label"],
+            period_label=period_label,
+            openings=first_openings(since_opening.facilities) if since_opening else None,
+            colours=colours,
+            data_version=release.data_version,
+            published_on=release.published_on,
+        ),
+        describe.comparison_table(in_period, per, comparison.reference),
+        t("{metric} over time: {period}", metric=metric["label"], period=period_label.lower()),
+        describe.time_summary(in_period, metric["label"], period_label),
+    )
+
+
+def compare_national(
+    rates: Sequence[Row], year: str, highlighted_countries: Collection[str], release: Release
+) -> ChartView:
+    """National drug-induced death rates of one year, the chosen cities' countries highlighted."""
+    rate_label = rates[0]["metric"]
+    return ChartView(
+        "compare-national",
+        national_chart(
+            rates,
+            metric_label=rate_label,
+            year=year,
+            highlighted_countries=highlighted_countries,
+            data_version=release.data_version,
+            published_on=release.published_on,
+        ),
+        national.national_table(rates),
+        t("{metric} by country, {year}", metric=rate_label, year=year),
+        national.national_summary(rates, rate_label, year),
+    )
+
+
+def default_period(comparison: Comparison) -> str:
+    """The kind of period a chart over time opens on: the reference's, else the first there is."""
+    if comparison.reference:
+        return period_group(comparison.reference)
+    return next(iter(describe.period_groups(comparison.values)), "")
+
+
+def values_in_period(comparison: Comparison, period: str) -> list[ComparedValue]:
+    """The compared figures of one kind of period (`periods.period_group`): one kind per chart over time."""
+    return [value for value in comparison.values if period_group(value.row) == period]
+
+
+# Needle litter -----------------------------------------------------------------------------------------
+
+
+def litter_counts(
+    index: int,
+    series: litter.CountSeries,
+    city_name: str,
+    city_openings: Sequence[litter.Opening],
+    colour: str,
+    release: Release,
+) -> ChartView:
+    """One series of a city's litter counts, with the openings near enough to draw."""
+    drawn, _ = series.openings_near(city_openings)
+    return ChartView(
+        f"litter-{index}",
+        litter_counts_figure(series, city_name, drawn, colour, release.data_version, release.published_on),
+        litter.litter_table(series.rows, drawn),
+        litter.series_title(series, city_name),
+        litter.series_summary(series, city_name, drawn),
+    )
+
+
+# Facilities --------------------------------------------------------------------------------------------
+
+
+def facilities_map(on_map: Sequence[Place], off_map: Sequence[Place], release: Release) -> ChartView:
+    """The facilities on a map of Europe, one marker per city centre."""
+    return ChartView(
+        "facilities-map",
+        facilities_map_figure(on_map, off_map, release.data_version, release.published_on),
+        map_table(on_map),
+        t(MAP_TITLE),
+        map_summary(on_map),
+    )
