@@ -20,8 +20,6 @@ from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.views import DEFAULT_METRIC, PRESETS, load_denominators, preset_name
 from sdcf_metrics.vocabulary import SCOPES, label
 
-DEATH_RATE = "drug_induced_death_rate"
-
 store = page_frame(COMPARE_CITIES)
 page_heading(
     COMPARE_CITIES,
@@ -161,7 +159,7 @@ st.info(
         "differ, and the EMCDDA discourages direct comparison between countries."
     )
 )
-national_rates = queries.area_observations(store, metric_id=DEATH_RATE)
+national_rates = queries.area_observations(store, metric_id=views.DEATH_RATE)
 years = national.national_years(national_rates)
 if not years:
     no_data(t("national drug-induced death rates"))

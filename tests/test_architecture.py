@@ -60,6 +60,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("output: figures and links that leave the site", frozenset({"charts", "images", "sharing"})),
     ("views: each page's charts, whole, for the pages and the static copy", frozenset({"views"})),
     ("ui: the only Streamlit importers, with app.py and pages/", frozenset({"ui"})),
+    ("static: the static copy of every embeddable chart", frozenset({"static_site"})),
     ("cli: the command line", frozenset({"cli"})),
 )
 STREAMLIT_ALLOWED = ("src/sdcf_metrics/ui/", "app.py", "pages/", "tests/", "benchmarks/")

@@ -9,6 +9,7 @@ sdcf-metrics rollback            publish the previous version again, with the so
 sdcf-metrics template --output PATH|-   write the upload template (.csv or .xlsx)
 sdcf-metrics audit [--report PATH]  check every figure against its quote; findings on stderr as
                                  PATH:ROW:COLUMN: message [rule]; --report writes the summary
+sdcf-metrics publish-static OUT [--app-url URL]   every embeddable chart as static files, served from OUT/site
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .pipeline.validate import ValidationFailed, load_sources, validate_paths
 from .privacy import ThresholdError
 from .release import DataGroupError, DataUnavailable, PointerDamaged, read_pointer
 from .schema import SOURCE_TABLES
+from .static_site import SITE_LINK, publish_static
 from .store import get_store
 
 EXIT_OK, EXIT_INVALID, EXIT_UNAVAILABLE = 0, 1, 2
@@ -262,6 +264,28 @@ def command_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_publish_static(args: argparse.Namespace) -> int:
+    try:
+        store = get_store()
+        pointer = read_pointer(paths.extracts_dir())
+    except DataUnavailable as error:
+        print(error, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    out = Path(args.out)
+    kept = pointer.versions if pointer else []
+    report = publish_static(out, store, app_url=args.app_url, kept_versions=kept)
+    if not report.images:
+        print("No Chromium here: the charts were written without PNG and SVG images.", file=sys.stderr)
+    state = f"now served from {out / SITE_LINK}" if report.changed else "unchanged"
+    print(
+        f"Static copy of data version {report.data_version}: {report.charts} charts, {len(report.written)} "
+        f"file(s) written, {report.kept} unchanged, {report.rendered_images} image(s) rendered; release "
+        f"{report.release} {state}.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 class ProgressBar:
     """A progress bar for long work, on one line of a terminal, else one line per step.
 
@@ -337,6 +361,15 @@ def parser() -> argparse.ArgumentParser:
         "--output", required=True, help="a .csv or .xlsx file path, or - for CSV on standard output"
     )
     template.set_defaults(run=command_template)
+
+    static = commands.add_parser(
+        "publish-static", help="write every embeddable chart as static files a plain web server can serve"
+    )
+    static.add_argument("out", help="a directory; serve OUT/site (a link swapped atomically on each run)")
+    static.add_argument(
+        "--app-url", default="", help="the dashboard's address, for each chart's 'Explore' link"
+    )
+    static.set_defaults(run=command_publish_static)
     return top
 
 

@@ -9,8 +9,9 @@ axis) live here too, because a static copy of a page's default view must open on
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import plotly.graph_objects as go
 import pyarrow as pa
@@ -23,12 +24,12 @@ from .charts.facilities_map import MAP_TITLE, facilities_map_figure, map_summary
 from .charts.litter import litter_counts_figure
 from .charts.trend import city_trend_figure
 from .compare import describe, national
-from .compare.comparison import ComparedValue, Comparison, first_openings
+from .compare.comparison import ComparedValue, Comparison, compare_cities, first_openings
 from .compare.normalise import Denominators
 from .figures import place_title
-from .geography import Place
+from .geography import Place, places
 from .i18n import t
-from .periods import period_group
+from .periods import period_group, period_group_label
 from .release import Release
 from .store import Store
 
@@ -42,6 +43,10 @@ PRESETS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_NORMALISATION = "absolute"
 DEFAULT_TIME_AXIS = "calendar"
+DEATH_RATE = "drug_induced_death_rate"
+EVERY = "all"  # the value of a filter that keeps everything (`ui.widgets.choice_or_all`)
+
+Params = dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,16 @@ class ChartView:
     table: pa.Table
     title: str
     summary: str
+
+
+@dataclass(frozen=True)
+class Embeddable:
+    """A chart a share link can name: the page's URL parameters of the view it is drawn in, the chart's
+    key, and how to build it (building a figure costs more than knowing which ones there are)."""
+
+    params: Params
+    key: str
+    build: Callable[[], ChartView]
 
 
 def preset_name(city_ids: Sequence[str]) -> str:
@@ -251,3 +266,104 @@ def facilities_map(on_map: Sequence[Place], off_map: Sequence[Place], release: R
         t(MAP_TITLE),
         map_summary(on_map),
     )
+
+
+# What a share link can name --------------------------------------------------------------------------
+# One generator per page with charts: every view of it that a share link names by a city, a metric or a
+# preset, with the parameters the page writes to its URL for that view, and the charts drawn in it. The
+# page list (`ui.navigation`) says which page each belongs to; `publish-static` writes them all.
+
+
+def overview_charts(store: Store) -> Iterator[Embeddable]:
+    counts = overview.latest_facility_counts(
+        queries.area_observations(store, metric_id=overview.FACILITY_COUNT_METRIC)
+    )
+    if counts.countries:
+        yield Embeddable({}, "facilities-by-country", partial(facilities_by_country, counts, store.release))
+
+
+def city_trend_charts(store: Store) -> Iterator[Embeddable]:
+    """Each city with figures, and each metric it reports."""
+    cities = {city["city_id"]: city for city in queries.cities(store)}
+    for city_id in trends.city_choices(list(cities.values())):
+        observations = queries.city_observations(store, city_id=city_id)
+        if not observations:
+            continue
+        events = queries.city_events(store, city_id=city_id)
+        for metric_id in trends.metric_choices(observations):
+            rows = trends.of_metric(observations, metric_id)
+            build = partial(city_trend, cities[city_id], list(cities), rows, events, store.release)
+            yield Embeddable({"city": [city_id], "metric": [metric_id]}, "city-trend", build)
+
+
+def compare_charts(store: Store) -> Iterator[Embeddable]:
+    """Each metric for each preset, on the page's default normalisation, kind of period, axis and year."""
+    cities = queries.cities(store)
+    known = {city["city_id"] for city in cities}
+    colours = city_colours([city["city_id"] for city in cities])
+    metric_rows = {row["metric_id"]: row for row in queries.compare_metrics(store)}
+    national_rates = queries.area_observations(store, metric_id=DEATH_RATE)
+    years = national.national_years(national_rates)
+    year = national.latest_year(years) if years else ""
+    for metric_id in describe.metric_options(list(metric_rows.values())):
+        for preset in PRESETS.values():
+            city_ids = [city_id for city_id in preset if city_id in known]  # as the page's picker keeps them
+            comparison = compare_cities(
+                queries.metric_across_cities(store, metric_id=metric_id, city_ids=city_ids),
+                city_ids,
+                DEFAULT_NORMALISATION,
+                load_denominators(store, city_ids),
+            )
+            params: Params = {"metric": [metric_id], "per": [DEFAULT_NORMALISATION], "cities": city_ids}
+            charts: list[tuple[str, Callable[[], ChartView]]] = []
+            if comparison.reference is not None:
+                period = default_period(comparison)
+                params |= {"period": [period], "axis": [DEFAULT_TIME_AXIS]}
+                metric = metric_rows[metric_id]
+                latest = partial(
+                    compare_latest, comparison, metric, DEFAULT_NORMALISATION, colours, store.release
+                )
+                over_time = partial(
+                    compare_time,
+                    comparison,
+                    values_in_period(comparison, period),
+                    period_group_label(period),
+                    metric=metric,
+                    per=DEFAULT_NORMALISATION,
+                    since_opening=None,
+                    colours=colours,
+                    release=store.release,
+                )
+                charts += [("compare-latest", latest), ("compare-time", over_time)]
+            if year:
+                params["rates_year"] = [year]
+                highlighted = {city["country"] for city in cities if city["city_id"] in city_ids}
+                rates = national.national_figures(national_rates, year)
+                charts.append(
+                    ("compare-national", partial(compare_national, rates, year, highlighted, store.release))
+                )
+            yield from (Embeddable(params, key, build) for key, build in charts)
+
+
+def litter_charts(store: Store) -> Iterator[Embeddable]:
+    """Each city's litter counts, one chart per series."""
+    cities = {city["city_id"]: city for city in queries.cities(store)}
+    colours = city_colours(list(cities))
+    litter_rows = queries.litter_observations(store, metric_ids=litter.LITTER_METRICS)
+    facilities = queries.facility_directory(store)
+    for city_id in litter.city_choices(cities.values(), litter_rows):
+        name = cities[city_id]["name"]
+        view = litter.city_litter(litter_rows, facilities, city_id, name)
+        for index, series in enumerate(view.series):
+            build = partial(
+                litter_counts, index, series, name, view.openings, colours[city_id], store.release
+            )
+            yield Embeddable({"city": [city_id]}, f"litter-{index}", build)
+
+
+def facilities_charts(store: Store) -> Iterator[Embeddable]:
+    """The map of every facility (the page's unfiltered view)."""
+    on_map, off_map = places(queries.facility_directory(store, countries=[], facility_type=None, status=None))
+    if on_map:
+        build = partial(facilities_map, on_map, off_map, store.release)
+        yield Embeddable({"type": [EVERY], "status": [EVERY]}, "facilities-map", build)

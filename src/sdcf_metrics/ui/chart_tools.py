@@ -7,27 +7,46 @@ page.
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import images
 from ..attribution import citation
 from ..charts import chart_config, file_name
 from ..export import XLSX_MIME
 from ..i18n import t
-from ..sharing import app_root, embed_url, iframe_snippet, view_url
+from ..sharing import (
+    app_root,
+    canonical_params,
+    embed_url,
+    iframe_snippet,
+    static_base_url,
+    static_chart_url,
+    view_url,
+)
 from ..store import Store, get_store
-from . import state
 from ..views import ChartView
+from . import state
 from .downloads import chart_downloads
 from .frame import CHART_ONLY, pinned_version
-from .navigation import page_at, url_paths
+from .navigation import PAGES, Page, page_at, url_paths
 from .tables import show_sources, show_table
 
 
 def _page_path() -> str:
-    """The URL path of the page being viewed ("" for the home page)."""
+    """The URL path of the page being viewed ("" for the home page): the page whose script runs, else the
+    last part of the address (a page run on its own, as in a test, has no page list)."""
+    context = get_script_run_ctx()
+    if context is not None:
+        script = context.pages_manager.get_pages().get(context.page_script_hash, {}).get("script_path")
+        page = next((page for page in PAGES if script and Path(script).name == Path(page.file).name), None)
+        if page is not None:
+            return page.url_path
     current = st.context.url or ""
     last = current.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     return last if page_at(last) else ""
@@ -38,6 +57,39 @@ def _links(store: Store, key: str) -> tuple[str, str]:
     page = _page_path()
     params = state.view_params()  # what the view's widgets own: never parameters added by hand
     return view_url(root, page, params), embed_url(root, page, key, store.release.data_version, params)
+
+
+# Which charts of a page the static copy holds, per page and data version: enumerating them runs the
+# page's queries, so it happens once per process and version, and only with SDCF_STATIC_BASE_URL set.
+_static_lock = threading.Lock()
+_static_charts: dict[tuple[str, str], frozenset[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]]] = {}
+_STATIC_CACHE_SIZE = 32
+
+
+def _in_static_copy(page: Page, store: Store, key: str, params: dict[str, list[str]]) -> bool:
+    cache_key = (page.url_path, store.data_version)
+    with _static_lock:
+        charts = _static_charts.get(cache_key)
+    if charts is None:
+        listed = page.static_views(store) if page.static_views else ()
+        charts = frozenset((chart.key, canonical_params(chart.params)) for chart in listed)
+        with _static_lock:
+            if len(_static_charts) >= _STATIC_CACHE_SIZE:
+                _static_charts.clear()
+            _static_charts[cache_key] = charts
+    return (key, canonical_params(params)) in charts
+
+
+def _share_links(store: Store, key: str) -> tuple[str, str]:
+    """The link and the embed offered beside a chart: the static copy's page of this chart when
+    `SDCF_STATIC_BASE_URL` is set and `publish-static` writes this view, else the dashboard's own."""
+    base = static_base_url()
+    page = page_at(_page_path())
+    params = state.view_params()
+    if base and page is not None and _in_static_copy(page, store, key, params):
+        static = static_chart_url(base, store.data_version, page.url_path, key, params)
+        return static, static
+    return _links(store, key)
 
 
 def _draw_chart_only(figure: go.Figure, title: str, store: Store, key: str) -> None:
@@ -101,7 +153,7 @@ def _chart_tools(
         columns[2].caption(
             t("Image downloads need Chromium on the server; use the camera icon above the chart instead.")
         )
-    view_link, embed_link = _links(store, key)
+    view_link, embed_link = _share_links(store, key)
     with columns[4].popover(t("Share"), icon=":material/share:"):
         st.caption(t("Link to this view"))
         st.code(view_link, language=None)

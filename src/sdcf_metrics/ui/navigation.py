@@ -8,14 +8,20 @@ The app keeps Streamlit's folder-based pages (`pages/`), not `st.navigation`: wi
 `st.navigation` gives the first visitor who opens a shared link after a start the legacy menu and runs
 the page without its frame. Streamlit serves `pages/3_Needle_litter.py` at `/Needle_litter`.
 
-Titles and descriptions are English messages, translated where they are shown. Nothing here imports
-Streamlit, so the tests and the benchmarks can read the list without starting an app.
+Titles and descriptions are English messages, translated where they are shown. `static_views` names the
+`views` generator of the charts a share link can name on the page, which `publish-static` writes as static
+files. Nothing here imports Streamlit, so the tests, the benchmarks and the command line can read the list
+without starting an app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+
+from .. import views
+from ..store import Store
 
 
 @dataclass(frozen=True)
@@ -23,7 +29,9 @@ class Page:
     """One page: the script Streamlit runs, how menus and links name it, and where it is served.
 
     `charts` are the keys of the charts an embed may ask the page for (`?chart=`), as patterns
-    (`litter-*`); a test checks them against the page's `show_chart` calls.
+    (`litter-*`); a test checks them against the page's `show_chart` calls. `static_views` lists the views
+    of those charts that `publish-static` writes (each page's default view and every view a share link
+    can name).
     """
 
     file: str
@@ -32,6 +40,7 @@ class Page:
     url_path: str
     description: str
     charts: tuple[str, ...] = ()
+    static_views: Callable[[Store], Iterator[views.Embeddable]] | None = None
 
     def may_draw(self, chart: str) -> bool:
         """Whether an embed of `chart` can be drawn by this page."""
@@ -45,6 +54,7 @@ OVERVIEW = Page(
     "",
     "Europe at a glance, and the focus cities' latest figures.",
     ("facilities-by-country",),
+    static_views=views.overview_charts,
 )
 CITY_TRENDS = Page(
     "pages/1_City_trends.py",
@@ -53,6 +63,7 @@ CITY_TRENDS = Page(
     "City_trends",
     "One city's figures over time, with its events.",
     ("city-trend",),
+    static_views=views.city_trend_charts,
 )
 COMPARE_CITIES = Page(
     "pages/2_Compare_cities.py",
@@ -61,6 +72,7 @@ COMPARE_CITIES = Page(
     "Compare_cities",
     "The same figure across cities, with what makes them comparable or not.",
     ("compare-latest", "compare-time", "compare-national"),
+    static_views=views.compare_charts,
 )
 NEEDLE_LITTER = Page(
     "pages/3_Needle_litter.py",
@@ -69,6 +81,7 @@ NEEDLE_LITTER = Page(
     "Needle_litter",
     "Syringes found in public space, before and after rooms opened.",
     ("litter-*",),
+    static_views=views.litter_charts,
 )
 FACILITIES = Page(
     "pages/4_Facilities.py",
@@ -77,6 +90,7 @@ FACILITIES = Page(
     "Facilities",
     "Where the rooms are and when they opened.",
     ("facilities-map",),
+    static_views=views.facilities_charts,
 )
 DATA_AND_SOURCES = Page(
     "pages/5_Data_and_sources.py",

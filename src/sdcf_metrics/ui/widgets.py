@@ -8,7 +8,7 @@ import streamlit as st
 
 from .. import trends
 from ..i18n import t
-from ..views import DEFAULT_NORMALISATION
+from ..views import DEFAULT_NORMALISATION, EVERY
 from ..vocabulary import NORMALISATIONS, Choice, ids, label
 from . import state
 
@@ -48,12 +48,11 @@ def metric_choice(rows: Sequence[trends.Row]) -> str:
 def choice_or_all(key: str, title: str, choices: Sequence[Choice], everything: str) -> str | None:
     """A filter on one list of the vocabulary, kept in the URL as `key`: one of its values, or None for
     all of them (the option labelled `everything`)."""
-    every = "all"
     chosen = state.choice(
         key,
         title,
-        [every, *ids(choices)],
-        every,
-        format_func=lambda value: everything if value == every else label(choices, value),
+        [EVERY, *ids(choices)],
+        EVERY,
+        format_func=lambda value: everything if value == EVERY else label(choices, value),
     )
-    return None if chosen == every else chosen
+    return None if chosen == EVERY else chosen
