@@ -162,6 +162,8 @@ def chart_page(chart: StaticChart, *, depth: int, app_url: str, with_images: boo
         "<!doctype html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{html.escape(view.title)}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        # No icon file: a browser would otherwise ask the server for /favicon.ico.
+        '<link rel="icon" href="data:,">'
         f"<style>{_STYLE}</style></head><body><main>"
         f'<div id="chart" role="img" aria-label="{html.escape(view.summary or view.title, quote=True)}" '
         f'style="height:{height}px"></div>'
@@ -184,7 +186,8 @@ def _index_page(charts: Sequence[StaticChart], data_version: str) -> str:
     )
     title = html.escape(t("Charts of data version {version}", version=data_version))
     return (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        '<link rel="icon" href="data:,"></head>'
         f"<body><h1>{title}</h1><ul>{items}</ul></body></html>\n"
     )
 

@@ -104,6 +104,40 @@ def streamlit_server(
 
 
 @contextmanager
+def static_file_server(directory: Path, log: Path) -> Iterator[Server]:
+    """A plain static file server (Python's `http.server`, one process) for `directory` on a free loopback
+    port: what serves the static copy in the tests and the benchmark."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(directory),
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"The static file server did not start; see {log}") from None
+                time.sleep(0.1)
+        yield Server(url, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@contextmanager
 def chromium(executable: str = CHROMIUM) -> Iterator[Any]:
     """A headless Debian Chromium driven by Playwright (its own browser downloads are not used)."""
     from playwright.sync_api import sync_playwright
