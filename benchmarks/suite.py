@@ -14,7 +14,18 @@ from pathlib import Path
 
 from streamlit import logger as streamlit_logger
 
-from . import BENCHMARKS, DEFAULT_REPORT, browser, capacity, memory, pages, parse_only, payload, queries
+from . import (
+    BENCHMARKS,
+    DEFAULT_REPORT,
+    browser,
+    capacity,
+    embeds,
+    memory,
+    pages,
+    parse_only,
+    payload,
+    queries,
+)
 from .floor import write_floor_app
 from .report import Machine, Section, render
 from .survey import discover_pages, survey_pages
@@ -68,6 +79,8 @@ def run(options: Options, log: Callable[[str], None] = _log) -> Path:
             sections.extend(_page_sections(options, scratch, log))
         if "capacity" in options.only:
             sections.append(_timed(lambda: capacity.run(scratch, log)))
+        if "embeds" in options.only:
+            sections.append(_timed(lambda: embeds.run(scratch, log)))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     text = render(

@@ -286,12 +286,13 @@ def publish_static(
     *,
     app_url: str = "",
     kept_versions: Sequence[str] = (),
+    render_images: bool = True,
 ) -> Report:
     """Write the static copy of `store`'s data version to `out` and serve it from `out/site`.
 
     `kept_versions` are earlier data versions whose charts are carried over from the previous release
     (the extracts still keep them, so embeds pinned to them keep working). Images are rendered only
-    where Chromium is installed; the report says when they were left out.
+    where Chromium is installed (and `render_images` allows); the report says when they were left out.
     """
     releases = out / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
@@ -300,7 +301,7 @@ def publish_static(
     previous_manifest = _read_manifest(previous) if previous else {}
     previous_files = {name: entry["sha256"] for name, entry in previous_manifest.get("files", {}).items()}
     previous_charts = {entry["path"]: entry for entry in previous_manifest.get("charts", [])}
-    with_images = images.browser_path() is not None
+    with_images = render_images and images.browser_path() is not None
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=releases))
     try:
         writer = _Writer(staging, previous, previous_files)
