@@ -35,7 +35,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from . import paths
+from . import object_store, paths
 from .release import Release, release_of
 
 QUERY_TIME_LIMIT_MS = 10_000
@@ -417,8 +417,12 @@ _current: dict[Path, tuple[Path, str | None]] = {}
 
 def get_store(extracts: Path | None = None, version: str | None = None) -> Store:
     """The process-wide store for the current release (or a pinned earlier one); a new one when a new
-    version is published, and the stores of versions no longer current closed once unused."""
+    version is published, and the stores of versions no longer current closed once unused. With
+    `SDCF_DATA_URL`, `extracts` mirrors the bucket (`object_store`)."""
     extracts = (extracts or paths.extracts_dir()).resolve()
+    bucket = object_store.configured()
+    if bucket is not None:
+        object_store.keep_mirrored(bucket, extracts)
     release = release_of(extracts, version)
     key = (release.directory, release.damaged_version)
     with _lock:

@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .. import paths
+from .. import object_store, paths
 from ..release import (
     PointerDamaged,
     atomic_write_text,
@@ -79,10 +79,17 @@ def publishing(root: Path | None = None) -> Iterator[str | None]:
     """Hold the data directory's lock, having first finished any interrupted ingest or rollback.
 
     Yields what recovery did (`completed`, `undone` or None). Every command that publishes runs inside it.
+    With `SDCF_DATA_URL`, the extracts are first brought level with the bucket, and what was published
+    is pushed to it when the work succeeds (`object_store`: versions first, the pointer last).
     """
     root = (root or paths.data_dir()).resolve()
+    bucket = object_store.configured()
     with publishing_lock(root):
+        if bucket is not None:
+            object_store.pull(bucket, paths.extracts_dir(root))
         yield _recover(root) if root.is_dir() else None
+        if bucket is not None:
+            object_store.push(bucket, paths.extracts_dir(root))
 
 
 @contextmanager
