@@ -255,7 +255,7 @@ _mirrors: dict[Path, threading.Thread] = {}
 _mirrors_lock = threading.Lock()
 
 
-def keep_mirrored(bucket: Bucket, extracts: Path, interval: float = POLL_SECONDS) -> None:
+def keep_mirrored(bucket: Bucket, extracts: Path, interval: float | None = None) -> None:
     """Pull now if nothing is mirrored yet, then every `interval` seconds in a daemon thread (one per
     mirror and process). Errors of the background pulls go to stderr once each; the mirror keeps its last
     intact copy."""
@@ -265,7 +265,7 @@ def keep_mirrored(bucket: Bucket, extracts: Path, interval: float = POLL_SECONDS
         if not (extracts / POINTER_FILE).is_file():
             pull(bucket, extracts)
         thread = threading.Thread(
-            target=_poll, args=(bucket, extracts, interval), daemon=True, name="sdcf-pull"
+            target=_poll, args=(bucket, extracts, interval or POLL_SECONDS), daemon=True, name="sdcf-pull"
         )
         _mirrors[extracts] = thread
         thread.start()
@@ -274,7 +274,7 @@ def keep_mirrored(bucket: Bucket, extracts: Path, interval: float = POLL_SECONDS
 def _poll(bucket: Bucket, extracts: Path, interval: float) -> None:
     reported = ""
     stop = threading.Event()
-    while not stop.wait(interval):
+    while not stop.wait(interval) and extracts.parent.is_dir():
         try:
             pull(bucket, extracts)
             reported = ""
