@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+N ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench extracts clean
+.PHONY: setup run test lint bench extracts clean serve-replicas
 
 setup: $(STAMP)
 
@@ -21,6 +22,11 @@ extracts: setup
 
 run: extracts
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+# A local trial of the scale-out setup on loopback: moto's S3 server, N replicas mirroring it, nginx in front
+# (deploy/nginx.conf). Ctrl-C stops it all. See docs/deployment.md.
+serve-replicas: extracts
+	$(BIN)/python -m deploy.local_trial --replicas $(N)
 
 test: extracts
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -200,9 +201,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--replicas", type=int, default=2)
     args = parser.parse_args(argv)
     if not Path(NGINX).exists():
-        print("nginx is missing: apt-get install -y nginx-light", file=sys.stderr)
+        print(
+            "nginx is missing: apt-get install -y nginx-light libnginx-mod-http-headers-more-filter",
+            file=sys.stderr,
+        )
         return 2
     work = Path(tempfile.mkdtemp(prefix="sdcf-replicas-"))
+    os.chmod(work, 0o755)  # nginx's worker drops root and must reach the static folder inside
     with ExitStack() as stack:
         store = stack.enter_context(moto_server(work / "moto.log"))
         steward = work / "steward"
@@ -225,10 +230,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sdcf-metrics build (or ingest FILE, rollback). Logs in " + str(work) + ". Ctrl-C stops it all.",
             file=sys.stderr,
         )
-        try:
-            signal.pause()
-        except KeyboardInterrupt:
-            pass
+        stopped = threading.Event()
+        for number in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or `kill PID` when run in the background
+            signal.signal(number, lambda *_: stopped.set())
+        stopped.wait()
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
