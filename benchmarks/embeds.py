@@ -67,14 +67,28 @@ def _pin(pid: int, core: int) -> None:
     subprocess.run(["taskset", "-a", "-cp", str(core), str(pid)], check=True, capture_output=True)
 
 
-async def _http_get(host: str, port: int, path: str, reader_writer: list) -> bool:
-    """One GET on a kept-alive connection (opened again when the server closed it); True on 200."""
-    if not reader_writer:
-        reader_writer.extend(await asyncio.open_connection(host, port))
+async def _send_get(host: str, port: int, path: str, reader_writer: list) -> str:
     reader, writer = reader_writer
     writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
     await writer.drain()
-    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+    return (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+
+
+async def _http_get(host: str, port: int, path: str, reader_writer: list) -> bool:
+    """One GET on a kept-alive connection; True on 200. A connection the server closed while it sat idle
+    (uvicorn closes them after 5 s, which a reader's WebSocket phase outlasts under load) is opened again
+    and the GET sent once more, as a browser does; any other failure counts."""
+    reused = bool(reader_writer)
+    if not reused:
+        reader_writer.extend(await asyncio.open_connection(host, port))
+    try:
+        head = await _send_get(host, port, path, reader_writer)
+    except (ConnectionResetError, asyncio.IncompleteReadError) as error:
+        if not reused or getattr(error, "partial", b""):
+            raise
+        reader_writer[:] = await asyncio.open_connection(host, port)
+        head = await _send_get(host, port, path, reader_writer)
+    reader, writer = reader_writer
     length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
     await reader.readexactly(length)
     if "connection: close" in head or head.startswith("http/1.0"):
