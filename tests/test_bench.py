@@ -328,7 +328,7 @@ def test_a_table_refuses_a_row_of_the_wrong_width():
 
 def test_only_accepts_known_benchmark_names():
     assert parse_only("pages, payload") == ("pages", "payload")
-    assert set(BENCHMARKS) == {"queries", "pages", "browser", "memory", "payload", "capacity"}
+    assert set(BENCHMARKS) == {"queries", "pages", "browser", "memory", "payload", "capacity", "embeds"}
     with pytest.raises(ValueError, match="unknown benchmark 'speed'; choose from queries"):
         parse_only("pages,speed")
 
