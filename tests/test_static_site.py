@@ -54,6 +54,8 @@ def test_each_page_opens_on_a_view_the_static_copy_holds_with_the_same_charts(da
     ]
     # (The fixture has no national facility counts, so the Overview draws no chart and lists none.)
     assert {chart.build().figure.layout.title.text for chart in in_view} == drawn
+    # A static copy's chart is one the page's own embed may be asked for.
+    assert all(page.may_draw(chart.key) for chart in page.static_views(get_store()))
 
 
 def test_every_chart_is_written_once_with_its_image_data_and_manifest(data, tmp_path):

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -155,6 +156,14 @@ def test_the_proxy_meets_the_deployment_requirements(cluster):
     assert status == 200 and json.loads(body)["allowedOrigins"] == []
     with pytest.raises(OSError):
         fetch("/", Host="evil.example")
+    # One upload limit: 6 MB with framing; a larger body is refused by the proxy and never spooled.
+    request = urllib.request.Request(
+        front + "/_stcore/upload_file/session/file", data=b"x" * 6_500_000, method="PUT"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 413
+    assert not any((cluster.front.config.parent / "client_body").iterdir())
 
 
 def test_a_new_version_reaches_both_replicas_and_their_sessions_within_10_s(cluster, browser):
