@@ -70,21 +70,34 @@ def run_page_in_app(page: str, **query: str | list[str]) -> AppTest:
 
 @dataclass(frozen=True)
 class SavedDownload:
-    """What a download button of a run would save: its label, file name and bytes."""
+    """What a download button of a run would save: its label, file name and bytes.
+
+    `made_on_click` tells a file made when its button is clicked (the page passed a callable) from one
+    made on every run; `data` makes it, as a click would.
+    """
 
     label: str
     file_name: str
-    data: bytes
+    make: Callable[[], bytes]
+    made_on_click: bool
+
+    @property
+    def data(self) -> bytes:
+        made = self.make()
+        return made.encode("utf-8") if isinstance(made, str) else made
 
 
 def record_downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[AppTest], list[SavedDownload]]:
     """Watch the media files download buttons register; return a reader of a run's downloads.
 
-    AppTest shows a download button's label and URL, not its file name or bytes; the media file manager
-    is where both arrive, so it is wrapped for the test.
+    AppTest shows a download button's label and URL (or, for a file made on click, the id of its
+    callable), not its file name or bytes; the media file manager is where both arrive, so it is wrapped
+    for the test.
     """
     saved: dict[str, tuple[str, bytes]] = {}
+    deferred: dict[str, tuple[str, Callable[[], bytes]]] = {}
     register = MediaFileManager.add
+    register_deferred = MediaFileManager.add_deferred
 
     def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         url = register(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
@@ -92,15 +105,26 @@ def record_downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[AppTest], lis
             saved[url] = (file_name, path_or_data)
         return url
 
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, *, element_id=""):
+        file_id = register_deferred(
+            self, data_callable, mimetype, coordinates, file_name, element_id=element_id
+        )
+        deferred[file_id] = (file_name, data_callable)
+        return file_id
+
     monkeypatch.setattr(MediaFileManager, "add", add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
 
     def downloads(app: AppTest) -> list[SavedDownload]:
-        # Buttons whose file is made on click (images) register nothing until then, and are left out.
-        return [
-            SavedDownload(button.label, *saved[button.proto.url])
-            for button in app.download_button
-            if button.proto.url in saved
-        ]
+        found = []
+        for button in app.download_button:
+            if button.proto.url in saved:
+                file_name, data = saved[button.proto.url]
+                found.append(SavedDownload(button.label, file_name, lambda data=data: data, False))
+            elif button.proto.deferred_file_id in deferred:
+                file_name, make = deferred[button.proto.deferred_file_id]
+                found.append(SavedDownload(button.label, file_name, make, True))
+        return found
 
     return downloads
 

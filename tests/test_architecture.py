@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         ),
     ),
     ("release: the extracts layout, on disk or in an object store", frozenset({"release", "object_store"})),
-    ("store: the sandboxed DuckDB store and its typed queries", frozenset({"store", "queries"})),
+    ("store: the sandboxed DuckDB store and its typed queries", frozenset({"store", "queries", "cache"})),
     ("pipeline: the steward's write side", frozenset({"pipeline"})),
     (
         "analysis: rows in, values and words out",

@@ -26,9 +26,8 @@ def test_chart_data_downloads_hold_exactly_the_plotted_rows_with_their_sources()
             "Link or reference": ["https://cphpost.dk/x", "https://example.org"],
         }
     )
-    csv_bytes, xlsx_bytes = chart_downloads(
-        table, "Registered users, Copenhagen", store, "People registered."
-    )
+    make_csv, make_xlsx = chart_downloads(table, "Registered users, Copenhagen", store, "People registered.")
+    csv_bytes, xlsx_bytes = make_csv(), make_xlsx()
     rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert [row["City"] for row in rows] == ["Copenhagen", '\'=HYPERLINK("http://x")']
     assert [row["Value"] for row in rows] == ["3090", "5"]
@@ -48,6 +47,7 @@ def test_every_chart_offers_data_and_image_downloads_and_sharing(monkeypatch):
     labels = [button.label for button in app.download_button]
     assert labels[:4] == ["Data (CSV)", "Data (Excel)", "Image (PNG)", "Image (SVG)"]
     saved = {item.label: item for item in downloads(app)}
+    assert all(saved[label].made_on_click for label in ("Data (CSV)", "Data (Excel)", "Image (PNG)"))
     assert saved["Data (CSV)"].file_name.endswith(f"-{get_store().data_version}.csv")
     rows = list(csv.DictReader(io.StringIO(saved["Data (CSV)"].data.decode("utf-8-sig"))))
     assert any(row["Value"] == "3090" and row["Publisher"] == "The Copenhagen Post" for row in rows)

@@ -6,17 +6,24 @@ SQL), and returns typed rows: dicts shaped like the `TypedDict` it names, in the
 results that leave as files or go straight to a table (`observation_table`, `coverage`) come back as Arrow
 tables whose columns are documented beside them. `tests/test_queries.py` runs every function and checks that
 the SQL returns exactly the columns its type declares.
+
+Results are kept in a bounded process-level cache (`RESULTS`) per store, query and bound parameters, so a
+page's rerun asks DuckDB only for what it has not asked before. A store's results are its own: a new data
+version (a new store) starts afresh, and a store holding a visitor's upload (`Store.private`) is never
+cached. The rows returned are shared between the sessions that ask for them: read them, never change
+them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, TypedDict, cast
 
 import pyarrow as pa
 
+from .cache import ResultCache, store_scope
 from .i18n import t
 from .store import Store
 from .vocabulary import area_scopes, city_scopes
@@ -301,8 +308,31 @@ class DatasetCounts(TypedDict):
 COVERAGE_COLUMNS = ("city_id", "city", "country", "metric_id", "metric", "figures")
 
 
+RESULTS = ResultCache(max_entries=512, max_bytes=256 * 1024**2)
+
+
+def _key(store: Store, name: str, params: dict[str, Any], shape: str) -> Hashable:
+    frozen = tuple(
+        sorted((key, tuple(value) if isinstance(value, list) else value) for key, value in params.items())
+    )
+    return (store_scope(store), name, frozen, shape)
+
+
+def _table(store: Store, name: str, **params: Any) -> pa.Table:
+    """`sql/<name>.sql`'s result, from the cache when the store has already run it with these values."""
+    if store.private:
+        return store.query(name, **params)
+    return RESULTS.get_or_compute(_key(store, name, params, "table"), lambda: store.query(name, **params))
+
+
 def _rows(store: Store, name: str, **params: Any) -> list[Any]:
-    return store.query(name, **params).to_pylist()
+    """The same as rows (dicts), kept as such: converting is a good part of a small query's time."""
+    if store.private:
+        return store.query(name, **params).to_pylist()
+    rows = RESULTS.get_or_compute(
+        _key(store, name, params, "rows"), lambda: store.query(name, **params).to_pylist()
+    )
+    return list(rows)
 
 
 # Places ----------------------------------------------------------------------------------------------------
@@ -420,7 +450,7 @@ def dataset_summary(store: Store) -> DatasetCounts:
 
 def coverage(store: Store) -> pa.Table:
     """How many figures each city has for each metric, zero included (columns: `COVERAGE_COLUMNS`)."""
-    return store.query("coverage")
+    return _table(store, "coverage")
 
 
 # The dataset as it leaves the site -------------------------------------------------------------------------
@@ -487,4 +517,4 @@ def observation_table(store: Store, *, selection: TableFilter = EVERYTHING) -> p
     `datatable.COLUMN_DEFINITIONS` explains): cities A to Z, then countries and wider areas; within a place
     by metric, oldest first. The command-line export and the page's downloads both come from here, so they
     agree."""
-    return store.query("observation_table", **selection.query_params())
+    return _table(store, "observation_table", **selection.query_params())

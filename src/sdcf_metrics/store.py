@@ -255,6 +255,9 @@ class Store:
     no longer current); a store without it stays closed.
     """
 
+    # True for a store holding a visitor's upload (`with_upload`): its results are never cached.
+    private = False
+
     def __init__(
         self,
         release: Release,
@@ -387,12 +390,14 @@ class Store:
         connection = open_sandboxed(
             views, load_sql("views"), self.time_limit_ms, tables, replaced_observation_ids
         )
-        return Store(
+        combined = Store(
             self.release,
             connection,
             time_limit_ms=self.time_limit_ms,
             result_limit_bytes=self.result_limit_bytes,
         )
+        combined.private = True
+        return combined
 
     def close(self) -> None:
         with self._guard:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 
 from . import litter, overview, queries, trends
-from .charts import city_colours
+from .charts import built_once, city_colours
 from .charts.area_bars import latest_by_area_figure
 from .charts.compare import latest_chart, national_chart, time_chart
 from .charts.facilities_map import MAP_TITLE, facilities_map_figure, map_summary, map_table
@@ -97,7 +97,8 @@ def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
 def facilities_by_country(counts: overview.AreaCounts, release: Release) -> ChartView:
     """The latest sourced count of facilities of each country (the Overview's chart)."""
     title = t("Supervised consumption facilities by country")
-    figure = latest_by_area_figure(
+    figure = built_once(
+        latest_by_area_figure,
         counts.countries,
         title=title,
         subtitle=t("The latest sourced count for each country; the dates differ, so this is not a ranking"),
@@ -127,7 +128,8 @@ def city_trend(
     """One city's figures of one metric over time (`rows`: `trends.of_metric`), with the events near them."""
     metric_label = rows[0]["metric"]
     series = trends.split_series(rows)
-    figure = city_trend_figure(
+    figure = built_once(
+        city_trend_figure,
         city_name=city["name"],
         city_colour=city_colours(list(all_city_ids))[city["city_id"]],
         metric_label=metric_label,
@@ -154,7 +156,8 @@ def compare_latest(
     """Each city's figure closest to the reference."""
     return ChartView(
         "compare-latest",
-        latest_chart(
+        built_once(
+            latest_chart,
             comparison,
             metric_label=metric["label"],
             colours=colours,
@@ -182,7 +185,8 @@ def compare_time(
     gives the facilities to count from."""
     return ChartView(
         "compare-time",
-        time_chart(
+        built_once(
+            time_chart,
             in_period,
             per=per,
             reference=comparison.reference,
@@ -206,7 +210,8 @@ def compare_national(
     rate_label = rates[0]["metric"]
     return ChartView(
         "compare-national",
-        national_chart(
+        built_once(
+            national_chart,
             rates,
             metric_label=rate_label,
             year=year,
@@ -247,7 +252,9 @@ def litter_counts(
     drawn, _ = series.openings_near(city_openings)
     return ChartView(
         f"litter-{index}",
-        litter_counts_figure(series, city_name, drawn, colour, release.data_version, release.published_on),
+        built_once(
+            litter_counts_figure, series, city_name, drawn, colour, release.data_version, release.published_on
+        ),
         litter.litter_table(series.rows, drawn),
         litter.series_title(series, city_name),
         litter.series_summary(series, city_name, drawn),
@@ -261,7 +268,7 @@ def facilities_map(on_map: Sequence[Place], off_map: Sequence[Place], release: R
     """The facilities on a map of Europe, one marker per city centre."""
     return ChartView(
         "facilities-map",
-        facilities_map_figure(on_map, off_map, release.data_version, release.published_on),
+        built_once(facilities_map_figure, on_map, off_map, release.data_version, release.published_on),
         map_table(on_map),
         t(MAP_TITLE),
         map_summary(on_map),

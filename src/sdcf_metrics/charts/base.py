@@ -2,21 +2,28 @@
 
 Figures are built with `plotly.graph_objects` (on this stack `plotly.express` costs about five times
 more per rerun). Plotly renders a pseudo-HTML subset in labels, so every data-derived string is escaped
-with `escape_label` before it reaches a figure.
+with `escape_label` before it reaches a figure. Pages build a published chart through `built_once`, so a
+rerun that asks for the same chart of the same data reuses the figure.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ParamSpec
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from ..attribution import DATA_LICENCE, release_line, source_citation
+from ..cache import ResultCache
 from ..i18n import t
 from ..untrusted import escape_label
+
+P = ParamSpec("P")
 
 # Okabe-Ito first (colour-blind safe), then Paul Tol's muted scheme; yellow is left out for contrast.
 PALETTE = (
@@ -26,6 +33,9 @@ PALETTE = (
 FOCUS_CITIES = ("copenhagen", "amsterdam", "brussels")
 FONT = "Helvetica, Arial, sans-serif"
 FOOTER_WIDTH = 150  # characters per footer line, so long source lists wrap inside the image
+# Registered and validated by plotly once; `attributed_figure` sets it without validating it again.
+TEMPLATE = pio.templates["plotly_white"]
+FIGURES = ResultCache(max_entries=256, max_bytes=64 * 1024**2)
 
 
 def city_colours(all_city_ids: Sequence[str]) -> dict[str, str]:
@@ -85,6 +95,7 @@ def attributed_figure(
     # Room under the plot for the x-axis labels, then the footer lines, then a small gap.
     footer_margin = 64 + 17 * len(footer_lines)
     figure = go.Figure()
+    _set_template(figure, TEMPLATE)
     figure.update_layout(
         title={
             "text": f"<b>{escape_label(title)}</b><br><span style='font-size:13px;color:#444'>"
@@ -97,7 +108,6 @@ def attributed_figure(
             "yanchor": "top",
         },
         font={"family": FONT, "size": 13, "color": "#222"},
-        template="plotly_white",
         margin={"l": 60, "r": 30, "t": 90, "b": footer_margin},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         height=480,
@@ -118,6 +128,35 @@ def attributed_figure(
         ],
     )
     return figure
+
+
+def _set_template(figure: go.Figure, template: go.layout.Template) -> None:
+    """Give `figure` an already validated template without validating it again (a deep copy of the
+    template checked property by property was most of the time of building a small figure). Plotly gives a
+    new figure its default template the same way."""
+    figure.layout._validate = False
+    try:
+        figure.layout.template = template
+    finally:
+        figure.layout._validate = True
+
+
+def built_once(builder: Callable[P, go.Figure], *args: P.args, **kwargs: P.kwargs) -> go.Figure:
+    """`builder(*args, **kwargs)`, built once per process for the same arguments and kept in `FIGURES`.
+
+    The key is a digest of the builder's name and its pickled arguments, so a figure is reused only for
+    exactly the same data, options and data version (every builder takes the data version). The figure
+    is shared between sessions: draw it, never change it. A chart of a visitor's upload is built directly,
+    never through here, so nothing of it outlives the session.
+    """
+    digest = hashlib.blake2b(pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    key = (f"{builder.__module__}.{builder.__qualname__}", digest)
+    return FIGURES.get_or_compute(key, lambda: builder(*args, **kwargs), _figure_size)
+
+
+def _figure_size(figure: go.Figure) -> int:
+    """The length of the figure's JSON: what a figure holds, roughly, and what is sent to a browser."""
+    return len(pio.to_json(figure, validate=False))
 
 
 def chart_config(title: str) -> dict[str, object]:

@@ -117,13 +117,13 @@ def _chart_tools(
 ) -> None:
     """Downloads and sharing beside each chart: data, images, a link to this view, an embed, a citation."""
     base = f"{file_name(title)}-{store.data_version}"
-    csv_bytes, xlsx_bytes = chart_downloads(data, title, store, definition)
+    make_csv, make_xlsx = chart_downloads(data, title, store, definition)
     downloads = [
-        (t("Data (CSV)"), csv_bytes, "csv", "text/csv", ":material/download:"),
-        (t("Data (Excel)"), xlsx_bytes, "xlsx", XLSX_MIME, ":material/download:"),
+        (t("Data (CSV)"), make_csv, "csv", "text/csv", ":material/download:"),
+        (t("Data (Excel)"), make_xlsx, "xlsx", XLSX_MIME, ":material/download:"),
     ]
     if not private and images.browser_path():
-        # Images are rendered only when asked for (a callable runs on click), then reused.
+        # Like the data files, images are made only when asked for (a callable runs on click), then reused.
         downloads += [
             (t("Image (PNG)"), lambda: images.render(figure, "png"), "png", "image/png", ":material/image:"),
             (

@@ -1,11 +1,12 @@
 """Download buttons and the files behind them: a chart's data as CSV and Excel, a dataset's files.
 
-Buttons use `on_click="ignore"`, so a download never reruns the page.
+Buttons use `on_click="ignore"`, so a download never reruns the page. A chart's files are made when
+their button is clicked (Streamlit runs a callable given as a button's data), not on every rerun.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 import streamlit as st
@@ -18,8 +19,11 @@ from ..i18n import t
 from ..store import Store
 
 
-def chart_downloads(data: pa.Table, title: str, store: Store, definition: str = "") -> tuple[bytes, bytes]:
-    """The plotted rows as CSV and as XLSX with an "About" sheet: sources, definition, licence, version."""
+def chart_downloads(
+    data: pa.Table, title: str, store: Store, definition: str = ""
+) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
+    """What makes the plotted rows' files, when asked: CSV, and XLSX with an "About" sheet (sources,
+    definition, licence, version)."""
     release = store.release
     sources = (
         sorted({str(value) for value in data.column(t("Source")).to_pylist() if value})
@@ -34,7 +38,8 @@ def chart_downloads(data: pa.Table, title: str, store: Store, definition: str = 
         (t("Data version"), release_line(release.data_version, release.published_on)),
         (t("How to cite"), citation(release.data_version, release.published_on)),
     ]
-    return to_csv_bytes(data), to_xlsx_bytes(data, [(field, text) for field, text in about if text])
+    about = [(field, text) for field, text in about if text]
+    return (lambda: to_csv_bytes(data)), (lambda: to_xlsx_bytes(data, about))
 
 
 def download_buttons(files: Sequence[DownloadFile], key: str) -> None:

@@ -1,0 +1,140 @@
+"""A bounded, process-level cache of derived results: what every rerun of a page would otherwise redo.
+
+Streamlit's own caches (`st.cache_data`, `st.cache_resource`) can be cleared by any visitor, so what the
+pages need on each rerun is kept here, in plain process objects no visitor can reach. A cache is bounded
+by its number of entries and by the approximate size of what it holds; the least recently used entry
+goes first, and a result larger than the whole budget is returned without being kept. It is safe to
+share between Streamlit's script threads: the bookkeeping is locked, while results are computed outside
+the lock (two threads missing the same key at once may both compute it; the results are equal).
+
+Results belong to a scope. `store_scope` makes a store's own scope: a new data version opens a new store
+(`store.get_store`), so it never sees an older version's results, and a store that has been closed and
+dropped takes its entries with it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from itertools import count
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+T = TypeVar("T")
+
+_CONTAINERS = (list, tuple, set, frozenset)
+
+
+def approximate_size(value: object) -> int:
+    """The bytes a result holds, roughly: Arrow buffers as Arrow counts them, Python objects as
+    `sys.getsizeof` counts them, containers with their contents."""
+    if isinstance(value, pa.Table | pa.RecordBatch | pa.Array | pa.ChunkedArray):
+        return int(value.nbytes)
+    size = sys.getsizeof(value)
+    if isinstance(value, Mapping):
+        return size + sum(approximate_size(key) + approximate_size(item) for key, item in value.items())
+    if isinstance(value, _CONTAINERS):
+        return size + sum(approximate_size(item) for item in value)
+    return size
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What a cache holds and how it has been used since it was made."""
+
+    entries: int
+    bytes: int
+    hits: int
+    misses: int
+
+
+class ResultCache:
+    """Results by key, least recently used first out, within `max_entries` and `max_bytes`."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._hits = 0
+        self._misses = 0
+        _caches.add(self)
+
+    def get_or_compute(
+        self, key: Hashable, compute: Callable[[], T], size: Callable[[T], int] = approximate_size
+    ) -> T:
+        """The result kept under `key`, or `compute()`'s, kept if it fits."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self._hits += 1
+                return entry[0]
+            self._misses += 1
+        result = compute()
+        result_size = size(result)
+        if result_size > self.max_bytes:
+            return result
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key][0]  # another thread kept it meanwhile
+            self._entries[key] = (result, result_size)
+            self._bytes += result_size
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+        return result
+
+    def discard(self, matches: Callable[[Hashable], bool]) -> None:
+        """Drop every entry whose key `matches`."""
+        with self._lock:
+            for key in [key for key in self._entries if matches(key)]:
+                self._bytes -= self._entries.pop(key)[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(len(self._entries), self._bytes, self._hits, self._misses)
+
+
+@dataclass(frozen=True)
+class StoreScope:
+    """One store's share of the caches: the store's own number and the data version it serves."""
+
+    number: int
+    data_version: str
+
+
+_caches: weakref.WeakSet[ResultCache] = weakref.WeakSet()
+_scopes: weakref.WeakKeyDictionary[Any, StoreScope] = weakref.WeakKeyDictionary()
+_scopes_lock = threading.Lock()
+_numbers = count()
+
+
+def store_scope(store: Any) -> StoreScope:
+    """The scope of one store's results, to lead the keys of its entries in any cache.
+
+    It is the store's for as long as the store exists; when the store is collected, the entries its
+    scope leads are dropped from every cache.
+    """
+    with _scopes_lock:
+        scope = _scopes.get(store)
+        if scope is None:
+            scope = _scopes[store] = StoreScope(next(_numbers), store.data_version)
+            weakref.finalize(store, _forget, scope)
+    return scope
+
+
+def _forget(scope: StoreScope) -> None:
+    for cache in list(_caches):
+        cache.discard(lambda key: isinstance(key, tuple) and bool(key) and key[0] == scope)

@@ -1,0 +1,178 @@
+"""The process-level cache of derived results: query results per store, query and values; figures per
+builder and arguments. A rerun reuses them; a new data version, a visitor's upload and a visitor clearing
+Streamlit's caches are where it must not, or must still, hold."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+import streamlit as st
+from fixtures import edit_row, write_sources
+
+from sdcf_metrics import paths, queries
+from sdcf_metrics.cache import ResultCache, approximate_size, store_scope
+from sdcf_metrics.charts import built_once
+from sdcf_metrics.charts.area_bars import latest_by_area_figure
+from sdcf_metrics.charts.base import FIGURES
+from sdcf_metrics.overview import latest_facility_counts
+from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.queries import RESULTS
+from sdcf_metrics.store import Store, get_store
+
+
+@pytest.fixture
+def root(tmp_path):
+    write_sources(paths.sources_dir(tmp_path))
+    build(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the queries that reach DuckDB, by name."""
+    ran: list[str] = []
+    query = Store.query
+
+    def counting(self, name, **params):
+        ran.append(name)
+        return query(self, name, **params)
+
+    monkeypatch.setattr(Store, "query", counting)
+    return ran
+
+
+def test_the_same_query_with_the_same_values_runs_once_per_store(root, counted):
+    store = get_store(paths.extracts_dir(root))
+    first = queries.city_observations(store, city_id="copenhagen")
+    again = queries.city_observations(store, city_id="copenhagen")
+    other = queries.city_observations(store, city_id="brussels")
+    assert again == first and other != first
+    assert counted == ["city_observations", "city_observations"]
+    queries.metric_across_cities(store, metric_id="visits", city_ids=["brussels", "copenhagen"])
+    queries.metric_across_cities(store, metric_id="visits", city_ids=["brussels", "copenhagen"])
+    queries.metric_across_cities(store, metric_id="visits", city_ids=["copenhagen", "brussels"])
+    assert counted.count("metric_across_cities") == 2, "the cities' order is part of the question"
+
+
+def test_a_caller_changing_its_list_does_not_change_the_cached_rows(root):
+    store = get_store(paths.extracts_dir(root))
+    rows = queries.cities(store)
+    rows.clear()
+    assert queries.cities(store)
+
+
+def test_a_new_data_version_is_read_afresh(root, counted):
+    first = get_store(paths.extracts_dir(root))
+    names = {city["city_id"]: city["name"] for city in queries.cities(first)}
+    write_sources(paths.sources_dir(root), cities=edit_row(0, name="Renamed city"))
+    build(root)
+    second = get_store(paths.extracts_dir(root))
+    assert second.data_version != first.data_version
+    renamed = {city["city_id"]: city["name"] for city in queries.cities(second)}
+    assert "Renamed city" in renamed.values() and "Renamed city" not in names.values()
+    assert counted == ["cities", "cities"]
+
+
+def test_a_store_no_longer_used_takes_its_results_with_it(root):
+    store = Store.open(get_store(paths.extracts_dir(root)).release)
+    scope = store_scope(store)
+    queries.cities(store)
+    queries.coverage(store)
+    assert any(key[0] == scope for key in RESULTS._entries)
+    store.close()
+    del store
+    gc.collect()
+    assert not any(key[0] == scope for key in RESULTS._entries)
+
+
+def test_a_visitors_upload_is_never_cached(root, counted):
+    store = get_store(paths.extracts_dir(root))
+    with store.with_upload({}) as combined:
+        queries.cities(combined)
+        queries.cities(combined)
+        assert counted == ["cities", "cities"]
+        assert not any(key[0] == store_scope(combined) for key in RESULTS._entries)
+
+
+def test_clearing_streamlits_caches_leaves_the_results(root, counted):
+    """What the "Clear caches" menu item (and its WebSocket message) does to `st.cache_*` changes nothing."""
+    store = get_store(paths.extracts_dir(root))
+    queries.dataset_summary(store)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    queries.dataset_summary(store)
+    assert counted == ["dataset_summary"]
+
+
+def test_the_cache_keeps_the_most_recently_used_entries_within_its_bounds():
+    cache = ResultCache(max_entries=2, max_bytes=1000)
+    cache.get_or_compute("a", lambda: "A")
+    cache.get_or_compute("b", lambda: "B")
+    cache.get_or_compute("a", lambda: "recomputed")
+    cache.get_or_compute("c", lambda: "C")
+    assert cache.get_or_compute("a", lambda: "recomputed") == "A"
+    assert cache.get_or_compute("b", lambda: "B again") == "B again", "b was the least recently used"
+    assert cache.stats().entries == 2
+
+
+def test_the_cache_keeps_no_more_bytes_than_its_budget():
+    cache = ResultCache(max_entries=100, max_bytes=300)
+    big = "x" * 400
+    assert cache.get_or_compute("big", lambda: big) is big
+    assert cache.stats().entries == 0, "a result larger than the budget is returned, not kept"
+    for key in range(10):
+        cache.get_or_compute(key, lambda: "y" * 60)
+    assert cache.stats().bytes <= 300
+    assert cache.stats().entries == 300 // approximate_size("y" * 60)
+
+
+def test_threads_share_the_cache_and_every_result_answers_its_own_question(root):
+    store = get_store(paths.extracts_dir(root))
+    city_ids = [city["city_id"] for city in queries.cities(store)]
+    expected = {
+        city_id: store.query("city_observations", city_id=city_id).to_pylist() for city_id in city_ids
+    }
+    small = ResultCache(max_entries=3, max_bytes=10**9)
+    errors: list[BaseException] = []
+    wrong: list[str] = []
+
+    def work(offset: int) -> None:
+        try:
+            for step in range(40):
+                city_id = city_ids[(offset + step) % len(city_ids)]
+                rows = queries.city_observations(store, city_id=city_id)
+                if rows != expected[city_id]:
+                    wrong.append(city_id)
+                key = ("shared", city_id)
+                if small.get_or_compute(key, lambda city_id=city_id: city_id) != city_id:
+                    wrong.append(city_id)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and wrong == []
+    stats = small.stats()
+    assert stats.entries <= 3 and stats.bytes == sum(size for _, size in small._entries.values())
+
+
+def test_a_figure_is_built_once_for_the_same_data_and_version(root):
+    store = get_store(paths.extracts_dir(root))
+    counts = latest_facility_counts(queries.area_observations(store, metric_id="facilities_count"))
+    options = {
+        "title": "Facilities",
+        "subtitle": "",
+        "axis_title": "Facilities",
+        "published_on": "2026-01-01",
+    }
+    first = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
+    again = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
+    newer = built_once(latest_by_area_figure, counts.countries, data_version="v2", **options)
+    assert again is first
+    assert newer is not first and "v2" in newer.layout.annotations[0].text
+    assert FIGURES.stats().entries >= 2
