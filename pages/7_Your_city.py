@@ -5,8 +5,11 @@ The file is read from the uploader's memory on each run and never written, cache
 this browser session's widget state and is gone when the session ends. Its checked, disclosure-protected
 figures are queried through a store of their own that lasts one run (`Store.with_upload`), and drawn by
 the builders of City trends and Compare cities, marked "not published". Without a file, the template's
-example rows are previewed, so a visitor sees what they will get.
+example rows are previewed, so a visitor sees what they will get; that example holds nothing of any
+visitor's, so it is checked once and shared (`ui.upload_example`).
 """
+
+from contextlib import nullcontext
 
 import streamlit as st
 
@@ -21,12 +24,12 @@ from sdcf_metrics.export import XLSX_MIME
 from sdcf_metrics.figures import place_title
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_xlsx
-from sdcf_metrics.pipeline.upload.preview import preview_upload
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
 from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
+from sdcf_metrics.ui.upload_example import upload_example
 from sdcf_metrics.ui.widgets import metric_choice, normalisation_choice
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
 from sdcf_metrics.views import load_denominators
@@ -99,7 +102,8 @@ if uploaded_file is None:
         ),
         icon=":material/lightbulb:",
     )
-    preview = preview_upload(template_csv(), your_city.EXAMPLE_FILE, store)
+    example = upload_example(store)
+    preview = example.preview
 else:
     with st.status(t("Checking your file…"), expanded=False) as checking:
         preview = your_city.check_upload(
@@ -138,7 +142,11 @@ published_cities = queries.cities(store)
 published_ids = [city["city_id"] for city in published_cities]
 uploaded = your_city.uploaded_ids(preview)
 
-with store.with_upload(preview.tables, preview.replaced_observation_ids) as combined:
+with (
+    nullcontext(example.store)
+    if uploaded_file is None and example.store is not None
+    else store.with_upload(preview.tables, preview.replaced_observation_ids)
+) as combined:
     names = {city["city_id"]: city["name"] for city in queries.cities(combined)}
     cities = your_city.uploaded_cities(preview, names, published_ids)
     passed = your_city.passed_table(

@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from .. import queries
 from ..attribution import DATA_LICENCE_NOTE, citation
 from ..i18n import t
 from ..release import DataUnavailable
@@ -56,6 +57,7 @@ def page_frame(page: Page) -> Store:
             st.title(t(page.title))
         st.error(_unavailable(unavailable.reason), icon=":material/error:")
         st.stop()
+    queries.warm_up(store)
     chart = st.query_params.get("chart")
     if chart:
         if not page.may_draw(chart):
