@@ -7,7 +7,7 @@ from sdcf_metrics.attribution import DATA_LICENCE_NOTE
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.queries import SEARCH_MAX_LENGTH, TableFilter
 from sdcf_metrics.ui import state
-from sdcf_metrics.ui.downloads import download_buttons, full_dataset_files
+from sdcf_metrics.ui.downloads import dataset_download_buttons
 from sdcf_metrics.ui.frame import page_frame, page_heading
 from sdcf_metrics.ui.navigation import DATA_AND_SOURCES
 from sdcf_metrics.ui.tables import show_table
@@ -38,7 +38,7 @@ with st.container(border=True):
             date=escape_markdown(release.published_on),
         )
     )
-    download_buttons(full_dataset_files(store), key="download-all")
+    dataset_download_buttons(store, all_rows, key="download-all")
     st.caption(
         t(
             "{licence} The Excel file has an About sheet with the citation and the meaning of every column.",
@@ -129,10 +129,7 @@ if view == "figures":
                 if rows.num_rows == 1
                 else t("**Download these {count} figures**", count=format_number(rows.num_rows))
             )
-            selection_files = datatable.dataset_files(
-                rows, release.data_version, release.published_on, table_filter.describe()
-            )
-            download_buttons(selection_files, key="download-selection")
+            dataset_download_buttons(store, rows, key="download-selection", selection=table_filter.describe())
 
 elif view == "coverage":
     st.markdown(

@@ -15,7 +15,7 @@ from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.privacy import policy_text
 from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import DATA_AND_SOURCES, METHODOLOGY
-from sdcf_metrics.untrusted import escape_markdown_table
+from sdcf_metrics.ui.tables import show_text_table
 
 store = page_frame(METHODOLOGY)
 release = store.release
@@ -42,17 +42,15 @@ st.caption(
         count=format_number(len(metrics)),
     )
 )
-st.table(escape_markdown_table(catalogue.catalogue_frame(metrics)), hide_index=True)
+show_text_table(catalogue.catalogue_frame, metrics)
 
 st.header(t("Periods and values"))
 st.markdown(sections["Periods and values"])
 examples = queries.reading_examples(store)
 st.subheader(t("Kinds of period"))
-st.table(
-    escape_markdown_table(catalogue.period_examples(examples), catalogue.source_links()), hide_index=True
-)
+show_text_table(catalogue.period_examples, examples, links=catalogue.source_links())
 st.subheader(t("How a source qualifies a figure"))
-st.table(escape_markdown_table(catalogue.value_examples(examples), catalogue.source_links()), hide_index=True)
+show_text_table(catalogue.value_examples, examples, links=catalogue.source_links())
 
 st.header(t("Definitional traps"))
 st.markdown(sections["Definitional traps"])
@@ -60,7 +58,7 @@ st.markdown(sections["Definitional traps"])
 st.header(t("Comparing cities"))
 st.markdown(sections["Comparing cities"])
 st.subheader(t("Comparability marks"))
-st.table(escape_markdown_table(catalogue.marks_frame(COMPARABILITY_MARKS)), hide_index=True)
+show_text_table(catalogue.marks_frame, COMPARABILITY_MARKS)
 st.subheader(t("The rules"))
 st.markdown("\n".join(f"1. {t(rule)}" for rule in COMPARABILITY_RULES))
 

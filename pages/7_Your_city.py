@@ -15,7 +15,7 @@ import streamlit as st
 
 from sdcf_metrics import queries, trends, your_city
 from sdcf_metrics.attribution import steward_contact
-from sdcf_metrics.charts import FOCUS_CITIES, city_colours, with_colour_beside
+from sdcf_metrics.charts import FOCUS_CITIES, built_once, city_colours, with_colour_beside
 from sdcf_metrics.charts.compare import latest_chart, time_chart
 from sdcf_metrics.charts.trend import city_trend_figure
 from sdcf_metrics.compare import describe
@@ -113,6 +113,9 @@ else:
             on_wait=lambda: checking.update(label=t("Other files are being checked; yours is next…")),
         )
         checking.update(label=your_city.status_label(preview), state="complete" if preview.ok else "error")
+# The example holds nothing of a visitor's: its figures are kept and shared like the published ones. A
+# visitor's own figures are built on each run and kept nowhere.
+build = built_once if uploaded_file is None else lambda builder, *args, **kwargs: builder(*args, **kwargs)
 
 
 def list_problems() -> None:
@@ -258,7 +261,8 @@ with (
         series = your_city.trend_series(rows)
         trend_name = your_city.trend_title_name(city_name, example=uploaded_file is None)
         show_chart(
-            city_trend_figure(
+            build(
+                city_trend_figure,
                 city_name=trend_name,
                 city_colour=colours[preview_id],
                 metric_label=metric_label,
@@ -303,7 +307,8 @@ with (
                 )
             )
         show_chart(
-            latest_chart(
+            build(
+                latest_chart,
                 comparison,
                 metric_label=metric_label,
                 colours=colours,
@@ -328,7 +333,8 @@ with (
             )
         else:
             show_chart(
-                time_chart(
+                build(
+                    time_chart,
                     in_period,
                     per=per,
                     reference=reference,

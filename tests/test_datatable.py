@@ -27,6 +27,14 @@ from sdcf_metrics.store import get_store
 ALL_IDS = {row["observation_id"] for row in default_rows("observations")}
 
 
+def dataset_files(rows, data_version, published_on, selection=""):
+    """The rows in every format, as the Data page offers them."""
+    return [
+        datatable.dataset_file(rows, data_version, published_on, extension, selection)
+        for extension in datatable.FORMATS
+    ]
+
+
 def open_store(root, **overrides):
     write_sources(paths.sources_dir(root), **overrides)
     build(root)
@@ -231,7 +239,7 @@ def test_an_export_of_filtered_rows_holds_exactly_those_rows(store):
     rows = observation_table(store, selection=narrowed)
     expected = rows.column("observation_id").to_pylist()
     assert sorted(expected) == ["obs-daily-average", "obs-more-than", "obs-range"]
-    files = files_by_format(datatable.dataset_files(rows, "v123", "2025-01-01", narrowed.describe()))
+    files = files_by_format(dataset_files(rows, "v123", "2025-01-01", narrowed.describe()))
 
     csv_rows = list(csv.DictReader(io.StringIO(files["csv"].data.decode("utf-8-sig"))))
     assert [row["observation_id"] for row in csv_rows] == expected
@@ -250,7 +258,7 @@ def test_an_export_of_filtered_rows_holds_exactly_those_rows(store):
 def test_an_exported_workbook_says_what_it_holds_and_how_to_cite_it(store):
     narrowed = TableFilter(search="women", metric_ids=("registered_users",))
     rows = observation_table(store, selection=narrowed)
-    files = files_by_format(datatable.dataset_files(rows, "v123", "2025-01-01", narrowed.describe()))
+    files = files_by_format(dataset_files(rows, "v123", "2025-01-01", narrowed.describe()))
     about = dict(load_workbook(io.BytesIO(files["xlsx"].data))["About"].iter_rows(values_only=True))
     assert about["Data version"] == "v123"
     assert about["Published"] == "2025-01-01"
@@ -268,13 +276,13 @@ def test_every_exported_column_has_a_definition(store):
 
 def test_file_names_carry_the_data_version_and_say_when_they_are_a_selection(store):
     rows = observation_table(store)
-    everything = [file.file_name for file in datatable.dataset_files(rows, "v123", "2025-01-01")]
+    everything = [file.file_name for file in dataset_files(rows, "v123", "2025-01-01")]
     assert everything == ["sdcf-metrics-v123.csv", "sdcf-metrics-v123.xlsx", "sdcf-metrics-v123.parquet"]
     narrowed = observation_table(store, selection=TableFilter(city_ids=("brussels",)))
-    selection = datatable.dataset_files(narrowed, "v123", "2025-01-01", "cities: brussels")
+    selection = dataset_files(narrowed, "v123", "2025-01-01", "cities: brussels")
     assert selection[0].file_name == "sdcf-metrics-v123-selection-2-figures.csv"
     one = observation_table(store, selection=TableFilter(search="women"))
-    assert datatable.dataset_files(one, "v123", "2025-01-01", "search “women”")[0].file_name == (
+    assert dataset_files(one, "v123", "2025-01-01", "search “women”")[0].file_name == (
         "sdcf-metrics-v123-selection-1-figure.csv"
     )
 

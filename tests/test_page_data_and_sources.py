@@ -107,6 +107,7 @@ def test_the_full_dataset_downloads_carry_the_data_version(store, monkeypatch):
     app = run_page(PAGE)
     version = store.release.data_version
     files = downloads(app)
+    assert all(file.made_on_click for file in files), "the files are made when asked for, not on each run"
     assert [(file.label, file.file_name) for file in files] == [
         ("CSV", f"sdcf-metrics-{version}.csv"),
         ("Excel", f"sdcf-metrics-{version}.xlsx"),

@@ -14,6 +14,8 @@ dropped takes its entries with it.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import sys
 import threading
 import weakref
@@ -21,11 +23,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from itertools import count
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import pyarrow as pa
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _CONTAINERS = (list, tuple, set, frozenset)
 
@@ -56,9 +59,12 @@ class CacheStats:
 class ResultCache:
     """Results by key, least recently used first out, within `max_entries` and `max_bytes`."""
 
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
+    def __init__(
+        self, max_entries: int, max_bytes: int, size: Callable[[Any], int] = approximate_size
+    ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self._size = size
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._bytes = 0
@@ -66,9 +72,7 @@ class ResultCache:
         self._misses = 0
         _caches.add(self)
 
-    def get_or_compute(
-        self, key: Hashable, compute: Callable[[], T], size: Callable[[T], int] = approximate_size
-    ) -> T:
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The result kept under `key`, or `compute()`'s, kept if it fits."""
         with self._lock:
             entry = self._entries.get(key)
@@ -78,7 +82,7 @@ class ResultCache:
                 return entry[0]
             self._misses += 1
         result = compute()
-        result_size = size(result)
+        result_size = self._size(result)
         if result_size > self.max_bytes:
             return result
         with self._lock:
@@ -90,6 +94,16 @@ class ResultCache:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped
         return result
+
+    def once(self, builder: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`builder(*args, **kwargs)`, made once for the same builder and arguments.
+
+        The key is the builder's name and a digest of its pickled arguments, so a result is reused only
+        for exactly the same data and options; pass the data version among them where the result shows it.
+        """
+        pickled = pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        key = (f"{builder.__module__}.{builder.__qualname__}", hashlib.blake2b(pickled).hexdigest())
+        return self.get_or_compute(key, lambda: builder(*args, **kwargs))
 
     def discard(self, matches: Callable[[Hashable], bool]) -> None:
         """Drop every entry whose key `matches`."""

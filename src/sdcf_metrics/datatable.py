@@ -245,8 +245,7 @@ def dataset_file(
 
     Pass `selection` (the filter in words) for a filtered view; its file names then say so.
     """
-    label, _, mime = next(entry for entry in _FORMATS if entry[1] == extension)
-    stem = file_stem(data_version, rows.num_rows if selection else None)
+    label, file_name, mime = download_name(rows, data_version, extension, selection)
     if extension == "csv":
         payload = to_csv_bytes(rows)
     elif extension == "xlsx":
@@ -258,14 +257,15 @@ def dataset_file(
             "citation": citation(data_version, published_on),
         }
         payload = to_parquet_bytes(rows.replace_schema_metadata(metadata))
-    return DownloadFile(label, f"{stem}.{extension}", mime, payload)
+    return DownloadFile(label, file_name, mime, payload)
 
 
-def dataset_files(
-    rows: pa.Table, data_version: str, published_on: str, selection: str = ""
-) -> list[DownloadFile]:
-    """The rows in every format, for the Data page's download buttons."""
-    return [dataset_file(rows, data_version, published_on, extension, selection) for extension in FORMATS]
+def download_name(
+    rows: pa.Table, data_version: str, extension: str, selection: str = ""
+) -> tuple[str, str, str]:
+    """The label, file name and MIME type of the rows' file in one format (`dataset_file` makes it)."""
+    label, _, mime = next(entry for entry in _FORMATS if entry[1] == extension)
+    return label, f"{file_stem(data_version, rows.num_rows if selection else None)}.{extension}", mime
 
 
 def distinct(rows: pa.Table, column: str) -> Sequence[str]:

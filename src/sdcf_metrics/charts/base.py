@@ -8,8 +8,6 @@ rerun that asks for the same chart of the same data reuses the figure.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,7 +33,6 @@ FONT = "Helvetica, Arial, sans-serif"
 FOOTER_WIDTH = 150  # characters per footer line, so long source lists wrap inside the image
 # Registered and validated by plotly once; `attributed_figure` sets it without validating it again.
 TEMPLATE = pio.templates["plotly_white"]
-FIGURES = ResultCache(max_entries=256, max_bytes=64 * 1024**2)
 
 
 def city_colours(all_city_ids: Sequence[str]) -> dict[str, str]:
@@ -141,22 +138,21 @@ def _set_template(figure: go.Figure, template: go.layout.Template) -> None:
         figure.layout._validate = True
 
 
-def built_once(builder: Callable[P, go.Figure], *args: P.args, **kwargs: P.kwargs) -> go.Figure:
-    """`builder(*args, **kwargs)`, built once per process for the same arguments and kept in `FIGURES`.
-
-    The key is a digest of the builder's name and its pickled arguments, so a figure is reused only for
-    exactly the same data, options and data version (every builder takes the data version). The figure
-    is shared between sessions: draw it, never change it. A chart of a visitor's upload is built directly,
-    never through here, so nothing of it outlives the session.
-    """
-    digest = hashlib.blake2b(pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
-    key = (f"{builder.__module__}.{builder.__qualname__}", digest)
-    return FIGURES.get_or_compute(key, lambda: builder(*args, **kwargs), _figure_size)
-
-
 def _figure_size(figure: go.Figure) -> int:
     """The length of the figure's JSON: what a figure holds, roughly, and what is sent to a browser."""
     return len(pio.to_json(figure, validate=False))
+
+
+FIGURES = ResultCache(max_entries=256, max_bytes=64 * 1024**2, size=_figure_size)
+
+
+def built_once(builder: Callable[P, go.Figure], /, *args: P.args, **kwargs: P.kwargs) -> go.Figure:
+    """`builder(*args, **kwargs)`, built once per process for the same arguments and kept in `FIGURES`:
+    a figure is reused only for exactly the same data, options and data version (every builder takes
+    the data version). The figure is shared between sessions: draw it, never change it. A chart of a
+    visitor's upload is built directly, never through here, so nothing of it outlives the session.
+    """
+    return FIGURES.once(builder, *args, **kwargs)
 
 
 def chart_config(title: str) -> dict[str, object]:

@@ -6,14 +6,14 @@ their button is clicked (Streamlit runs a callable given as a button's data), no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pyarrow as pa
 import streamlit as st
 
-from .. import queries
 from ..attribution import DATA_LICENCE_NOTE, citation, release_line
-from ..datatable import DownloadFile, dataset_files
+from ..cache import ResultCache, store_scope
+from ..datatable import FORMATS, dataset_file, download_name
 from ..export import to_csv_bytes, to_xlsx_bytes
 from ..i18n import t
 from ..store import Store
@@ -42,26 +42,30 @@ def chart_downloads(
     return (lambda: to_csv_bytes(data)), (lambda: to_xlsx_bytes(data, about))
 
 
-def download_buttons(files: Sequence[DownloadFile], key: str) -> None:
-    """One button per format, side by side."""
-    for column, file in zip(st.columns(len(files)), files, strict=True):
+def dataset_download_buttons(store: Store, rows: pa.Table, key: str, selection: str = "") -> None:
+    """One button per format, side by side, each file made when its button is clicked. The whole
+    dataset's files (no `selection`) are kept once made, per data version; a selection's are not."""
+    release = store.release
+    for column, extension in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
+        label, file_name, mime = download_name(rows, release.data_version, extension, selection)
+
+        def make(extension: str = extension) -> bytes:
+            return dataset_file(rows, release.data_version, release.published_on, extension, selection).data
+
         column.download_button(
-            file.label,
-            file.data,
-            file_name=file.file_name,
-            mime=file.mime,
-            key=f"{key}:{file.file_name.rsplit('.', 1)[1]}",
+            label,
+            make if selection else lambda make=make, file_name=file_name: _whole(store, file_name, make),
+            file_name=file_name,
+            mime=mime,
+            key=f"{key}:{extension}",
             on_click="ignore",
             icon=":material/download:",
             width="stretch",
         )
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def _dataset_files(_store: Store, data_version: str) -> list[DownloadFile]:
-    return dataset_files(queries.observation_table(_store), data_version, _store.release.published_on)
+FILES = ResultCache(max_entries=6, max_bytes=256 * 1024**2, size=len)
 
 
-def full_dataset_files(store: Store) -> list[DownloadFile]:
-    """The whole dataset's files, built once per data version (derived and cheap to rebuild)."""
-    return _dataset_files(store, store.data_version)
+def _whole(store: Store, file_name: str, make: Callable[[], bytes]) -> bytes:
+    return FILES.get_or_compute((store_scope(store), file_name), make)

@@ -8,16 +8,17 @@ Markdown links and link columns in a new tab with `rel="noopener noreferrer"` (w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from ..cache import ResultCache
 from ..datatable import LINK_DISPLAY, CitedSource, chart_sources, with_links
 from ..i18n import format_number, t
-from ..untrusted import escape_markdown, markdown_link
+from ..untrusted import escape_markdown, escape_markdown_table, markdown_link
 
 # A chart's source line names this many sources; the rest are in the data behind the chart.
 SOURCES_SHOWN = 6
@@ -41,6 +42,28 @@ def show_table(
     }
     config.update(column_config or {})
     st.dataframe(frame, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+
+
+def _frame_size(frame: pd.DataFrame) -> int:
+    return int(frame.memory_usage(deep=True).sum())
+
+
+# Escaped tables, made once per content: the same few tables are shown on every rerun of a page.
+ESCAPED_TABLES = ResultCache(max_entries=64, max_bytes=32 * 1024**2, size=_frame_size)
+
+
+def _escaped(
+    build: Callable[..., pd.DataFrame], args: tuple[Any, ...], links: Mapping[str, str] | None
+) -> pd.DataFrame:
+    return escape_markdown_table(build(*args), links)
+
+
+def show_text_table(
+    build: Callable[..., pd.DataFrame], *args: Any, links: Mapping[str, str] | None = None
+) -> None:
+    """`st.table` of `build(*args)` with every cell escaped (`st.table` renders Markdown), made once for
+    the same builder and arguments; `links` as `untrusted.escape_markdown_table` takes them."""
+    st.table(ESCAPED_TABLES.once(_escaped, build, args, links), hide_index=True)
 
 
 def source_links(sources: Sequence[CitedSource], *, linked: bool = True, shown: int = SOURCES_SHOWN) -> str:
