@@ -20,6 +20,7 @@ from sdcf_metrics.overview import latest_facility_counts
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.queries import RESULTS
 from sdcf_metrics.store import Store, get_store
+from sdcf_metrics.ui.upload_example import upload_example
 
 
 @pytest.fixture
@@ -176,3 +177,16 @@ def test_a_figure_is_built_once_for_the_same_data_and_version(root):
     assert again is first
     assert newer is not first and "v2" in newer.layout.annotations[0].text
     assert FIGURES.stats().entries >= 2
+
+
+def test_the_upload_example_is_checked_once_per_store_and_shared(root, counted):
+    """The template's example holds nothing of a visitor's: one check and one store serve every visitor."""
+    store = get_store(paths.extracts_dir(root))
+    first = upload_example(store)
+    asked = len(counted)
+    again = upload_example(store)
+    assert again is first and len(counted) == asked
+    assert first.store is not None and not first.store.private
+    queries.cities(first.store)
+    queries.cities(first.store)
+    assert counted[asked:] == ["cities"]

@@ -312,7 +312,7 @@ class DatasetCounts(TypedDict):
 COVERAGE_COLUMNS = ("city_id", "city", "country", "metric_id", "metric", "figures")
 
 
-RESULTS = ResultCache(max_entries=512, max_bytes=256 * 1024**2)
+RESULTS = ResultCache(max_entries=512, max_bytes=128 * 1024**2)
 
 
 def _key(store: Store, name: str, params: dict[str, Any], shape: str) -> Hashable:

@@ -64,7 +64,7 @@ def dataset_download_buttons(store: Store, rows: pa.Table, key: str, selection: 
         )
 
 
-FILES = ResultCache(max_entries=6, max_bytes=256 * 1024**2, size=len)
+FILES = ResultCache(max_entries=6, max_bytes=64 * 1024**2, size=len)
 
 
 def _whole(store: Store, file_name: str, make: Callable[[], bytes]) -> bytes:
