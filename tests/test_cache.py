@@ -32,12 +32,15 @@ def root(tmp_path):
 
 @pytest.fixture
 def counted(monkeypatch):
-    """Count the queries that reach DuckDB, by name."""
+    """Count the queries this test's thread sends to DuckDB, by name (pages warm other stores up in
+    threads of their own)."""
     ran: list[str] = []
     query = Store.query
+    test_thread = threading.current_thread()
 
     def counting(self, name, **params):
-        ran.append(name)
+        if threading.current_thread() is test_thread:
+            ran.append(name)
         return query(self, name, **params)
 
     monkeypatch.setattr(Store, "query", counting)
@@ -190,3 +193,19 @@ def test_the_upload_example_is_checked_once_per_store_and_shared(root, counted):
     queries.cities(first.store)
     queries.cities(first.store)
     assert counted[asked:] == ["cities"]
+
+
+def test_every_citys_queries_are_warmed_up_once_per_store(root, counted):
+    store = get_store(paths.extracts_dir(root))
+    queries.warm_up(store)
+    queries.warm_up(store)
+    warming = [thread for thread in threading.enumerate() if thread.name == "sdcf-warm-up"]
+    for thread in warming:
+        thread.join()
+    asked = len(counted)
+    for city in queries.cities(store):
+        queries.city_observations(store, city_id=city["city_id"])
+        queries.city_breakdowns(store, city_id=city["city_id"])
+        queries.city_events(store, city_id=city["city_id"])
+        queries.city_related_services(store, city_id=city["city_id"])
+    assert counted[asked:] == []
