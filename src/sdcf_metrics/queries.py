@@ -16,6 +16,7 @@ them.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import weakref
@@ -341,6 +342,8 @@ def _rows(store: Store, name: str, **params: Any) -> list[Any]:
 
 _warmed: weakref.WeakSet[Store] = weakref.WeakSet()
 _warming_lock = threading.Lock()
+_warming: list[threading.Thread] = []
+_stop_warming = threading.Event()
 _log = logging.getLogger(__name__)
 
 
@@ -353,10 +356,13 @@ def warm_up(store: Store) -> None:
     if store.private:
         return
     with _warming_lock:
-        if store in _warmed:
+        if store in _warmed or _stop_warming.is_set():
             return
         _warmed.add(store)
-    threading.Thread(target=_warm, args=(store,), name="sdcf-warm-up", daemon=True).start()
+        _warming[:] = [thread for thread in _warming if thread.is_alive()]
+        thread = threading.Thread(target=_warm, args=(store,), name="sdcf-warm-up", daemon=True)
+        _warming.append(thread)
+    thread.start()
 
 
 def _warm(store: Store) -> None:
@@ -364,9 +370,21 @@ def _warm(store: Store) -> None:
     try:
         for city in cities(store)[: RESULTS.max_entries // (2 * len(per_city))]:
             for query in per_city:
+                if _stop_warming.is_set():
+                    return
                 query(store, city_id=city["city_id"])
     except duckdb.Error as error:  # a store closed or a version withdrawn meanwhile: nothing to warm
         _log.info("warm-up of data version %s stopped: %s", store.data_version, error)
+
+
+@atexit.register
+def _end_warming() -> None:
+    """Stop warming before the interpreter exits: DuckDB aborts the process if a query is cut short."""
+    _stop_warming.set()
+    with _warming_lock:
+        running = list(_warming)
+    for thread in running:
+        thread.join()
 
 
 # Places ----------------------------------------------------------------------------------------------------
