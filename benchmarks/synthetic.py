@@ -277,7 +277,8 @@ def _event_rows(shape: Shape, network: _Network) -> list[dict[str, object]]:
 
 
 def _evidence_rows() -> dict[str, list[dict[str, object]]]:
-    """One related service and one recorded conflict, so those tables are written in production shape."""
+    """One related service, one recorded conflict and one translation, so those tables are written in
+    production shape."""
     return {
         "related_services": [
             {
@@ -296,6 +297,16 @@ def _evidence_rows() -> dict[str, list[dict[str, object]]]:
                 "observation_ids": f"syn-o0000000000 syn-o0000000001 ({SYNTHETIC})",
                 "primary_id": "syn-o0000000000",
                 "reason": f"{SYNTHETIC} reason",
+            }
+        ],
+        "translations": [
+            {
+                "table_name": "metrics",
+                "row_id": metric_id(0),
+                "column_name": "label",
+                "language": "fr",
+                "english": f"{SYNTHETIC} metric 00",
+                "text": f"{SYNTHETIC} indicateur 00",
             }
         ],
     }

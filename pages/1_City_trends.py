@@ -39,7 +39,7 @@ events = queries.city_events(store, city_id=city_id)
 if not observations:
     no_data(city["name"])
     if events:
-        st.subheader(t("Events on record"))
+        st.header(t("Events on record"))
         show_table(trends.events_table(events), key="events")
     st.stop()
 
@@ -99,7 +99,7 @@ if events:
         show_table(trends.events_table(events), key="events")
 services = queries.city_related_services(store, city_id=city_id)
 if services:
-    st.subheader(t("Related services in {city}", city=escape_markdown(city["name"])))
+    st.header(t("Related services in {city}", city=escape_markdown(city["name"])))
     st.caption(t("Services that are not consumption rooms: no figures, only what their sources say."))
     for service in services:
         st.markdown(trends.related_service_text(service))

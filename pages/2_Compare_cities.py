@@ -109,7 +109,7 @@ if reference is not None:
     comparability_verdict(comparison)
     show_view(views.compare_latest(comparison, metric, per, colours, store.release))
 
-    st.subheader(t("All figures over time"))
+    st.header(t("All figures over time"))
     period_column, axis_column = st.columns(2)
     with period_column:
         in_period, period_label = period_choice(comparison)
@@ -128,7 +128,7 @@ if reference is not None:
         )
     )
 
-    st.subheader(t("Every figure for these cities"))
+    st.header(t("Every figure for these cities"))
     st.caption(
         t(
             "Each sourced figure once, marked against the reference, with the source's own wording. No "

@@ -81,7 +81,7 @@ for index, series in enumerate(view.series):
         st.caption(t("No facility in {city} has a sourced opening date.", city=escape_markdown(city_name)))
 
 if view.comparisons:
-    st.subheader(t("Before and after an opening"))
+    st.header(t("Before and after an opening"))
 for pair in view.comparisons:
     with st.container(border=True):
         st.markdown(
@@ -113,7 +113,7 @@ for pair in view.comparisons:
             )
 
 if view.reported_changes:
-    st.subheader(t("Changes as the sources reported them"))
+    st.header(t("Changes as the sources reported them"))
     st.caption(t("Shown as reported, not recomputed; each source chose its own area and periods."))
 for row in view.reported_changes:
     with st.container(border=True):

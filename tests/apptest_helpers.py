@@ -22,6 +22,7 @@ import pytest
 from fixtures import Override, default_rows, write_sources
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from sdcf_metrics import paths
 from sdcf_metrics.pipeline.build import build
@@ -39,6 +40,31 @@ def run_page(page: str, **query: str | list[str]) -> AppTest:
 def chart_specs(app: AppTest) -> list[dict[str, Any]]:
     """The Plotly figures of the last run, as `{"data": [...], "layout": {...}}` dictionaries."""
     return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+@dataclass(frozen=True)
+class ChartFrame:
+    """One chart as a page frames it: the Markdown of its title and subtitle, its Plotly figure, and the
+    caption of its notes, sources and licence (the words Plotly cannot wrap are written as text)."""
+
+    heading: str
+    spec: dict[str, Any]
+    footer: str
+
+
+def chart_frames(app: AppTest) -> list[ChartFrame]:
+    """Every chart of the last run with the words drawn around it, in page order."""
+    frames = []
+    for node in app._tree:
+        children = [node.children[index] for index in sorted(getattr(node, "children", {}) or {})]
+        kinds = [getattr(child, "type", "") for child in children]
+        if "plotly_chart" not in kinds or any(isinstance(child, Block) for child in children):
+            continue
+        heading = next((child.value for child in children if child.type == "markdown"), "")
+        footer = next((child.value for child in children if child.type == "caption"), "")
+        spec = json.loads(children[kinds.index("plotly_chart")].proto.spec)
+        frames.append(ChartFrame(heading, spec, footer))
+    return frames
 
 
 def numbers(array: Any) -> list[Any]:

@@ -171,6 +171,20 @@ _RELATED_SERVICES: Rows = [
      "source_id": "test-report-b", "quote": "Volunteers walk the streets every evening (fixture)."},
 ]
 
+# Not in the default set (tests that edit a metric's or an event's English text would make them stale):
+# a test that needs translations passes `translations=TRANSLATIONS`.
+TRANSLATIONS: Rows = [
+    {"table_name": "metrics", "row_id": "registered_users", "column_name": "label", "language": "fr",
+     "english": "Registered users", "text": "Usagers inscrits (fixture)"},
+    {"table_name": "metrics", "row_id": "registered_users", "column_name": "definition", "language": "fr",
+     "english": "People registered with a facility (fixture).",
+     "text": "Personnes inscrites dans une salle (fixture)."},
+    {"table_name": "events", "row_id": "brussels-test-policy", "column_name": "label", "language": "fr",
+     "english": "Test policy change (fixture)", "text": "Changement de politique de test (fixture)"},
+    {"table_name": "metrics", "row_id": "registered_users", "column_name": "unit", "language": "fr",
+     "english": "persons", "text": "personnes"},
+]
+
 # fmt: on
 
 _DEFAULT_ROWS: dict[str, Rows] = {
@@ -182,6 +196,7 @@ _DEFAULT_ROWS: dict[str, Rows] = {
     "events": _EVENTS,
     "related_services": _RELATED_SERVICES,
     "conflicts": [],
+    "translations": [],
 }
 
 

@@ -67,7 +67,13 @@ STREAMLIT_ALLOWED = ("src/sdcf_metrics/ui/", "app.py", "pages/", "tests/", "benc
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 # Longer than the limits, each with the sentence that says why it is still one piece.
-LONG_ALLOWED: dict[str, str] = {}
+LONG_ALLOWED: dict[str, str] = {
+    "src/sdcf_metrics/vocabulary.py": "every allowed value of every column, one flat list each: the one "
+    "place the domain's words live (docs/architecture.md); split, a reader would hunt for a list",
+    "src/sdcf_metrics/queries.py": "one typed function per SQL file, and the two steps every one of them "
+    "goes through: the process-level result cache and the rows put in the reader's language; to be split "
+    "when the build writes rollups (issue 11)",
+}
 
 
 def layer_of(unit: str) -> int:

@@ -9,13 +9,14 @@ import threading
 
 import pytest
 import streamlit as st
-from fixtures import edit_row, write_sources
+from fixtures import TRANSLATIONS, edit_row, write_sources
 
 from sdcf_metrics import paths, queries
 from sdcf_metrics.cache import ResultCache, approximate_size, store_scope
 from sdcf_metrics.charts import built_once
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
 from sdcf_metrics.charts.base import FIGURES
+from sdcf_metrics.i18n import in_language
 from sdcf_metrics.overview import latest_facility_counts
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.queries import RESULTS
@@ -180,6 +181,39 @@ def test_a_figure_is_built_once_for_the_same_data_and_version(root):
     assert again is first
     assert newer is not first and "v2" in newer.layout.annotations[0].text
     assert FIGURES.stats().entries >= 2
+
+
+def test_a_figure_is_built_again_for_a_reader_of_another_language(root):
+    """Figures carry words: one built for a French reader is never served to an English one."""
+    store = get_store(paths.extracts_dir(root))
+    counts = latest_facility_counts(queries.area_observations(store, metric_id="facilities_count"))
+    options = {
+        "title": "Facilities",
+        "subtitle": "",
+        "axis_title": "Facilities",
+        "published_on": "2026-01-01",
+    }
+    english = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
+    with in_language("fr"):
+        french = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
+        assert built_once(latest_by_area_figure, counts.countries, data_version="v1", **options) is french
+    assert french is not english
+    assert french.layout.separators != english.layout.separators  # 3 090,5 against 3,090.5
+
+
+def test_rows_put_in_the_readers_language_leave_the_shared_rows_as_the_data_has_them(tmp_path, counted):
+    write_sources(paths.sources_dir(tmp_path), translations=TRANSLATIONS)
+    build(tmp_path)
+    store = get_store(paths.extracts_dir(tmp_path))
+    with in_language("fr"):
+        french = queries.city_observations(store, city_id="copenhagen")
+    english = queries.city_observations(store, city_id="copenhagen")
+    assert counted.count("city_observations") == 1, "one query serves both languages"
+    users = [row["metric"] for row in english if row["metric_id"] == "registered_users"]
+    assert users and set(users) == {"Registered users"}
+    assert {row["metric"] for row in french if row["metric_id"] == "registered_users"} == {
+        "Usagers inscrits (fixture)"
+    }
 
 
 def test_the_upload_example_is_checked_once_per_store_and_shared(root, counted):

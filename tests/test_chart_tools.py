@@ -6,12 +6,15 @@ import csv
 import io
 
 import pyarrow as pa
-from apptest_helpers import chart_specs, record_downloads, run_page
+from apptest_helpers import chart_frames, chart_specs, record_downloads, run_page
 from openpyxl import load_workbook
 
 from sdcf_metrics import images
+from sdcf_metrics.charts import attributed_figure, chart_words
+from sdcf_metrics.i18n import in_language
 from sdcf_metrics.store import get_store
 from sdcf_metrics.ui.downloads import chart_downloads
+from sdcf_metrics.untrusted import escape_markdown
 
 TRENDS = "pages/1_City_trends.py"
 
@@ -68,12 +71,9 @@ def test_chart_only_embed_shows_one_chart_and_its_attribution():
     version = get_store().data_version
     app = run_page(TRENDS, city="brussels", metric="visits", chart="city-trend", v=version)
     assert not app.exception
-    specs = chart_specs(app)
-    assert len(specs) == 1
-    title = specs[0]["layout"]["title"]["text"]
-    assert "Brussels" in title
-    footer = [note["text"] for note in specs[0]["layout"]["annotations"] if "Licence" in note["text"]]
-    assert "CC BY 4.0" in footer[0] and version in footer[0]
+    (chart,) = chart_frames(app)
+    assert "Brussels" in chart.heading
+    assert escape_markdown("CC BY 4.0") in chart.footer and version in chart.footer
     assert not app.title and not app.selectbox
     assert [button.label for button in app.get("link_button")] == ["Explore the full dashboard"]
 
@@ -82,3 +82,34 @@ def test_an_unknown_pinned_version_falls_back_to_the_current_data():
     app = run_page(TRENDS, city="brussels", chart="city-trend", v="000000000000")
     assert not app.exception
     assert len(chart_specs(app)) == 1
+
+
+def test_a_chart_exported_in_french_has_french_headers_and_attribution(monkeypatch):
+    """The data files of a French page: French column names, a French About sheet, the French licence
+    note and citation; the source's own words stay as the source wrote them."""
+    downloads = record_downloads(monkeypatch)
+    app = run_page(TRENDS, city="copenhagen", metric="registered_users", lang="fr")
+    assert not app.exception
+    saved = {item.label: item for item in downloads(app)}
+    rows = list(csv.DictReader(io.StringIO(saved["Données (CSV)"].data.decode("utf-8-sig"))))
+    assert {"Période", "Chiffre", "Valeur", "Éditeur", "Citation"} <= set(rows[0])
+    copenhagen = next(row for row in rows if row["Valeur"] == "3090")
+    assert copenhagen["Éditeur"] == "The Copenhagen Post"
+    assert copenhagen["Période"].startswith("depuis l'ouverture")
+    workbook = load_workbook(io.BytesIO(saved["Données (Excel)"].data))
+    about = dict(workbook["About"].iter_rows(values_only=True))
+    assert about["Graphique"].startswith("Usagers inscrits, Copenhagen")
+    assert about["Licence"].startswith("Compilation sous licence CC BY 4.0")
+    assert about["Comment citer"].startswith("Contributeurs de sdcf-metrics")
+    assert "Version des données" in about
+
+
+def test_an_image_made_in_french_carries_french_attribution():
+    with in_language("fr"):
+        title, subtitle = "Usagers inscrits, Copenhague", "Depuis l'ouverture"
+        figure = attributed_figure(title, subtitle, ["The Copenhagen Post"], "abc123", "2026-11-23")
+    footer = chart_words(figure).footer[-1]
+    assert footer.startswith("Licence\u00a0: CC BY 4.0 · Version des données abc123 (23 nov. 2026)")
+    assert chart_words(figure).footer[0] == "Source\u00a0: The Copenhagen Post"
+    svg = images.render(figure, "svg").decode()  # the server's Chromium, as in CI (`.ci/run` installs it)
+    assert "Version des données abc123" in svg and "Usagers inscrits, Copenhague" in svg

@@ -53,3 +53,17 @@ def test_without_a_browser_export_says_so(monkeypatch):
     figure.update_layout(title_text="A figure never rendered before")
     with pytest.raises(images.ImageExportUnavailable):
         images.render(figure, "png")
+
+
+def test_an_image_not_to_keep_is_neither_kept_nor_taken_from_the_kept_ones(chromium):
+    """A chart of one visitor's upload: its image is made for that visitor and forgotten."""
+    figure = sample_figure()
+    figure.update_layout(title_text="A preview of one visitor's file")
+    kept = dict(images._cache)
+    assert images.render(figure, "svg", keep=False).startswith(b"<svg")
+    assert images._cache == kept
+    images.render(figure, "svg")
+    monkeypatched = images._cache[images.figure_key(figure, "svg")]
+    images._cache[images.figure_key(figure, "svg")] = b"<svg>someone else's</svg>"
+    assert images.render(figure, "svg", keep=False) != b"<svg>someone else's</svg>"
+    images._cache[images.figure_key(figure, "svg")] = monkeypatched

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from apptest_helpers import (
     build_dataset,
+    chart_frames,
     chart_specs,
     has_live_markup,
     numbers,
@@ -34,8 +35,8 @@ def use_data(tmp_path, monkeypatch, **overrides):
 
 
 def chart_title(app) -> str:
-    (spec,) = chart_specs(app)
-    return spec["layout"]["title"]["text"]
+    (frame,) = chart_frames(app)
+    return frame.heading
 
 
 def test_the_page_opens_on_a_focus_city_and_its_headline_figure_and_says_so_in_the_link(fixture_data):
@@ -44,13 +45,14 @@ def test_the_page_opens_on_a_focus_city_and_its_headline_figure_and_says_so_in_t
     assert app.query_params["city"] == "copenhagen"
     assert app.query_params["metric"] == "registered_users"
     # Every fixture figure of Copenhagen is of one facility: the title names it, as its source does.
-    assert chart_title(app).startswith("<b>Registered users, Test site Copenhagen (fixture), Copenhagen</b>")
+    title = escape_markdown("Registered users, Test site Copenhagen (fixture), Copenhagen")
+    assert chart_title(app).startswith(f"**{title}**")
 
 
 def test_a_shared_link_reopens_the_city_and_figure(fixture_data):
     app = run_page_in_app(PAGE, city="brussels", metric="visits")
     assert not app.exception
-    assert [box.value for box in app.selectbox] == ["brussels", "visits"]
+    assert [box.value for box in app.main.selectbox] == ["brussels", "visits"]
     (spec,) = chart_specs(app)
     assert [trace["name"] for trace in spec["data"] if trace.get("showlegend", True)] == [
         "Whole city · year",
@@ -63,13 +65,13 @@ def test_a_shared_link_reopens_the_city_and_figure(fixture_data):
 def test_values_a_link_cannot_mean_fall_back_to_the_defaults(fixture_data):
     app = run_page_in_app(PAGE, city="atlantis", metric="nonsense")
     assert not app.exception
-    assert [box.value for box in app.selectbox] == ["copenhagen", "registered_users"]
+    assert [box.value for box in app.main.selectbox] == ["copenhagen", "registered_users"]
 
 
 def test_a_figure_the_city_does_not_report_gives_way_to_the_city_default(fixture_data):
     app = run_page_in_app(PAGE, city="barcelona", metric="visits")
     assert app.selectbox[1].value == "syringes_found_public"
-    assert chart_title(app).startswith("<b>Syringes found in public space, Barcelona</b>")
+    assert chart_title(app).startswith("**Syringes found in public space, Barcelona**")
 
 
 def test_choosing_another_figure_redraws_the_chart_and_updates_the_link(fixture_data):
@@ -77,7 +79,8 @@ def test_choosing_another_figure_redraws_the_chart_and_updates_the_link(fixture_
     app.selectbox[1].select("visits").run()
     assert not app.exception
     assert app.query_params["metric"] == "visits"
-    assert chart_title(app).startswith("<b>Visits, Test site Copenhagen (fixture), Copenhagen</b>")
+    title = escape_markdown("Visits, Test site Copenhagen (fixture), Copenhagen")
+    assert chart_title(app).startswith(f"**{title}**")
     assert app.metric[0].label == "Most recent figure: Visits, average per day"
     assert app.metric[0].value == escape_markdown("about 12.5")
 
@@ -167,7 +170,7 @@ def test_a_city_without_figures_says_so_and_still_lists_its_events(tmp_path, mon
     assert app.info[0].value == "No sourced figure for Odense."
     assert not app.get("plotly_chart")
     assert list(app.dataframe[0].value["Event"]) == ["Odense room opens (fixture)"]
-    assert len(app.selectbox) == 1
+    assert len(app.main.selectbox) == 1
 
 
 def test_data_text_stays_text_on_the_page_and_in_the_chart(tmp_path, monkeypatch):
@@ -208,7 +211,7 @@ def test_a_city_s_related_services_are_listed_with_their_source_and_no_figure():
     """Copenhagen's page names the Danish Drug Users Union's StreetPatrol: not a room, no figure."""
     app = run_page_in_app(PAGE, city="copenhagen")
     assert not app.exception
-    assert "Related services in Copenhagen" in [header.value for header in app.subheader]
+    assert "Related services in Copenhagen" in [header.value for header in app.header]
     (service,) = [text.value for text in app.markdown if "StreetPatrol" in text.value]
     assert escape_markdown("BrugerForeningen (Danish Drug Users Union)") in service
     assert "seed article" in service and "Source" in service

@@ -15,6 +15,7 @@ import re
 import pytest
 from apptest_helpers import (
     build_dataset,
+    chart_frames,
     chart_specs,
     has_live_markup,
     markdown_texts,
@@ -35,7 +36,8 @@ def points(spec: dict) -> dict[str, list]:
     drawn: dict[str, list] = {}
     for trace in spec["data"]:
         if trace.get("y") and trace["y"][0] is not None:
-            drawn.setdefault(trace["y"][0], []).extend(numbers(trace["x"]))
+            # A long name is broken into lines on the chart, so that it fits a phone.
+            drawn.setdefault(trace["y"][0].replace("<br>", " "), []).extend(numbers(trace["x"]))
     return drawn
 
 
@@ -45,12 +47,12 @@ def test_the_page_opens_on_the_focus_cities_and_their_sourced_registered_users()
     assert app.query_params["metric"] == "registered_users"
     assert app.query_params["cities"] == ["copenhagen", "amsterdam", "brussels"]
     assert app.query_params["per"] == "absolute"
-    latest, _, _ = chart_specs(app)
+    latest, _, _ = chart_frames(app)
     # Amsterdam: the 2016 figure (a seed article, one facility), not the 1998 one 16 years from the
     # reference (issue 9: a figure more than three years away weighs more than another scope).
-    assert points(latest) == {"Copenhagen": [3090.0], "Amsterdam": [34.0], "Brussels": [249.0]}
-    assert latest["layout"]["title"]["text"].startswith(
-        "<b>Registered users: the figure per city closest to the reference</b>"
+    assert points(latest.spec) == {"Copenhagen": [3090.0], "Amsterdam": [34.0], "Brussels": [249.0]}
+    assert latest.heading.startswith(
+        "**" + escape_markdown("Registered users: the figure per city closest to the reference") + "**"
     )
     behind = app.dataframe[0].value
     assert list(behind["City"]) == ["Copenhagen", "Amsterdam", "Brussels"]
@@ -93,14 +95,13 @@ def test_a_shared_link_restores_the_metric_the_cities_and_the_normalisation():
     assert not app.exception
     assert app.multiselect[0].value == ["copenhagen", "brussels"]
     assert app.radio[0].value == "per_100k"
-    latest = chart_specs(app)[0]
-    drawn = points(latest)
+    latest = chart_frames(app)[0]
+    drawn = points(latest.spec)
     assert drawn["Copenhagen"] == [pytest.approx(3090 / 579_513 * 100_000)]
     assert drawn["Brussels"] == [pytest.approx(249 / 185_000 * 100_000)]
-    assert "per 100,000 residents (populations of 2014–2020)" in latest["layout"]["title"]["text"]
-    footer = latest["layout"]["annotations"][0]["text"]
-    assert "Population years: Copenhagen 2014; Brussels 2020." in footer
-    assert "computed by sdcf-metrics from two sourced figures" in footer
+    assert escape_markdown("per 100,000 residents (populations of 2014–2020)") in latest.heading
+    assert escape_markdown("Population years: Copenhagen 2014; Brussels 2020.") in latest.footer
+    assert escape_markdown("computed by sdcf-metrics from two sourced figures") in latest.footer
     behind = app.dataframe[0].value
     assert list(behind["Compared value"]) == ["533 per 100,000 residents", "135 per 100,000 residents"]
     assert behind["Divided by"][0] == "population 579,513 (2014), Copenhagen"
@@ -120,16 +121,15 @@ def test_changing_the_normalisation_the_cities_and_the_metric_redraws_the_chart(
     assert app.query_params["cities"] == ["brussels", "lisbon"]
 
     app.selectbox[0].select("unique_clients").run()
-    latest = chart_specs(app)[0]
-    assert latest["layout"]["title"]["text"].startswith("<b>Unique clients:")
-    assert points(latest)["Brussels"] == [1000.0]  # "more than 1,000 different drug users" since 2022
+    latest = chart_frames(app)[0]
+    assert latest.heading.startswith("**" + escape_markdown("Unique clients:"))
+    assert points(latest.spec)["Brussels"] == [1000.0]  # "more than 1,000 different drug users" since 2022
 
 
 def test_a_figure_that_cannot_be_normalised_says_why():
     app = run_page_in_app(PAGE, per="per_facility")
-    latest = chart_specs(app)[0]
-    footer = latest["layout"]["annotations"][0]["text"]
-    assert "Not computable, not drawn: Copenhagen (see the table)." in footer
+    footer = chart_frames(app)[0].footer
+    assert escape_markdown("Not computable, not drawn: Copenhagen (see the table).") in footer
     copenhagen, amsterdam, _ = app.dataframe[0].value["Compared value"]
     # Copenhagen's rooms are counted by a source only in 2024, not on 18 September 2014.
     assert (
@@ -167,15 +167,16 @@ def test_the_time_axis_can_count_years_from_each_city_s_first_opening():
     calendar = run_page_in_app(PAGE, cities=["copenhagen", "brussels"])
     aligned = run_page_in_app(PAGE, cities=["copenhagen", "brussels"], axis="since_opening")
     assert not aligned.exception
-    calendar_spec, aligned_spec = chart_specs(calendar)[1], chart_specs(aligned)[1]
+    calendar_spec, aligned = chart_specs(calendar)[1], chart_frames(aligned)[1]
     assert calendar_spec["data"][0]["x"] == ["2014-09-18"]
-    assert aligned_spec["layout"]["xaxis"]["title"]["text"] == "Years since the city's first facility opened"
-    assert "x axis: years since each city's first facility opened" in aligned_spec["layout"]["title"]["text"]
-    copenhagen = next(trace for trace in aligned_spec["data"] if trace["name"] == "Copenhagen · reference")
+    axis_title = aligned.spec["layout"]["xaxis"]["title"]["text"].replace("<br>", " ")
+    assert axis_title == "Years since the city's first facility opened"
+    assert escape_markdown("x axis: years since each city's first facility opened") in aligned.heading
+    copenhagen = next(trace for trace in aligned.spec["data"] if trace["name"] == "Copenhagen · reference")
     # From the Halmtorvet room, October 2012, to 18 Sept 2014: the volunteer Mobile Fixerum of 2011 is not
     # an official opening, so it no longer counts as the city's first (issue 9).
     assert numbers(copenhagen["x"]) == [1.96]
-    assert "Copenhagen 2012-10" in aligned_spec["layout"]["annotations"][0]["text"]
+    assert escape_markdown("Copenhagen 2012-10") in aligned.footer
 
 
 def test_national_death_rates_are_a_separate_sorted_chart_with_the_emcdda_caveat():
@@ -219,7 +220,8 @@ def test_untrusted_city_names_stay_text_on_the_page_and_in_every_chart(tmp_path,
         assert "<img" not in json.dumps(spec)
     latest, over_time, _ = specs
     assert set(points(latest)) == {"&lt;img src=x onerror=alert(1)&gt;", link}
-    assert over_time["data"][0]["name"] == "&lt;img src=x onerror=alert(1)&gt; · reference"
+    legend_entry = over_time["data"][0]["name"].replace("<br>", " ")
+    assert legend_entry == "&lt;img src=x onerror=alert(1)&gt; · reference"
     summaries = [text.value for text in app.text]
     assert summaries[0].startswith(
         "Visits, as reported, the figure per city closest to the reference. " + image

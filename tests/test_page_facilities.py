@@ -76,7 +76,8 @@ class TestDefaultView:
 
     def test_reference_sites_abroad_are_listed_not_drawn(self, default_view):
         assert "Sydney" not in marker_counts(default_view)
-        not_on_map = [caption.value for caption in default_view.caption if "Not on the map" in caption.value]
+        captions = [caption.value for caption in default_view.main.caption]
+        not_on_map = [caption for caption in captions if "listed in the table" in caption]
         assert len(not_on_map) == 1
         for city in ("Sydney", "Vancouver", "New York"):
             assert city in not_on_map[0]

@@ -10,7 +10,14 @@ import json
 import re
 
 import pytest
-from apptest_helpers import build_dataset, chart_specs, has_live_markup, numbers, run_page_in_app
+from apptest_helpers import (
+    build_dataset,
+    chart_frames,
+    chart_specs,
+    has_live_markup,
+    numbers,
+    run_page_in_app,
+)
 from fixtures import add_row, edit_row
 
 from sdcf_metrics.untrusted import escape_markdown
@@ -89,28 +96,28 @@ class TestDefaultView:
             assert year in bar_labels(app)
 
     def test_a_district_count_is_a_chart_of_its_own_that_names_the_district(self, app):
-        titles = [spec["layout"]["title"]["text"] for spec in chart_specs(app)]
-        assert "Syringes found in public space, Barcelona" in titles[0]
-        assert any("Syringes found in public space, Raval, Barcelona" in title for title in titles[1:])
+        titles = [chart.heading for chart in chart_frames(app)]
+        assert escape_markdown("Syringes found in public space, Barcelona") in titles[0]
+        district = escape_markdown("Syringes found in public space, Raval, Barcelona")
+        assert any(district in title for title in titles[1:])
         assert not any("Raval" in title for title in titles[:1])
 
     def test_each_count_comes_with_its_source_words_and_quote(self, app):
         text = captions(app)
         assert "jeringuillas retiradas \\[de la calle\\]" in text
         assert "67\\.720" in text  # the quote, in the source's own number format
-        spec = chart_specs(app)[0]
-        footer = spec["layout"]["annotations"][0]["text"].replace("<br>", " ")
-        assert "Barcelona triplica la recogida de jeringuillas en la calle" in footer
+        footer = chart_frames(app)[0].footer
+        assert escape_markdown("Barcelona triplica la recogida de jeringuillas en la calle") in footer
 
     def test_says_association_is_not_causation(self, app):
         assert any("Association is not causation" in warning.value for warning in app.warning)
-        for spec in chart_specs(app):
-            assert "Association is not causation" in spec["layout"]["annotations"][0]["text"]
+        for chart in chart_frames(app):
+            assert "Association is not causation" in chart.footer
 
     def test_an_opening_near_the_counts_is_drawn_and_one_long_before_them_is_listed(self, app):
-        city_wide, *districts = chart_specs(app)
-        assert city_wide["layout"].get("shapes")  # the 2005 openings sit beside the 2004 count
-        sant_marti = next(spec for spec in districts if "Sant Martí" in spec["layout"]["title"]["text"])
+        city_wide, *districts = chart_frames(app)
+        assert city_wide.spec["layout"].get("shapes")  # the 2005 openings sit beside the 2004 count
+        sant_marti = next(chart.spec for chart in districts if "Sant Martí" in chart.heading)
         assert not sant_marti["layout"].get("shapes")  # 2024 only: the 2005 openings are listed
         assert "CAS Baluard \\(Raval\\) \\(2005\\)" in captions(app)
 
@@ -182,7 +189,8 @@ class TestHostileData:
 
     def test_markdown_shows_escaped_text_and_no_link_but_the_sources_own(self, app):
         rendered = [
-            *(element.value for element in [*app.markdown, *app.caption, *app.title, *app.subheader]),
+            *(element.value for element in [*app.markdown, *app.caption, *app.title]),
+            *(element.value for element in [*app.header, *app.subheader]),
             *(element.value for element in [*app.info, *app.warning]),
             *(metric.label for metric in app.metric),
             *(metric.value for metric in app.metric),

@@ -4,7 +4,14 @@ city's trends, the latest facility count per country, and data text kept as text
 from __future__ import annotations
 
 import pytest
-from apptest_helpers import build_dataset, chart_specs, has_live_markup, rendered_markdown, run_page
+from apptest_helpers import (
+    build_dataset,
+    chart_frames,
+    chart_specs,
+    has_live_markup,
+    rendered_markdown,
+    run_page,
+)
 from test_overview import COUNTS, FACILITIES_METRIC
 
 from sdcf_metrics.charts import FOCUS_CITIES
@@ -77,8 +84,9 @@ def test_each_tile_carries_what_was_counted_its_period_its_source_and_the_quote(
 def test_the_latest_count_per_country_is_drawn_and_the_wider_areas_listed(data_with_counts):
     app = run_page(PAGE)
     assert not app.exception
-    (spec,) = chart_specs(app)
-    assert spec["layout"]["title"]["text"].startswith("<b>Supervised consumption facilities by country</b>")
+    (chart,) = chart_frames(app)
+    spec = chart.spec
+    assert chart.heading.startswith("**Supervised consumption facilities by country**")
     assert spec["data"][0]["text"] == ["6 (2017-02)", "more than 10 (2016)"]
     assert app.text[0].value == (
         "Latest sourced count of facilities per country: Denmark 6 (2017-02); Spain more than 10 (2016)."

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from apptest_helpers import (
     build_dataset,
+    chart_frames,
     chart_specs,
     has_live_markup,
     numbers,
@@ -112,12 +113,9 @@ def points(spec: dict) -> dict[str, list]:
     drawn: dict[str, list] = {}
     for trace in spec["data"]:
         if trace.get("y") and trace["y"][0] is not None:
-            drawn.setdefault(trace["y"][0], []).extend(numbers(trace["x"]))
+            # A long name is broken into lines on the chart, so that it fits a phone.
+            drawn.setdefault(trace["y"][0].replace("<br>", " "), []).extend(numbers(trace["x"]))
     return drawn
-
-
-def footer(spec: dict) -> str:
-    return spec["layout"]["annotations"][0]["text"]
 
 
 def untrusted_markdown(app: AppTest) -> list[str]:
@@ -155,8 +153,8 @@ def test_without_a_file_the_page_explains_the_format_offers_the_template_and_pre
     # Nothing was uploaded, so nothing says "your file" passed: the example rows did.
     assert app.success[0].value.startswith("The template's example rows passed every check.")
     assert "Your file" not in " ".join(rendered_markdown(app))
-    trend_title = chart_specs(app)[0]["layout"]["title"]["text"]
-    assert "Exampleville with the template's example rows (not published)" in trend_title
+    trend_title = chart_frames(app)[0].heading
+    assert escape_markdown("Exampleville with the template's example rows (not published)") in trend_title
     latest = chart_specs(app)[1]
     assert "Exampleville (not published)" in points(latest)
     assert "Copenhagen" in points(latest)
@@ -198,9 +196,10 @@ def test_a_valid_file_puts_the_city_beside_copenhagen_marked_not_published(varia
     notes = app.info[0].value if said else ""
     assert all(escape_markdown(words) in notes for words in said)
 
-    trend, latest, _ = chart_specs(app)
-    assert trend["layout"]["title"]["text"].startswith(
-        f"<b>Registered users, {NEW_CITY} with your file (not published)</b>"
+    trend_frame, latest_frame, _ = chart_frames(app)
+    trend, latest = trend_frame.spec, latest_frame.spec
+    assert trend_frame.heading.startswith(
+        "**" + escape_markdown(f"Registered users, {NEW_CITY} with your file (not published)") + "**"
     )
     (yours,) = [
         trace for trace in trend["data"] if trace.get("name", "").startswith("Whole city (not published)")
@@ -210,14 +209,14 @@ def test_a_valid_file_puts_the_city_beside_copenhagen_marked_not_published(varia
     drawn = points(latest)
     assert drawn[MARKED] == [1402.0]
     assert drawn["Copenhagen"] == [3090.0]
-    assert f"{MARKED}: figures from your file" in footer(latest)
+    assert escape_markdown(f"{MARKED}: figures from your file") in latest_frame.footer
     behind = app.dataframe[2].value
     assert list(behind["City"])[:2] == [MARKED, "Copenhagen"]
     assert list(behind["Publication"])[:2] == ["not published: your file", "published"]
     assert behind["Comparability"][0] == "reference"
 
     labels = [button.label for button in app.download_button]
-    assert "Image (PNG)" not in labels, "the shared image renderer never sees an upload"
+    assert "Image (PNG)" in labels, "rendered on request and never kept (tests/test_images.py)"
     assert not [code for code in app.get("code") if "<iframe" in code.value], "a preview has no embed"
     saved = {item.file_name: item.data for item in downloads(app)}
     data_csv = next(data for name, data in saved.items() if name.startswith("registered-users-the-figure"))

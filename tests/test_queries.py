@@ -8,8 +8,10 @@ import typing
 import pyarrow as pa
 import pytest
 from apptest_helpers import build_dataset
+from fixtures import TRANSLATIONS
 
 from sdcf_metrics import datatable, paths, queries
+from sdcf_metrics.i18n import in_language
 from sdcf_metrics.queries import TableFilter
 from sdcf_metrics.store import get_store
 
@@ -37,6 +39,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "observations_by_id": {"observation_ids": ["obs-range", "obs-female"]},
     "reading_examples": {},
     "sources": {},
+    "translations": {},
     "upload_reference_observations": {"city_ids": ["copenhagen"]},
 }
 TABLE_COLUMNS = {
@@ -47,7 +50,8 @@ TABLE_COLUMNS = {
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    return get_store(paths.extracts_dir(build_dataset(tmp_path_factory.mktemp("data"))))
+    data = build_dataset(tmp_path_factory.mktemp("data"), translations=TRANSLATIONS)
+    return get_store(paths.extracts_dir(data))
 
 
 def declared_columns(name: str) -> tuple[str, ...]:
@@ -75,3 +79,30 @@ def test_parameters_are_bound_not_spliced(store):
     hostile = "copenhagen' OR 1=1 --"
     assert queries.city_observations(store, city_id=hostile) == []
     assert queries.metric_across_cities(store, metric_id="visits", city_ids=[hostile]) == []
+
+
+def test_rows_come_back_in_the_reader_s_language(store):
+    """A metric's name, definition and unit from the data's translations, the period in French dates;
+    the source's own wording, quote and ids untouched."""
+    english = {row["observation_id"]: row for row in queries.city_observations(store, city_id="copenhagen")}
+    with in_language("fr"):
+        french = queries.city_observations(store, city_id="copenhagen")
+        catalogue = {row["metric_id"]: row for row in queries.metric_catalogue(store)}
+    registered = next(row for row in french if row["metric_id"] == "registered_users")
+    assert registered["metric"] == "Usagers inscrits (fixture)"
+    assert registered["definition"] == "Personnes inscrites dans une salle (fixture)."
+    assert registered["unit"] == "personnes"
+    before = english[registered["observation_id"]]
+    assert (registered["counted_as"], registered["quote"]) == (before["counted_as"], before["quote"])
+    assert catalogue["registered_users"]["label"] == "Usagers inscrits (fixture)"
+    untranslated = next(row for row in french if row["metric_id"] == "visits")
+    assert untranslated["metric"] == "Visits"  # no translation in the data: the English, not a guess
+    dated = next(row for row in french if row["period_kind"] == "since_opening")
+    assert dated["period_label"].startswith("depuis l'ouverture")
+
+
+def test_an_export_in_french_names_its_metrics_in_french_and_keeps_its_columns(store):
+    with in_language("fr"):
+        rows = queries.observation_table(store, selection=TableFilter(city_ids=("copenhagen",)))
+    assert tuple(rows.column_names) == tuple(datatable.COLUMN_DEFINITIONS)
+    assert "Usagers inscrits (fixture)" in rows.column("metric_label").to_pylist()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from apptest_helpers import build_dataset, chart_specs, run_page
+from apptest_helpers import build_dataset, chart_frames, run_page
 from fixtures import default_rows, write_sources, write_table
 
 from sdcf_metrics import paths
@@ -18,6 +18,7 @@ from sdcf_metrics.attribution import citation
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.release import POINTER_FILE, Pointer, Published, Retired, read_pointer
 from sdcf_metrics.store import get_store
+from sdcf_metrics.untrusted import escape_markdown
 
 FIRST_DAY, SECOND_DAY = date(2025, 3, 1), date(2025, 6, 1)
 
@@ -51,8 +52,8 @@ def test_an_embed_of_an_earlier_version_names_its_date_in_the_footer_and_the_cit
     monkeypatch.setenv("SDCF_DATA_DIR", str(tmp_path))
     first, _ = publish_two_versions(tmp_path)
     embed = run_page("pages/1_City_trends.py", city="copenhagen", v=first, chart="city-trend", embed="true")
-    footer = chart_specs(embed)[0]["layout"]["annotations"][-1]["text"]
-    assert f"Data version {first} (2025-03-01)" in footer
+    footer = chart_frames(embed)[0].footer
+    assert escape_markdown(f"Data version {first} (2025-03-01)") in footer
     pinned_page = run_page("pages/1_City_trends.py", city="copenhagen", v=first)
     cited = [code.value for code in pinned_page.get("code") if "How to cite" not in code.value]
     assert any(f"Data version {first}, published 2025-03-01" in text for text in cited)

@@ -12,15 +12,17 @@ import json
 from pathlib import Path
 
 import pytest
-from apptest_helpers import build_dataset, chart_specs, run_page_in_app
+from apptest_helpers import build_dataset, chart_frames, run_page_in_app
 from fixtures import edit_row
 
 from sdcf_metrics import images, static_site
+from sdcf_metrics.charts import chart_words
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.sharing import STATIC_BASE_ENV, canonical_params, static_chart_path
 from sdcf_metrics.static_site import MANIFEST, SITE_LINK, plotly_script_name, publish_static
 from sdcf_metrics.store import get_store
 from sdcf_metrics.ui.navigation import PAGES
+from sdcf_metrics.untrusted import escape_markdown
 
 BASE = "https://charts.example.org/sdcf"
 
@@ -46,14 +48,17 @@ def manifest(out: Path) -> dict:
 def test_each_page_opens_on_a_view_the_static_copy_holds_with_the_same_charts(data, page):
     app = run_page_in_app(page.file)
     assert not app.exception
-    drawn = {spec["layout"]["title"]["text"] for spec in chart_specs(app)}
+    # The page writes each chart's title above it as text; the static copy is in English, as the page is.
+    drawn = {frame.heading.split("  \n")[0] for frame in chart_frames(app)}
+    shown = {name: value for name, value in dict(app.query_params).items() if name != "lang"}
     in_view = [
         chart
         for chart in page.static_views(get_store())
-        if canonical_params(chart.params) == canonical_params(dict(app.query_params))
+        if canonical_params(chart.params) == canonical_params(shown)
     ]
     # (The fixture has no national facility counts, so the Overview draws no chart and lists none.)
-    assert {chart.build().figure.layout.title.text for chart in in_view} == drawn
+    titles = {f"**{escape_markdown(chart_words(chart.build().figure).title)}**" for chart in in_view}
+    assert titles == drawn
     # A static copy's chart is one the page's own embed may be asked for.
     assert all(page.may_draw(chart.key) for chart in page.static_views(get_store()))
 

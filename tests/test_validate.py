@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from fixtures import TODAY, add_row, default_rows, edit_row, write_sources, write_table
+from fixtures import TODAY, TRANSLATIONS, add_row, default_rows, edit_row, write_sources, write_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -689,3 +689,33 @@ def test_any_bytes_give_problems_not_exceptions(data):
 def test_numbers_round_trip_as_plain_decimals(number):
     text = f"{number:.6f}"
     assert math.isclose(parse_cell(Column("x", "number"), text), float(text))
+
+
+# Translations of data text ---------------------------------------------------------------------------
+
+
+def test_the_fixture_translations_are_valid(tmp_path):
+    assert problems_with(tmp_path, translations=TRANSLATIONS) == []
+
+
+def test_a_translation_whose_english_has_changed_asks_to_be_brought_up_to_date(tmp_path):
+    """The reader sees the English rather than a stale translation, and the steward hears of it."""
+    metrics = edit_row(0, label="Registered people")
+    problem = only(problems_with(tmp_path, metrics=metrics, translations=TRANSLATIONS[:1]))
+    assert (Path(problem.path).name, problem.row, problem.column) == ("translations.csv", 2, "english")
+    assert "now 'Registered people'" in problem.message
+
+
+def test_a_translation_names_a_translated_column_of_a_row_that_exists(tmp_path):
+    rows = [
+        {**TRANSLATIONS[0], "column_name": "kind"},
+        {**TRANSLATIONS[0], "row_id": "registered_user"},
+        {**TRANSLATIONS[0], "language": "it"},
+    ]
+    problems = problems_with(tmp_path, translations=rows)
+    assert located(problems) == [
+        ("translations.csv", 2, "column_name"),
+        ("translations.csv", 3, "row_id"),
+        ("translations.csv", 4, "language"),
+    ]
+    assert "did you mean 'registered_users'" in problems[1].message

@@ -27,6 +27,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import pyarrow as pa
 
+from .i18n import current_language
+
 T = TypeVar("T")
 P = ParamSpec("P")
 
@@ -96,13 +98,15 @@ class ResultCache:
         return result
 
     def once(self, builder: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """`builder(*args, **kwargs)`, made once for the same builder and arguments.
+        """`builder(*args, **kwargs)`, made once for the same builder, arguments and reader's language.
 
-        The key is the builder's name and a digest of its pickled arguments, so a result is reused only
-        for exactly the same data and options; pass the data version among them where the result shows it.
+        The key is the builder's name, the language its words are in and a digest of its pickled
+        arguments, so a result is reused only for exactly the same data, options and language; pass the
+        data version among them where the result shows it.
         """
         pickled = pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
-        key = (f"{builder.__module__}.{builder.__qualname__}", hashlib.blake2b(pickled).hexdigest())
+        name = f"{builder.__module__}.{builder.__qualname__}"
+        key = (name, current_language(), hashlib.blake2b(pickled).hexdigest())
         return self.get_or_compute(key, lambda: builder(*args, **kwargs))
 
     def discard(self, matches: Callable[[Hashable], bool]) -> None:

@@ -10,6 +10,7 @@ explain them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -20,12 +21,13 @@ import pandas as pd
 
 from .attribution import source_citation
 from .figures import describe_value
-from .i18n import t
+from .i18n import DEFAULT_LANGUAGE, current_language, t
 from .periods import period_label
 from .vocabulary import AVERAGE_MEANING, QUALIFIERS, in_chart_order
 
 METHODOLOGY_FILE = "methodology.md"
 FORMAT_FILE = "data-format.md"
+ACCESSIBILITY_FILE = "accessibility.md"
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
 
 Row = Mapping[str, Any]
@@ -123,13 +125,47 @@ def value_examples(examples: Sequence[Row]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=[t(name) for name in (*columns, *SOURCE_COLUMNS)])
 
 
-@cache
 def methodology_sections(document: str = METHODOLOGY_FILE) -> dict[str, str]:
-    """A document the pages show (`docs/` in the package), by `##` heading, each body as Markdown (the
-    project's own, trusted text). It ships inside the package, so an installed copy can show it."""
+    """A document the pages show (`docs/` in the package), by its English `##` heading, each body as
+    Markdown (the project's own, trusted text) in the reader's language. It ships inside the package, so
+    an installed copy can show it.
+
+    A translation is `<name>.<language>.md` beside the English file, with the same sections in the same
+    order, and a first line naming the English it translates (`translation_marker`). A document without a
+    translation in the reader's language, or whose English has changed since it was translated, is shown
+    in English: a reader never meets a stale translation."""
+    return _sections(document, current_language())
+
+
+def translation_marker(document: str) -> str:
+    """The first line of a translation of `document`: the English file's name and the start of the hash
+    of its text, so that a change to the English is noticed."""
+    english = resources.files("sdcf_metrics").joinpath("docs", document).read_bytes()
+    return f"<!-- translates {document} {hashlib.sha256(english).hexdigest()[:12]} -->"
+
+
+def translated_document(document: str, language: str) -> str:
+    """The file name of a document in a language: `methodology.md` -> `methodology.fr.md`."""
+    stem, _, extension = document.rpartition(".")
+    return document if language == DEFAULT_LANGUAGE else f"{stem}.{language}.{extension}"
+
+
+def document_sections(document: str) -> list[tuple[str, str]]:
+    """A document file's `##` headings and bodies, in order."""
     text = resources.files("sdcf_metrics").joinpath("docs", document).read_text(encoding="utf-8")
     parts = _HEADING.split(text)
-    return {heading: body.strip() for heading, body in zip(parts[1::2], parts[2::2], strict=True)}
+    return [(heading, body.strip()) for heading, body in zip(parts[1::2], parts[2::2], strict=True)]
+
+
+@cache
+def _sections(document: str, language: str) -> dict[str, str]:
+    english = document_sections(document)
+    translated = translated_document(document, language)
+    path = resources.files("sdcf_metrics").joinpath("docs", translated)
+    if not path.is_file() or not path.read_text(encoding="utf-8").startswith(translation_marker(document)):
+        return dict(english)
+    bodies = [body for _, body in document_sections(translated)]
+    return {heading: body for (heading, _), body in zip(english, bodies, strict=True)}
 
 
 def marks_frame(marks: Mapping[str, str]) -> pd.DataFrame:

@@ -55,11 +55,15 @@ def figure_key(figure: go.Figure, image_format: ImageFormat) -> str:
     return hashlib.sha256(payload + image_format.encode()).hexdigest()
 
 
-def render(figure: go.Figure, image_format: ImageFormat) -> bytes:
-    """The figure as PNG (twice the pixels, for print and retina screens) or SVG (text stays text)."""
+def render(figure: go.Figure, image_format: ImageFormat, keep: bool = True) -> bytes:
+    """The figure as PNG (twice the pixels, for print and retina screens) or SVG (text stays text).
+
+    `keep=False` renders without keeping the image, nor finding it among the kept ones: for a chart of
+    one visitor's upload, which no other visitor may ever be served.
+    """
     key = figure_key(figure, image_format)
     with _lock:
-        if key in _cache:
+        if keep and key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
         _start_server()
@@ -74,6 +78,8 @@ def render(figure: go.Figure, image_format: ImageFormat) -> bytes:
             raise ImageExportUnavailable(
                 f"The image could not be rendered ({error.__class__.__name__})."
             ) from None
+        if not keep:
+            return image
         _cache[key] = image
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from .i18n import t
+from .i18n import format_partial_date, t
 from .vocabulary import PERIOD_KINDS, RATES, entry, in_chart_order, label
 
 DAYS_PER_YEAR = 365.25
@@ -54,12 +54,16 @@ def precision(text: str) -> str:
 
 
 def period_label(period_kind: str, start: str | None, end: str) -> str:
-    """A short English label of a period as the source gave it, e.g. `2012-10 to 2014-09-18`."""
+    """A short label of a period as the source gave it, in the reader's language and way of writing dates:
+    `since opening (2012-10) to 2014-09-18`, `2019 to 2020`, or one date."""
+    last = format_partial_date(end)
     if period_kind == "since_opening":
-        return f"since opening{f' ({start})' if start else ''} to {end}"
+        if start:
+            return t("since opening ({start}) to {end}", start=format_partial_date(start), end=last)
+        return t("since opening to {end}", end=last)
     if not start or start == end:
-        return end
-    return f"{start} to {end}"
+        return last
+    return t("{start} to {end}", start=format_partial_date(start), end=last)
 
 
 # Period classes ---------------------------------------------------------------------------------------

@@ -12,6 +12,10 @@ page's rerun asks DuckDB only for what it has not asked before. A store's result
 version (a new store) starts afresh, and a store holding a visitor's upload (`Store.private`) is never
 cached. The rows returned are shared between the sessions that ask for them: read them, never change
 them.
+
+Rows come back in the reader's language: a metric's name and definition and an event's label from the
+data's translations (`translations.csv`, people's work reviewed as data), and a figure's period written
+as the reader writes dates. Ids, quotes, sources' titles and the source's own wording stay as they are.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ import duckdb
 import pyarrow as pa
 
 from .cache import ResultCache, store_scope
-from .i18n import t
+from .i18n import DEFAULT_LANGUAGE, current_language, t
+from .periods import period_label
 from .store import Store
 from .vocabulary import area_scopes, city_scopes
 
@@ -313,6 +318,83 @@ class DatasetCounts(TypedDict):
 COVERAGE_COLUMNS = ("city_id", "city", "country", "metric_id", "metric", "figures")
 
 
+class Translation(TypedDict):
+    """One data text in another language: `column_name` of row `row_id` of `table_name` (`metrics`,
+    `events`), in `language`, with the English it translates."""
+
+    table_name: str
+    row_id: str
+    column_name: str
+    language: str
+    english: str
+    text: str
+
+
+def translations(store: Store) -> list[Translation]:
+    """Every translation of data text in the release (none for a release made before they existed)."""
+    if "translations" not in store.release.files:
+        return []
+    return cast(list[Translation], store.query("translations").to_pylist())
+
+
+_texts_lock = threading.Lock()
+_texts: dict[tuple[str, str], dict[tuple[str, str, str], tuple[str, str]]] = {}
+
+
+def _data_texts(store: Store, language: str) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(table, row id, column) -> (the English translated, the text in `language`), read once per release
+    and language."""
+    key = (store.data_version, language)
+    with _texts_lock:
+        cached = _texts.get(key)
+    if cached is None:
+        cached = {
+            (row["table_name"], row["row_id"], row["column_name"]): (row["english"], row["text"])
+            for row in translations(store)
+            if row["language"] == language
+        }
+        with _texts_lock:
+            _texts[key] = cached
+    return cached
+
+
+# Which column of a row holds which translated text: (row's id column, table, column in the row, column
+# translated). A row with `metric_id` and `metric` is an observation; with `label` it is a metric.
+_LOCALISED = (
+    ("metric_id", "metrics", "metric", "label"),
+    ("metric_id", "metrics", "metric_label", "label"),
+    ("metric_id", "metrics", "label", "label"),
+    ("metric_id", "metrics", "definition", "definition"),
+    ("event_id", "events", "label", "label"),
+)
+
+
+def localise(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in the reader's language: translated data text where the data has it, a figure's unit where it
+    is its metric's own unit (a source's own unit, such as "overdose situations", stays as the source
+    wrote it), the period in the reader's way of writing dates. English rows come back as they are."""
+    if current_language() == DEFAULT_LANGUAGE or not rows:
+        return rows
+    rows = [dict(row) for row in rows]  # the cached rows are shared between readers of every language
+    texts = _data_texts(store, current_language())
+    first = rows[0]
+    targets = [target for target in _LOCALISED if target[0] in first and target[2] in first]
+    with_period = "period_label" in first and "period_kind" in first
+    with_unit = "metric_id" in first and "unit" in first
+    for row in rows:
+        for id_column, table, column, translated in targets:
+            english, text = texts.get((table, str(row[id_column]), translated), ("", ""))
+            if text:
+                row[column] = text
+        if with_unit:
+            english, text = texts.get(("metrics", str(row["metric_id"]), "unit"), ("", ""))
+            if text and row["unit"] == english:
+                row["unit"] = text
+        if with_period:
+            row["period_label"] = period_label(row["period_kind"], row["period_start"], row["period_end"])
+    return rows
+
+
 RESULTS = ResultCache(max_entries=512, max_bytes=128 * 1024**2)
 
 
@@ -331,13 +413,14 @@ def _table(store: Store, name: str, **params: Any) -> pa.Table:
 
 
 def _rows(store: Store, name: str, **params: Any) -> list[Any]:
-    """The same as rows (dicts), kept as such: converting is a good part of a small query's time."""
+    """The same as rows (dicts), kept as such (converting is a good part of a small query's time), and
+    given to the reader in their language."""
     if store.private:
-        return store.query(name, **params).to_pylist()
+        return localise(store, store.query(name, **params).to_pylist())
     rows = RESULTS.get_or_compute(
         _key(store, name, params, "rows"), lambda: store.query(name, **params).to_pylist()
     )
-    return list(rows)
+    return localise(store, list(rows))
 
 
 _warmed: weakref.WeakSet[Store] = weakref.WeakSet()
@@ -481,13 +564,21 @@ def metrics(store: Store) -> list[Metric]:
 
 
 def metric_catalogue(store: Store) -> list[CatalogueMetric]:
-    """The metric catalogue by label, with the number of figures of each metric."""
-    return cast(list[CatalogueMetric], _rows(store, "metric_catalogue"))
+    """The metric catalogue by label (in the reader's language), with the number of figures of each metric."""
+    return cast(list[CatalogueMetric], _by_label(_rows(store, "metric_catalogue")))
 
 
 def compare_metrics(store: Store) -> list[ComparedMetric]:
-    """The metrics cities report totals for (populations left out: they divide, they are not compared)."""
-    return cast(list[ComparedMetric], _rows(store, "compare_metrics"))
+    """The metrics cities report totals for (populations left out: they divide, they are not compared), by
+    label in the reader's language."""
+    return cast(list[ComparedMetric], _by_label(_rows(store, "compare_metrics")))
+
+
+def _by_label(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows the SQL ordered by their English label, in the order of their label as the reader reads it."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return rows
+    return sorted(rows, key=lambda row: row["label"].casefold())
 
 
 def sources(store: Store) -> list[Source]:
@@ -502,7 +593,22 @@ def dataset_summary(store: Store) -> DatasetCounts:
 
 def coverage(store: Store) -> pa.Table:
     """How many figures each city has for each metric, zero included (columns: `COVERAGE_COLUMNS`)."""
-    return _table(store, "coverage")
+    return _localised_labels(store, _table(store, "coverage"), "metric_id", "metric")
+
+
+def _localised_labels(store: Store, table: pa.Table, id_column: str, label_column: str) -> pa.Table:
+    """An Arrow result with its metric names in the reader's language (its ids as they are)."""
+    if current_language() == DEFAULT_LANGUAGE or table.num_rows == 0:
+        return table
+    texts = _data_texts(store, current_language())
+    labels = [
+        texts.get(("metrics", metric_id, "label"), ("", label))[1]
+        for metric_id, label in zip(
+            table.column(id_column).to_pylist(), table.column(label_column).to_pylist(), strict=True
+        )
+    ]
+    index = table.column_names.index(label_column)
+    return table.set_column(index, label_column, pa.array(labels, pa.string()))
 
 
 # The dataset as it leaves the site -------------------------------------------------------------------------
@@ -569,4 +675,5 @@ def observation_table(store: Store, *, selection: TableFilter = EVERYTHING) -> p
     `datatable.COLUMN_DEFINITIONS` explains): cities A to Z, then countries and wider areas; within a place
     by metric, oldest first. The command-line export and the page's downloads both come from here, so they
     agree."""
-    return _table(store, "observation_table", **selection.query_params())
+    rows = _table(store, "observation_table", **selection.query_params())
+    return _localised_labels(store, rows, "metric", "metric_label")

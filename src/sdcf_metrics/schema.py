@@ -23,6 +23,8 @@ from .vocabulary import (
     RATES,
     SCOPES,
     SOURCE_KINDS,
+    TRANSLATED_TABLES,
+    TRANSLATION_LANGUAGES,
     ids,
 )
 
@@ -352,6 +354,40 @@ CONFLICTS = Table(
     ),
 )
 
+TRANSLATIONS = Table(
+    name="translations",
+    doc="Data text in the other languages the dashboard speaks: the metric catalogue's names and "
+    "definitions and the events' labels, written and reviewed by people as data (nothing is translated by "
+    "machine). Quotes are never translated: they stay in the source's words.",
+    key=("table_name", "row_id", "column_name", "language"),
+    optional_file=True,
+    columns=(
+        Column("table_name", "choice", choices=ids(TRANSLATED_TABLES), doc="`metrics` or `events`."),
+        Column("row_id", "id", doc="The row's id in that table, e.g. `registered_users`."),
+        Column(
+            "column_name",
+            "id",
+            doc="The translated column: `label`, `definition` or `unit` of a metric, `label` of an event.",
+        ),
+        Column(
+            "language", "choice", choices=ids(TRANSLATION_LANGUAGES), doc="`da`, `de`, `es`, `fr` or `nl`."
+        ),
+        Column(
+            "english",
+            "text",
+            doc="The English text translated, as the table has it: when that text changes, the check asks "
+            "for the translation to be brought up to date rather than showing a stale one.",
+            max_length=LONG_TEXT,  # a metric's definition
+        ),
+        Column(
+            "text",
+            "text",
+            doc="The text in that language, in the words a city official would use.",
+            max_length=LONG_TEXT,  # a metric's definition
+        ),
+    ),
+)
+
 SOURCE_TABLES: tuple[Table, ...] = (
     METRICS,
     SOURCES,
@@ -361,6 +397,7 @@ SOURCE_TABLES: tuple[Table, ...] = (
     EVENTS,
     RELATED_SERVICES,
     CONFLICTS,
+    TRANSLATIONS,
 )
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in SOURCE_TABLES}
 

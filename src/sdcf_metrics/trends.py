@@ -21,7 +21,7 @@ import pyarrow as pa
 from .attribution import source_citation
 from .figures import describe_value, disagreement, named_place, seed_only_note, source_strength
 from .headlines import HEADLINE_METRICS, latest_figure
-from .i18n import format_number, t
+from .i18n import format_number, format_partial_date, t
 from .untrusted import escape_markdown, markdown_link
 from .vocabulary import (
     EVENT_KINDS,
@@ -180,7 +180,7 @@ def series_name(series: Series, show_unit: bool) -> str:
     place = series.place or t("Whole city")
     if series.period_kind == "since_opening":
         kind = (
-            t("running total since opening ({since})", since=series.since)
+            t("running total since opening ({since})", since=format_partial_date(series.since))
             if series.since
             else t("running total since opening")
         )
@@ -358,8 +358,8 @@ def trend_summary(city_name: str, metric_label: str, rows: Sequence[Row], series
         city=city_name,
         count=format_number(len(rows)),
         metric=metric_label,
-        first=by_end[0]["period_end"],
-        last=by_end[-1]["period_end"],
+        first=format_partial_date(by_end[0]["period_end"]),
+        last=format_partial_date(by_end[-1]["period_end"]),
     )
     if len(series) > 1:
         overview += " " + t(

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from .i18n import t
+from .i18n import DEFAULT_LANGUAGE, t
+from .i18n import LANGUAGES as DASHBOARD_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -552,6 +553,21 @@ EVENT_KINDS: tuple[Choice, ...] = (
     Choice("relocation", "Relocation"),
 )
 
+# Data text in the reader's language --------------------------------------------------------------------
+
+# The languages a translation of data text (`translations.csv`) may be in: every language the dashboard
+# speaks but English, in which the data is written.
+TRANSLATION_LANGUAGES: tuple[Choice, ...] = tuple(
+    Choice(code) for code in DASHBOARD_LANGUAGES if code != DEFAULT_LANGUAGE
+)
+# The tables whose text a reader sees as words rather than names, and which of their columns are
+# translated: the metric catalogue's names, definitions and units, and the events' labels on trend charts.
+TRANSLATED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "metrics": ("label", "definition", "unit"),
+    "events": ("label",),
+}
+TRANSLATED_TABLES: tuple[Choice, ...] = tuple(Choice(name) for name in TRANSLATED_COLUMNS)
+
 # Comparing cities -------------------------------------------------------------------------------------
 
 
@@ -589,4 +605,6 @@ LISTS: dict[str, tuple[Choice, ...]] = {
     "evidence kinds": EVIDENCE_KINDS,
     "quote forms": QUOTE_FORMS,
     "languages": LANGUAGES,
+    "translation languages": TRANSLATION_LANGUAGES,
+    "translated tables": TRANSLATED_TABLES,
 }

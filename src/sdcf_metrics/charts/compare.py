@@ -32,7 +32,7 @@ from ..i18n import t
 from ..trends import plot_date
 from ..untrusted import escape_label
 from ..vocabulary import EXACT_MARKER, MARKERS, NORMALISATIONS, QUALIFIERS, entry, label
-from .base import attributed_figure, cited_sources
+from .base import attributed_figure, cited_sources, localise_dates
 
 Row = Mapping[str, Any]
 
@@ -324,12 +324,13 @@ def time_chart(
                 "text": t("Years since the city's first facility opened")
                 if openings is not None
                 else t("Date (middle of a year, month or span; else the end of the period)")
-            }
+            },
+            "type": "linear" if openings is not None else "date",
         },
         yaxis={"title": {"text": escape_label(_axis_title(metric_label, per))}, "rangemode": "tozero"},
         legend=_SIDE_LEGEND,
     )
-    return figure
+    return localise_dates(figure)
 
 
 def _aligned_on_openings(

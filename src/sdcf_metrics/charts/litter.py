@@ -28,7 +28,7 @@ from ..litter import (
     withheld,
 )
 from ..untrusted import escape_label
-from .base import PALETTE, attributed_figure, cited_sources
+from .base import PALETTE, attributed_figure, cited_sources, localise_dates
 
 OPENING_COLOUR = "#555555"
 SHORT_NAME_LENGTH = 34
@@ -157,7 +157,7 @@ def _source_traces(rows: Sequence[Row], name: str, colour: str) -> list[go.BaseT
 def _mark_opening(figure: go.Figure, opening: Opening, top: float, near_right_edge: bool) -> None:
     """A line on the opening day, or a band over the month or year when the source gave no day.
 
-    The label sits right of the mark, or left of it near the right edge so it stays inside the chart.
+    The label sits right of the mark, or left of it in the right half so it stays inside the chart.
     """
     if opening.precise:
         figure.add_shape(
@@ -251,10 +251,11 @@ def litter_counts_figure(
     ]
     first, last = min(moments), max(moments)
     padding = max((last - first) * 0.06, timedelta(days=20))
-    right_quarter = last + padding - (last - first + 2 * padding) / 4
+    # A label is up to about 150 px wide: in the right half of a phone's plot it only fits on the left.
+    middle = first + (last - first) / 2
     top = 1.0
     for opening in drawn_openings:
-        _mark_opening(figure, opening, top, near_right_edge=opening.first_day > right_quarter)
+        _mark_opening(figure, opening, top, near_right_edge=opening.first_day > middle)
         # Each label is its name's lines and the date's, stacked under the one before.
         top -= _LABEL_LINE * (len(short_name(opening.facility)) + 1)
     highest = max(
@@ -277,4 +278,4 @@ def litter_counts_figure(
         },
         hovermode="closest",
     )
-    return figure
+    return localise_dates(figure)

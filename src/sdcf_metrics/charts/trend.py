@@ -30,7 +30,7 @@ from ..trends import (
 )
 from ..untrusted import escape_label
 from ..vocabulary import PERIOD_KINDS, QUALIFIERS, entry
-from .base import PALETTE, attributed_figure, cited_sources
+from .base import PALETTE, attributed_figure, cited_sources, localise_dates
 
 Row = Mapping[str, Any]
 
@@ -208,4 +208,4 @@ def city_trend_figure(
     figure.update_xaxes(type="date")
     figure.update_layout(hovermode="closest")
     _add_events(figure, events)
-    return figure
+    return localise_dates(figure)

@@ -15,7 +15,7 @@ import pyarrow as pa
 from ..attribution import source_citation
 from ..figures import describe_value, disagreement, seed_only_note, source_strength
 from ..headlines import HEADLINE_METRICS
-from ..i18n import format_number, t
+from ..i18n import format_number, format_partial_date, t
 from ..periods import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
@@ -350,8 +350,8 @@ def time_summary(values: Sequence[ComparedValue], metric_label: str, period_grou
         metric=metric_label,
         period=period_group_label.lower(),
         cities=", ".join(cities),
-        first=ends[0],
-        last=ends[-1],
+        first=format_partial_date(ends[0]),
+        last=format_partial_date(ends[-1]),
     )
 
 

@@ -53,6 +53,7 @@ DERIVED_COLUMNS: dict[str, tuple[pa.Field, ...]] = {
     "metrics": (),
     "related_services": (),
     "conflicts": (),
+    "translations": (),
 }
 
 

@@ -12,7 +12,16 @@ from datetime import date
 
 from .. import periods
 from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
-from ..vocabulary import BREAKDOWN_DIMENSIONS, PERIOD_KINDS, RATES, SCOPES, entry, ids, metric_kinds
+from ..vocabulary import (
+    BREAKDOWN_DIMENSIONS,
+    PERIOD_KINDS,
+    RATES,
+    SCOPES,
+    TRANSLATED_COLUMNS,
+    entry,
+    ids,
+    metric_kinds,
+)
 from .cells import NO_COLUMN, Problem, did_you_mean, show
 from .conflicts import CONFLICT_KEY, unrecorded
 
@@ -51,6 +60,8 @@ class Known:
     def __init__(self, tables: Mapping[str, Sequence[Row]]) -> None:
         self._rows: dict[str, dict[object, Row]] = {}
         for name, rows in tables.items():
+            if len(TABLES_BY_NAME[name].key) != 1:
+                continue  # no other table refers to a row of a table with a composite key
             (key,) = TABLES_BY_NAME[name].key
             by_key: dict[object, Row] = {}
             for row in rows:
@@ -367,9 +378,33 @@ def _closed_after_opened(row: Row, known: Known) -> Iterator[Problem]:
             yield row.problem("closed", message)
 
 
+def _translated_row(row: Row, known: Known) -> Iterator[Problem]:
+    """A translation names a translatable column of a row that exists, and translates its current text."""
+    table, row_id, column = row.get("table_name"), row.get("row_id"), row.get("column_name")
+    if not isinstance(table, str):
+        return
+    columns = TRANSLATED_COLUMNS[table]
+    if isinstance(column, str) and column not in columns:
+        yield row.problem(
+            "column_name", f"{show(column)} is not translated in {table}; use {' or '.join(columns)}"
+        )
+    translated = known.row(table, row_id) if isinstance(row_id, str) else None
+    english = translated.text.get(column, "") if translated is not None and column in columns else ""
+    if english and row.text["english"] != english:
+        yield row.problem(
+            "english",
+            f"the English {column} of {row_id} is now {show(english)}: bring this translation up to date",
+        )
+    if isinstance(row_id, str) and known.has_table(table) and translated is None:
+        yield row.problem(
+            "row_id", f"{show(row_id)} is not an id in {table}.csv{did_you_mean(row_id, known.ids(table))}"
+        )
+
+
 _TABLE_RULES: dict[str, tuple[Callable[[Row, Known], Iterable[Problem]], ...]] = {
     "observations": (_scope, _period, _value_shape, _value_sign, _breakdown),
     "facilities": (_closed_after_opened, _dates_sourced),
     "sources": (_url_or_document,),
     "conflicts": (_conflict_rows,),
+    "translations": (_translated_row,),
 }

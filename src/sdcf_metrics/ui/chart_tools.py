@@ -17,9 +17,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import images
 from ..attribution import citation
-from ..charts import chart_config, file_name
+from ..charts import ChartWords, chart_config, chart_words, file_name, for_screen, with_words_inside
 from ..export import XLSX_MIME
-from ..i18n import t
+from ..i18n import DEFAULT_LANGUAGE, current_language, t
 from ..sharing import (
     app_root,
     canonical_params,
@@ -30,10 +30,11 @@ from ..sharing import (
     view_url,
 )
 from ..store import Store, get_store
+from ..untrusted import escape_markdown
 from ..views import ChartView
 from . import state
 from .downloads import chart_downloads
-from .frame import CHART_ONLY, pinned_version
+from .frame import CHART_ONLY, LANGUAGE_PARAM, pinned_version
 from .navigation import PAGES, Page, page_at, url_paths
 from .tables import show_sources, show_table
 
@@ -82,20 +83,49 @@ def _in_static_copy(page: Page, store: Store, key: str, params: dict[str, list[s
 
 def _share_links(store: Store, key: str) -> tuple[str, str]:
     """The link and the embed offered beside a chart: the static copy's page of this chart when
-    `SDCF_STATIC_BASE_URL` is set and `publish-static` writes this view, else the dashboard's own."""
+    `SDCF_STATIC_BASE_URL` is set and `publish-static` writes this view (in English, the language it is
+    written in), else the dashboard's own."""
     base = static_base_url()
     page = page_at(_page_path())
-    params = state.view_params()
-    if base and page is not None and _in_static_copy(page, store, key, params):
+    params = {name: values for name, values in state.view_params().items() if name != LANGUAGE_PARAM}
+    in_english = current_language() == DEFAULT_LANGUAGE
+    if base and page is not None and in_english and _in_static_copy(page, store, key, params):
         static = static_chart_url(base, store.data_version, page.url_path, key, params)
         return static, static
     return _links(store, key)
 
 
+def _draw_figure(figure: go.Figure, title: str, key: str, alt: str, toolbar: bool) -> None:
+    """The chart as one framed block: its title and subtitle, the plot, then its notes, sources and
+    licence, written as text so that they wrap inside the frame at any width (Plotly does not wrap).
+
+    With the `toolbar` camera (the browser makes the image), the words stay inside the plot instead, so
+    the image it saves carries them.
+    """
+    words = chart_words(figure) if not toolbar else ChartWords("", "", ())
+    with st.container(border=True, key=f"chart-frame-{key}"):
+        if words.title:
+            st.markdown(f"**{escape_markdown(words.title)}**  \n{escape_markdown(words.subtitle)}")
+        st.plotly_chart(
+            with_words_inside(figure) if toolbar else for_screen(figure),
+            config=chart_config(title, toolbar=toolbar),
+            key=f"chart:{key}",
+            width="stretch",
+            theme=None,
+            alt=alt,
+        )
+        _footer(words)
+
+
+def _footer(words: ChartWords) -> None:
+    if words.footer:
+        st.caption("  \n".join(escape_markdown(line) for line in words.footer))
+
+
 def _draw_chart_only(figure: go.Figure, title: str, store: Store, key: str) -> None:
     slot, rest = st.session_state.pop(CHART_ONLY)
     with slot:
-        st.plotly_chart(figure, config=chart_config(title), key=f"chart:{key}", theme=None, alt=title)
+        _draw_figure(figure, title, key, title, toolbar=False)
         current = get_store()
         if current.data_version != store.data_version:
             st.caption(
@@ -122,13 +152,21 @@ def _chart_tools(
         (t("Data (CSV)"), make_csv, "csv", "text/csv", ":material/download:"),
         (t("Data (Excel)"), make_xlsx, "xlsx", XLSX_MIME, ":material/download:"),
     ]
-    if not private and images.browser_path():
-        # Like the data files, images are made only when asked for (a callable runs on click), then reused.
+    if images.browser_path():
+        # Images are rendered only when asked for (a callable runs on click), then reused; a private
+        # chart's image is never kept, so no other visitor can be served it.
+        keep = not private
         downloads += [
-            (t("Image (PNG)"), lambda: images.render(figure, "png"), "png", "image/png", ":material/image:"),
+            (
+                t("Image (PNG)"),
+                lambda: images.render(figure, "png", keep),
+                "png",
+                "image/png",
+                ":material/image:",
+            ),
             (
                 t("Image (SVG)"),
-                lambda: images.render(figure, "svg"),
+                lambda: images.render(figure, "svg", keep),
                 "svg",
                 "image/svg+xml",
                 ":material/image:",
@@ -145,14 +183,13 @@ def _chart_tools(
             on_click="ignore",
             icon=icon,
         )
-    if private:
-        columns[2].caption(t("Images: use the camera icon above the chart; they are made in your browser."))
-        columns[4].caption(t("No link or embed: this chart exists only in your browser session."))
-        return
     if len(downloads) == 2:
         columns[2].caption(
             t("Image downloads need Chromium on the server; use the camera icon above the chart instead.")
         )
+    if private:
+        columns[4].caption(t("No link or embed: this chart exists only in your browser session."))
+        return
     view_link, embed_link = _share_links(store, key)
     with columns[4].popover(t("Share"), icon=":material/share:"):
         st.caption(t("Link to this view"))
@@ -177,22 +214,16 @@ def show_chart(
     Every chart of the dashboard goes through here, so what sits beside a chart (its data, its
     downloads, its link, its embed) is the same on every page. `data` is exactly what is plotted, and
     is what the data downloads contain. A `private` chart (a preview of a visitor's upload) offers no
-    link or embed, which could not reopen it, and no server-side image, whose renderer and cache are
-    shared by every visitor; it is never drawn in chart-only mode.
+    link or embed, which could not reopen it, and its images are rendered on request and never kept in
+    the cache every visitor shares; it is never drawn in chart-only mode.
     """
     store = get_store(version=pinned_version())
     if CHART_ONLY in st.session_state:
         if not private and st.query_params.get("chart") == key:
             _draw_chart_only(figure, title, store, key)
         return
-    st.plotly_chart(
-        figure,
-        config=chart_config(title),
-        key=f"chart:{key}",
-        width="stretch",
-        theme=None,
-        alt=summary or title,
-    )
+    toolbar = not images.browser_path()
+    _draw_figure(figure, title, key, summary or title, toolbar)
     if summary:
         st.text(summary)
     show_sources(data, linked=not private)

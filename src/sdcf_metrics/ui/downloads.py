@@ -15,7 +15,7 @@ from ..attribution import DATA_LICENCE_NOTE, citation, release_line
 from ..cache import ResultCache, store_scope
 from ..datatable import FORMATS, dataset_file, download_name
 from ..export import to_csv_bytes, to_xlsx_bytes
-from ..i18n import t
+from ..i18n import current_language, t
 from ..store import Store
 
 
@@ -68,4 +68,4 @@ FILES = ResultCache(max_entries=6, max_bytes=64 * 1024**2, size=len)
 
 
 def _whole(store: Store, file_name: str, make: Callable[[], bytes]) -> bytes:
-    return FILES.get_or_compute((store_scope(store), file_name), make)
+    return FILES.get_or_compute((store_scope(store), current_language(), file_name), make)

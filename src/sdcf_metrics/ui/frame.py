@@ -1,4 +1,5 @@
-"""The shared frame every page starts with: page config, sidebar menu, data banner and attribution.
+"""The shared frame every page starts with: the reader's language, page config, sidebar menu, data banner
+and attribution, and the page's accessibility fixes (style sheet, `lang` attribute, skip link).
 
 Pages are Streamlit's folder-based multipage scripts; any of them can be the first request after a
 server start (a shared link), so each calls `page_frame()` before anything else.
@@ -19,15 +20,18 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import queries
 from ..attribution import DATA_LICENCE_NOTE, citation
-from ..i18n import t
+from ..i18n import LANGUAGES, format_partial_date, preferred_language, t, use_language
 from ..release import DataUnavailable
 from ..sharing import app_root
 from ..store import Store, get_store
 from ..untrusted import escape_markdown
 from . import server, state
+from .look import page_look
 from .navigation import DATA_AND_SOURCES, OVERVIEW, PAGES, Page, url_paths
 
 APP_TITLE = "SDCF evidence"
+LANGUAGE_PARAM = "lang"  # ?lang=da|de|en|es|fr|nl, kept in every link, share link and embed
+LANGUAGE_WIDGET = "frame:language"
 # Set while a chart-only view (an embed) runs: `chart_tools.show_chart` draws the one chart asked for.
 CHART_ONLY = "frame:chart-only"
 COVERAGE_VIEW = {"view": "coverage"}  # opens the Data page on its cities x metrics coverage table
@@ -45,15 +49,19 @@ def pinned_version() -> str | None:
 def page_frame(page: Page) -> Store:
     """Configure the page and return the store; keep the frame and say what to run when the data cannot
     be opened, and say which version is shown when it is not the one asked for."""
+    state.bound_url()  # first: it resets the parameters this run owns, the language among them
+    language = state.current_choice(LANGUAGE_PARAM, list(LANGUAGES), _browser_language())
+    use_language(language)
     st.set_page_config(page_title=f"{t(page.title)} · {t(APP_TITLE)}", page_icon="📊", layout="wide")
     server.keep_uploads_in_memory()
-    state.bound_url()
+    page_look(language)
+    state.keep(LANGUAGE_PARAM, language)
     st.session_state.pop(CHART_ONLY, None)
     try:
         store = get_store(version=pinned_version())
     except DataUnavailable as unavailable:
         if not st.query_params.get("chart"):
-            _sidebar(None)
+            _sidebar(None, language)
             st.title(t(page.title))
         st.error(_unavailable(unavailable.reason), icon=":material/error:")
         st.stop()
@@ -64,7 +72,7 @@ def page_frame(page: Page) -> Store:
             _chart_not_found()
         _enter_chart_only_mode(store)
         return store
-    _sidebar(store)
+    _sidebar(store, language)
     _release_notes(store)
     return store
 
@@ -89,9 +97,10 @@ def _unavailable(reason: str) -> str:
     )
 
 
-def _sidebar(store: Store | None) -> None:
-    """The menu and, once the data is open, its version, licence and citation."""
+def _sidebar(store: Store | None, language: str) -> None:
+    """The language selector, the menu and, once the data is open, its version, licence and citation."""
     with st.sidebar:
+        _language_choice(language)
         if _served_from_home_page():
             # Streamlit's own menu would call the home page "app" and cannot be translated.
             for listed in PAGES:
@@ -104,7 +113,7 @@ def _sidebar(store: Store | None) -> None:
             t(
                 "Data version {version}, published {date}.",
                 version=store.release.data_version,
-                date=store.release.published_on,
+                date=format_partial_date(store.release.published_on),
             )
         )
         with st.expander(t("Licence and how to cite")):
@@ -146,6 +155,29 @@ def _chart_not_found() -> None:
     st.error(t("Chart not found: this page has no chart of that name."), icon=":material/search_off:")
     st.link_button(t("Explore the full dashboard"), app_root(st.context.url or "", url_paths()) or "/")
     st.stop()
+
+
+def _browser_language() -> str:
+    """The first of the browser's languages the dashboard speaks (English when it speaks none of them)."""
+    accepted = st.context.headers.get("Accept-Language") or ""
+    offered = [st.context.locale or "", *(part.split(";", 1)[0].strip() for part in accepted.split(","))]
+    return preferred_language([code for code in offered if code])
+
+
+def _language_choice(language: str) -> None:
+    """The language selector, first in the sidebar. Its label is also in English, so a reader who landed
+    on a page in a language they do not read still finds it."""
+    label = t("Language")
+    # Set from the URL (or the last page) on every run, so a page switch never resets it; a change goes
+    # to the URL at once, before the page is drawn again in the new language.
+    st.session_state[LANGUAGE_WIDGET] = language
+    st.selectbox(
+        label if language == "en" else f"{label} · Language",
+        list(LANGUAGES),
+        key=LANGUAGE_WIDGET,
+        format_func=LANGUAGES.get,
+        on_change=lambda: state.keep(LANGUAGE_PARAM, st.session_state[LANGUAGE_WIDGET]),
+    )
 
 
 def _served_from_home_page() -> bool:

@@ -114,6 +114,14 @@ YOUR_CITY = Page(
     "Check a file of your city's figures and see them beside the published cities.",
 )
 
+ACCESSIBILITY = Page(
+    "pages/8_Accessibility.py",
+    "Accessibility",
+    ":material/accessibility_new:",
+    "Accessibility",
+    "How the dashboard meets WCAG 2.1 AA, what does not yet, and how to report a barrier.",
+)
+
 # In menu order: the home page first.
 PAGES: tuple[Page, ...] = (
     OVERVIEW,
@@ -124,6 +132,7 @@ PAGES: tuple[Page, ...] = (
     DATA_AND_SOURCES,
     METHODOLOGY,
     YOUR_CITY,
+    ACCESSIBILITY,
 )
 
 

@@ -128,6 +128,19 @@ def _publish(key: str, value: Any) -> None:
         st.query_params[key] = str(value)
 
 
+def current_choice(key: str, options: Sequence[str], default: str) -> str:
+    """A choice that the whole page depends on (the reader's language), before anything is drawn: from
+    the URL, else as this visitor left it on another page, else `default`. Its widget sets it with
+    `keep` when changed, so the value never waits for the widget."""
+    initial = _initial(key, options, default, multiple=False)
+    return initial if initial in options else options[0]
+
+
+def keep(key: str, value: str) -> None:
+    """Keep a choice in the URL and for the next page (a widget's change, or a chart-only view)."""
+    _publish(key, value)
+
+
 def choice(
     key: str,
     label: str,

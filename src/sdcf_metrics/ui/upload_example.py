@@ -1,9 +1,9 @@
 """The Your city page's example: the template's rows checked and previewed as an upload would be.
 
-The example is the same for every visitor of one data version on one day, and nothing of it comes from a
-visitor, so it is checked once and its store (the published data with the example's rows) is kept and
-shared, its query results cached like the published store's. A visitor's own file never comes here: it
-is checked on each run and queried through a store of its own that lasts one run.
+The example is the same for every visitor of one data version on one day in one language, and nothing
+of it comes from a visitor, so it is checked once and its store (the published data with the example's
+rows) is kept and shared, its query results cached like the published store's. A visitor's own file never
+comes here: it is checked on each run and queried through a store of its own that lasts one run.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import date
 
+from ..i18n import current_language
 from ..pipeline.template import template_csv
 from ..pipeline.upload.preview import UploadPreview, preview_upload
 from ..store import Store
@@ -24,20 +25,22 @@ class UploadExample:
     """The example's preview, and the store to query it through (None when no row of it passes)."""
 
     day: date
+    language: str
     preview: UploadPreview
     store: Store | None
 
 
 _lock = threading.Lock()
-_examples: weakref.WeakKeyDictionary[Store, UploadExample] = weakref.WeakKeyDictionary()
+_examples: weakref.WeakKeyDictionary[Store, dict[str, UploadExample]] = weakref.WeakKeyDictionary()
 
 
 def upload_example(store: Store) -> UploadExample:
     """The template's example checked against `store`'s data today (a date decides what is in the
-    future), made once per published store and day. Shared: read it, never change it."""
-    today = date.today()
+    future), made once per published store, day and language (its messages are in the reader's). Shared:
+    read it, never change it."""
+    today, language = date.today(), current_language()
     with _lock:
-        kept = _examples.get(store)
+        kept = _examples.get(store, {}).get(language)
     if kept is not None and kept.day == today:
         return kept
     preview = preview_upload(template_csv(), EXAMPLE_FILE, store, today)
@@ -45,8 +48,8 @@ def upload_example(store: Store) -> UploadExample:
     if preview.has_preview:
         combined = store.with_upload(preview.tables, preview.replaced_observation_ids)
         combined.private = False  # the template's example holds nothing of any visitor's
-    made = UploadExample(today, preview, combined)
+    made = UploadExample(today, language, preview, combined)
     with _lock:
         # A day's example replaces the day before's, whose store closes once no run uses it any more.
-        _examples[store] = made
+        _examples.setdefault(store, {})[language] = made
     return made
