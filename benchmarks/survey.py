@@ -19,6 +19,8 @@ from streamlit.runtime.state.common import TESTING_KEY
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
+from sdcf_metrics.ui.frame import LANGUAGE_WIDGET
+
 from . import ROOT
 
 APPTEST_TIMEOUT_S = 120
@@ -163,9 +165,10 @@ def survey_pages(pages: Sequence[Path]) -> list[PageSurvey]:
 
 
 def first_filter(app: AppTest) -> Any | None:
-    """The first selectbox, multiselect, radio or segmented control with more than one option."""
+    """The first selectbox, multiselect, radio or segmented control with more than one option, but the
+    sidebar's language selector: a reader filters a page far more often than they change language."""
     for node in _nodes(app):
-        if node.type in CHOICE_WIDGETS and len(node.options) > 1:
+        if node.type in CHOICE_WIDGETS and len(node.options) > 1 and node.key != LANGUAGE_WIDGET:
             return node
     return None
 

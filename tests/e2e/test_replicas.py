@@ -119,7 +119,7 @@ def sessions_on_both(cluster: Cluster, browser) -> dict[int, list]:
 
 def switch_city(page, city: str) -> None:
     """Change the City filter, as a reader does, and wait for the redrawn chart."""
-    page.get_by_test_id("stSelectbox").first.locator("input").click()
+    page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.locator("input").click()
     page.get_by_role("option", name=city, exact=True).click()
     page.wait_for_url(f"**city={city.lower()}**")
     wait_until_idle(page)

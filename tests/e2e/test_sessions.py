@@ -59,7 +59,7 @@ def test_after_a_restart_the_first_filter_change_in_an_open_tab_sticks(browser, 
         with streamlit_server(paths.PROJECT_ROOT, log, environment, port=port):
             # The tab shows "Connecting" until it has reached the new server.
             page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)
-            city_box = page.get_by_test_id("stSelectbox").first
+            city_box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first
             city_box.locator("input").click(timeout=60_000)
             page.get_by_role("option", name="Barcelona", exact=True).click()
             page.wait_for_url("**city=barcelona**", timeout=30_000)
