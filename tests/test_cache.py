@@ -166,18 +166,25 @@ def test_threads_share_the_cache_and_every_result_answers_its_own_question(root)
     assert stats.entries <= 3 and stats.bytes == sum(size for _, size in small._entries.values())
 
 
-def test_a_figure_is_built_once_for_the_same_data_and_version(root):
+def facilities_chart(root, data_version: str):
+    """The Overview's chart of facilities per country, through `built_once`."""
     store = get_store(paths.extracts_dir(root))
     counts = latest_facility_counts(queries.area_observations(store, metric_id="facilities_count"))
-    options = {
-        "title": "Facilities",
-        "subtitle": "",
-        "axis_title": "Facilities",
-        "published_on": "2026-01-01",
-    }
-    first = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
-    again = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
-    newer = built_once(latest_by_area_figure, counts.countries, data_version="v2", **options)
+    return built_once(
+        latest_by_area_figure,
+        counts.countries,
+        title="Facilities",
+        subtitle="",
+        axis_title="Facilities",
+        data_version=data_version,
+        published_on="2026-01-01",
+    )
+
+
+def test_a_figure_is_built_once_for_the_same_data_and_version(root):
+    first = facilities_chart(root, "v1")
+    again = facilities_chart(root, "v1")
+    newer = facilities_chart(root, "v2")
     assert again is first
     assert newer is not first and "v2" in newer.layout.annotations[0].text
     assert FIGURES.stats().entries >= 2
@@ -185,18 +192,10 @@ def test_a_figure_is_built_once_for_the_same_data_and_version(root):
 
 def test_a_figure_is_built_again_for_a_reader_of_another_language(root):
     """Figures carry words: one built for a French reader is never served to an English one."""
-    store = get_store(paths.extracts_dir(root))
-    counts = latest_facility_counts(queries.area_observations(store, metric_id="facilities_count"))
-    options = {
-        "title": "Facilities",
-        "subtitle": "",
-        "axis_title": "Facilities",
-        "published_on": "2026-01-01",
-    }
-    english = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
+    english = facilities_chart(root, "v1")
     with in_language("fr"):
-        french = built_once(latest_by_area_figure, counts.countries, data_version="v1", **options)
-        assert built_once(latest_by_area_figure, counts.countries, data_version="v1", **options) is french
+        french = facilities_chart(root, "v1")
+        assert facilities_chart(root, "v1") is french
     assert french is not english
     assert french.layout.separators != english.layout.separators  # 3 090,5 against 3,090.5
 
