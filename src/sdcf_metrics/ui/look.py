@@ -6,7 +6,8 @@ group).
 
 Streamlit's page is in English (`<html lang="en">`) whatever it shows; screen readers pick a voice from
 that attribute, so it is set on every run. The script holds no data: only a language code from the
-dashboard's own list and a message from its own catalogue, both JSON-encoded.
+dashboard's own list and messages from its own catalogue, written as script strings that cannot close the
+script element (`script_string`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from importlib import resources
 
 import streamlit as st
 
-from ..i18n import t
+from ..i18n import LANGUAGES, t
 
 _SCRIPT = """<script>(() => {{
 document.documentElement.lang = {language};
@@ -42,12 +43,20 @@ def _style() -> str:
     return resources.files("sdcf_metrics").joinpath("assets", "frame.css").read_text(encoding="utf-8")
 
 
+def script_string(text: str) -> str:
+    """`text` as a JavaScript string literal that is safe inside an HTML `<script>` element: JSON, with
+    `<`, `>` and `&` escaped so no text can close the element or open a comment."""
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def page_look(language: str) -> None:
     """Apply the style sheet and set the page's language; drawn in a container that takes no room."""
+    if language not in LANGUAGES:
+        raise ValueError(f"not a language of the dashboard: {language!r}")
     script = _SCRIPT.format(
-        language=json.dumps(language),
-        skip=json.dumps(t("Skip to main content")),
-        table=json.dumps(t("Table (scrolls sideways on a small screen)")),
+        language=script_string(language),
+        skip=script_string(t("Skip to main content")),
+        table=script_string(t("Table (scrolls sideways on a small screen)")),
     )
     with st.container(key="page-look"):
         st.html(f"<style>{_style()}</style>{script}", unsafe_allow_javascript=True)
