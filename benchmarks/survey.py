@@ -11,7 +11,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class WidgetSpec:
     pills: bool = False
     text: str = ""
     checked: bool = False
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,11 @@ def _nodes(app: AppTest) -> Iterator[Any]:
 
 
 def _widget_spec(node: Any) -> WidgetSpec | None:
+    spec = _spec_without_key(node)
+    return None if spec is None else replace(spec, key=node.key or "")
+
+
+def _spec_without_key(node: Any) -> WidgetSpec | None:
     kind = node.type
     if kind in ("selectbox", "radio"):
         return WidgetSpec(
@@ -220,6 +226,6 @@ def change_filter(app: AppTest, step: int, default: WidgetSpec | None) -> bool:
 def first_filter_spec(survey: PageSurvey) -> WidgetSpec | None:
     """The surveyed default of the widget `first_filter` will find."""
     for widget in survey.widgets:
-        if widget.kind in CHOICE_WIDGETS and len(widget.options) > 1:
+        if widget.kind in CHOICE_WIDGETS and len(widget.options) > 1 and widget.key != LANGUAGE_WIDGET:
             return widget
     return None

@@ -12,8 +12,8 @@ import streamlit as st
 from fixtures import TRANSLATIONS, edit_row, write_sources
 
 from sdcf_metrics import paths, queries
-from sdcf_metrics.cache import ResultCache, approximate_size, store_scope
-from sdcf_metrics.charts import built_once
+from sdcf_metrics.cache import DerivedOnce, ResultCache, approximate_size, store_scope
+from sdcf_metrics.charts import built_once, drawn_once, for_screen, with_words_inside
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
 from sdcf_metrics.charts.base import FIGURES
 from sdcf_metrics.i18n import in_language
@@ -188,6 +188,35 @@ def test_a_figure_is_built_once_for_the_same_data_and_version(root):
     assert again is first
     assert newer is not first and "v2" in newer.layout.annotations[0].text
     assert FIGURES.stats().entries >= 2
+
+
+def test_a_shared_figure_is_drawn_once_for_the_screen_and_once_with_its_words_inside(root):
+    """Every rerun of every session draws the same shared figure: the copy made to draw it is made once."""
+    figure = facilities_chart(root, "v1")
+    screen = drawn_once(figure, words_inside=False)
+    inside = drawn_once(figure, words_inside=True)
+    assert drawn_once(figure, words_inside=False) is screen
+    assert drawn_once(figure, words_inside=True) is inside
+    assert screen.to_dict() == for_screen(figure).to_dict()
+    assert inside.to_dict() == with_words_inside(figure).to_dict()
+
+
+def test_what_is_derived_from_an_object_goes_with_it():
+    """A chart of a visitor's upload lives for one run: what was drawn from it is not kept after it."""
+
+    class Source:
+        pass
+
+    derived = DerivedOnce()
+    made: list[str] = []
+    source = Source()
+    assert derived.get(source, "drawn", lambda: made.append("drawn") or "result") == "result"
+    assert derived.get(source, "drawn", lambda: made.append("again") or "other") == "result"
+    assert derived.get(source, "other", lambda: "second") == "second"
+    assert made == ["drawn"] and len(derived) == 2
+    del source
+    gc.collect()
+    assert len(derived) == 0
 
 
 def test_a_figure_is_built_again_for_a_reader_of_another_language(root):

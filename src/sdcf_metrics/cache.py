@@ -125,6 +125,44 @@ class ResultCache:
             return CacheStats(len(self._entries), self._bytes, self._hits, self._misses)
 
 
+class DerivedOnce:
+    """What is derived from a shared object (a figure from `FIGURES`, a cached query result), made once per
+    object and dropped when the object is collected.
+
+    The object itself is the key, by identity: nothing is pickled or hashed per rerun, which is the point
+    for a figure drawn on every rerun of every session. What is derived from an object of one run only (a
+    chart of a visitor's upload) goes with that object at the end of the run.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._results: dict[tuple[int, str], Any] = {}
+        self._watched: set[int] = set()
+
+    def get(self, source: object, name: str, derive: Callable[[], T]) -> T:
+        """`derive()`, made once for `source` under `name`."""
+        key = (id(source), name)
+        with self._lock:
+            if key in self._results:
+                return self._results[key]
+        result = derive()
+        with self._lock:
+            if id(source) not in self._watched:
+                self._watched.add(id(source))
+                weakref.finalize(source, self._forget, id(source))
+            return self._results.setdefault(key, result)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._results)
+
+    def _forget(self, source_id: int) -> None:
+        with self._lock:
+            self._watched.discard(source_id)
+            for key in [key for key in self._results if key[0] == source_id]:
+                del self._results[key]
+
+
 @dataclass(frozen=True)
 class StoreScope:
     """One store's share of the caches: the store's own number and the data version it serves."""

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from ..attribution import DATA_LICENCE, release_line, source_citation
-from ..cache import ResultCache
+from ..cache import DerivedOnce, ResultCache
 from ..i18n import current_language, number_separators, t
 from ..untrusted import escape_label
 
@@ -200,6 +200,18 @@ def built_once(builder: Callable[P, go.Figure], /, *args: P.args, **kwargs: P.kw
     visitor's upload is built directly, never through here, so nothing of it outlives the session.
     """
     return FIGURES.once(builder, *args, **kwargs)
+
+
+_DRAWN = DerivedOnce()
+
+
+def drawn_once(figure: go.Figure, words_inside: bool) -> go.Figure:
+    """The figure as a page draws it, `with_words_inside` or `for_screen`, made once per figure object: both
+    copy and revalidate the whole figure, which was most of a chart page's rerun when the same shared
+    figure (`built_once`) was drawn again on every rerun."""
+    if words_inside:
+        return _DRAWN.get(figure, "words inside", lambda: with_words_inside(figure))
+    return _DRAWN.get(figure, "screen", lambda: for_screen(figure))
 
 
 def chart_words(figure: go.Figure) -> ChartWords:

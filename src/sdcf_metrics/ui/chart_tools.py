@@ -17,7 +17,13 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import images
 from ..attribution import citation
-from ..charts import ChartWords, chart_config, chart_words, file_name, for_screen, with_words_inside
+from ..charts import (
+    ChartWords,
+    chart_config,
+    chart_words,
+    drawn_once,
+    file_name,
+)
 from ..export import XLSX_MIME
 from ..i18n import DEFAULT_LANGUAGE, current_language, t
 from ..sharing import (
@@ -107,7 +113,7 @@ def _draw_figure(figure: go.Figure, title: str, key: str, alt: str, toolbar: boo
         if words.title:
             st.markdown(f"**{escape_markdown(words.title)}**  \n{escape_markdown(words.subtitle)}")
         st.plotly_chart(
-            with_words_inside(figure) if toolbar else for_screen(figure),
+            drawn_once(figure, words_inside=toolbar),
             config=chart_config(title, toolbar=toolbar),
             key=f"chart:{key}",
             width="stretch",
