@@ -7,12 +7,13 @@ from __future__ import annotations
 import gc
 import threading
 
+import pyarrow as pa
 import pytest
 import streamlit as st
 from fixtures import TRANSLATIONS, edit_row, write_sources
 
 from sdcf_metrics import paths, queries
-from sdcf_metrics.cache import DerivedOnce, ResultCache, approximate_size, store_scope
+from sdcf_metrics.cache import DerivedOnce, ResultCache, approximate_size, content_digest, store_scope
 from sdcf_metrics.charts import built_once, drawn_once, for_screen, with_words_inside
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
 from sdcf_metrics.charts.base import FIGURES
@@ -217,6 +218,16 @@ def test_what_is_derived_from_an_object_goes_with_it():
     del source
     gc.collect()
     assert len(derived) == 0
+
+
+def test_tables_made_anew_with_the_same_rows_share_one_key():
+    """A page builds its data table again on every rerun; what is derived from it is keyed by content."""
+    rows = {"city": ["Paris", "Liège"], "value": [28, None]}
+    assert content_digest(pa.table(rows)) == content_digest(pa.table(rows))
+    assert content_digest(pa.table(rows)) != content_digest(pa.table({**rows, "value": [29, None]}))
+    assert content_digest(pa.table(rows)) != content_digest(
+        pa.table({"town": rows["city"], "value": [28, None]})
+    )
 
 
 def test_a_figure_is_built_again_for_a_reader_of_another_language(root):

@@ -48,6 +48,15 @@ def approximate_size(value: object) -> int:
     return size
 
 
+def content_digest(table: pa.Table) -> str:
+    """A digest of a table's schema and rows (its Arrow stream): equal tables, made anew on each rerun,
+    share one key. Cheaper than what is derived from them, and no pickling of Python rows."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.blake2b(memoryview(sink.getvalue())).hexdigest()
+
+
 @dataclass(frozen=True)
 class CacheStats:
     """What a cache holds and how it has been used since it was made."""

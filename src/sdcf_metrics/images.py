@@ -7,6 +7,7 @@ is switched off: kaleido would otherwise load it from a CDN, and nothing here ma
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -30,8 +31,10 @@ _server_started = False
 _cache: OrderedDict[str, bytes] = OrderedDict()
 
 
+@functools.cache
 def browser_path() -> str | None:
-    """The Chromium kaleido would use, or None when this machine has none."""
+    """The Chromium kaleido would use, or None when this machine has none; looked up once per process
+    (every chart asks, on every rerun, and the search walks the PATH)."""
     from choreographer.utils import get_browser_path
 
     return get_browser_path(["chromium", "chromium-browser", "google-chrome", "chrome"])

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import partial, wraps
+from typing import ParamSpec
 
 import plotly.graph_objects as go
 import pyarrow as pa
 
 from . import litter, overview, queries, trends
+from .cache import ResultCache, approximate_size
 from .charts import built_once, city_colours
 from .charts.area_bars import latest_by_area_figure
 from .charts.compare import latest_chart, national_chart, time_chart
@@ -34,6 +36,7 @@ from .release import Release
 from .store import Store
 
 Row = Mapping[str, object]
+P = ParamSpec("P")
 
 # The Compare cities page opens on a metric all three focus cities report, for one of these selections.
 DEFAULT_METRIC = "registered_users"
@@ -58,6 +61,27 @@ class ChartView:
     table: pa.Table
     title: str
     summary: str
+
+
+def _view_size(view: ChartView) -> int:
+    """What a kept view adds to the figure `built_once` already keeps: its rows and its words."""
+    return approximate_size(view.table) + approximate_size((view.key, view.title, view.summary))
+
+
+VIEWS = ResultCache(max_entries=256, max_bytes=32 * 1024**2, size=_view_size)
+
+
+def kept(build: Callable[P, ChartView]) -> Callable[P, ChartView]:
+    """`build`, made once per process for the same arguments and reader's language (`ResultCache.once`;
+    every view takes the release, so a new data version builds afresh). A filter change on a page draws
+    a view many sessions have drawn before: the same view object is returned, and what the page derives
+    from it (the figure drawn for the screen, the linked data table) is made once too."""
+
+    @wraps(build)
+    def once(*args: P.args, **kwargs: P.kwargs) -> ChartView:
+        return VIEWS.once(build, *args, **kwargs)
+
+    return once
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,7 @@ def load_denominators(store: Store, city_ids: Sequence[str]) -> Denominators:
 # Overview ----------------------------------------------------------------------------------------------
 
 
+@kept
 def facilities_by_country(counts: overview.AreaCounts, release: Release) -> ChartView:
     """The latest sourced count of facilities of each country (the Overview's chart)."""
     title = t("Supervised consumption facilities by country")
@@ -118,6 +143,7 @@ def facilities_by_country(counts: overview.AreaCounts, release: Release) -> Char
 # City trends -------------------------------------------------------------------------------------------
 
 
+@kept
 def city_trend(
     city: Row,
     all_city_ids: Sequence[str],
@@ -150,6 +176,7 @@ def city_trend(
 # Compare cities ----------------------------------------------------------------------------------------
 
 
+@kept
 def compare_latest(
     comparison: Comparison, metric: Row, per: str, colours: Mapping[str, str], release: Release
 ) -> ChartView:
@@ -170,6 +197,7 @@ def compare_latest(
     )
 
 
+@kept
 def compare_time(
     comparison: Comparison,
     in_period: Sequence[ComparedValue],
@@ -203,6 +231,7 @@ def compare_time(
     )
 
 
+@kept
 def compare_national(
     rates: Sequence[Row], year: str, highlighted_countries: Collection[str], release: Release
 ) -> ChartView:
@@ -240,6 +269,7 @@ def values_in_period(comparison: Comparison, period: str) -> list[ComparedValue]
 # Needle litter -----------------------------------------------------------------------------------------
 
 
+@kept
 def litter_counts(
     index: int,
     series: litter.CountSeries,
@@ -264,6 +294,7 @@ def litter_counts(
 # Facilities --------------------------------------------------------------------------------------------
 
 
+@kept
 def facilities_map(on_map: Sequence[Place], off_map: Sequence[Place], release: Release) -> ChartView:
     """The facilities on a map of Europe, one marker per city centre."""
     return ChartView(

@@ -38,6 +38,7 @@ COVERAGE_VIEW = {"view": "coverage"}  # opens the Data page on its cities x metr
 
 
 _VERSION = re.compile(r"^[0-9a-z]{1,40}$")
+_BROWSER_LANGUAGE = "frame:browser-language"
 
 
 def pinned_version() -> str | None:
@@ -158,10 +159,13 @@ def _chart_not_found() -> None:
 
 
 def _browser_language() -> str:
-    """The first of the browser's languages the dashboard speaks (English when it speaks none of them)."""
-    accepted = st.context.headers.get("Accept-Language") or ""
-    offered = [st.context.locale or "", *(part.split(";", 1)[0].strip() for part in accepted.split(","))]
-    return preferred_language([code for code in offered if code])
+    """The first of the browser's languages the dashboard speaks (English when it speaks none of them),
+    read on a session's first run: the browser sends the same ones for as long as the session lasts."""
+    if _BROWSER_LANGUAGE not in st.session_state:
+        accepted = st.context.headers.get("Accept-Language") or ""
+        offered = [st.context.locale or "", *(part.split(";", 1)[0].strip() for part in accepted.split(","))]
+        st.session_state[_BROWSER_LANGUAGE] = preferred_language([code for code in offered if code])
+    return st.session_state[_BROWSER_LANGUAGE]
 
 
 def _language_choice(language: str) -> None:

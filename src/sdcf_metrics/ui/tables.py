@@ -15,9 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from ..cache import ResultCache
+from ..cache import ResultCache, content_digest
 from ..datatable import LINK_DISPLAY, CitedSource, chart_sources, with_links
-from ..i18n import format_number, t
+from ..i18n import current_language, format_number, t
 from ..untrusted import escape_markdown, escape_markdown_table, markdown_link
 
 # A chart's source line names this many sources; the rest are in the data behind the chart.
@@ -31,9 +31,14 @@ def show_table(
     height: int | Literal["auto"] = "auto",
     column_config: Mapping[str, Any] | None = None,
 ) -> None:
-    """`st.dataframe` of a table whose source-address columns are links (the site's name shown)."""
-    frame = data.to_pandas() if isinstance(data, pa.Table) else data
-    frame, linked = with_links(frame)
+    """`st.dataframe` of a table whose source-address columns are links (the site's name shown). The
+    linked rows of an Arrow table are made once per content (the same rows are drawn on every rerun)."""
+    if isinstance(data, pa.Table):
+        frame, linked = LINKED_TABLES.get_or_compute(
+            (current_language(), content_digest(data)), lambda: _linked_arrow(data)
+        )
+    else:
+        frame, linked = with_links(data)
     config: dict[str, Any] = {
         name: st.column_config.LinkColumn(
             display_text=LINK_DISPLAY, help=t("Opens the source in a new tab"), width="medium"
@@ -44,18 +49,24 @@ def show_table(
     st.dataframe(frame, hide_index=True, width="stretch", height=height, key=key, column_config=config)
 
 
-def _frame_size(frame: pd.DataFrame) -> int:
-    return int(frame.memory_usage(deep=True).sum())
+LINKED_TABLES = ResultCache(max_entries=128, max_bytes=32 * 1024**2)
 
 
-# Escaped tables, made once per content: the same few tables are shown on every rerun of a page.
-ESCAPED_TABLES = ResultCache(max_entries=64, max_bytes=32 * 1024**2, size=_frame_size)
+def _linked_arrow(table: pa.Table) -> tuple[pa.Table, list[str]]:
+    """`with_links` of the table, back in Arrow, which `st.dataframe` sends without converting again."""
+    frame, linked = with_links(table.to_pandas())
+    return pa.Table.from_pandas(frame, preserve_index=False), linked
+
+
+# Escaped tables, made once per content and kept in Arrow, which `st.table` sends without converting
+# again: the same few tables are shown on every rerun of a page.
+ESCAPED_TABLES = ResultCache(max_entries=64, max_bytes=32 * 1024**2)
 
 
 def _escaped(
     build: Callable[..., pd.DataFrame], args: tuple[Any, ...], links: Mapping[str, str] | None
-) -> pd.DataFrame:
-    return escape_markdown_table(build(*args), links)
+) -> pa.Table:
+    return pa.Table.from_pandas(escape_markdown_table(build(*args), links), preserve_index=False)
 
 
 def show_text_table(
