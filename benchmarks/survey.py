@@ -57,7 +57,8 @@ class WidgetSpec:
     pills: bool = False
     text: str = ""
     checked: bool = False
-    key: str = ""
+    # The page's own key, to tell its filters from the sidebar's language selector; not what a visitor sees.
+    key: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

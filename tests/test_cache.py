@@ -22,7 +22,10 @@ from sdcf_metrics.overview import latest_facility_counts
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.queries import RESULTS
 from sdcf_metrics.store import Store, get_store
+from sdcf_metrics.ui.navigation import PAGES
 from sdcf_metrics.ui.upload_example import upload_example
+from sdcf_metrics.ui.warm_up import wait_for_warm_up, warm_up
+from sdcf_metrics.views import VIEWS
 
 
 @pytest.fixture
@@ -268,14 +271,18 @@ def test_the_upload_example_is_checked_once_per_store_and_shared(root, counted):
     assert counted[asked:] == ["cities"]
 
 
-def test_every_citys_queries_are_warmed_up_once_per_store(root, counted):
+def test_every_citys_queries_and_every_view_are_warmed_up_once_per_store(root, counted):
     store = get_store(paths.extracts_dir(root))
-    queries.warm_up(store)
-    queries.warm_up(store)
-    warming = [thread for thread in threading.enumerate() if thread.name == "sdcf-warm-up"]
-    for thread in warming:
-        thread.join()
+    warm_up(store)
+    warm_up(store)
+    assert wait_for_warm_up(timeout_s=120)
     asked = len(counted)
+    built = VIEWS.stats().misses
+    for page in PAGES:
+        for embeddable in page.static_views(store) if page.static_views else ():
+            view = embeddable.build()
+            assert drawn_once(view.figure, words_inside=True) is drawn_once(view.figure, words_inside=True)
+    assert VIEWS.stats().misses == built
     for city in queries.cities(store):
         queries.city_observations(store, city_id=city["city_id"])
         queries.city_breakdowns(store, city_id=city["city_id"])

@@ -40,6 +40,12 @@ def browser_path() -> str | None:
     return get_browser_path(["chromium", "chromium-browser", "google-chrome", "chrome"])
 
 
+def camera_in_browser() -> bool:
+    """True where the server cannot make images: the reader's browser does, with the chart's camera
+    button, so the figure keeps its words inside the plot."""
+    return browser_path() is None
+
+
 def _start_server() -> None:
     global _server_started
     if _server_started:

@@ -68,7 +68,8 @@ def _view_size(view: ChartView) -> int:
     return approximate_size(view.table) + approximate_size((view.key, view.title, view.summary))
 
 
-VIEWS = ResultCache(max_entries=256, max_bytes=32 * 1024**2, size=_view_size)
+# Room for every view of the published data (about 280) in two languages.
+VIEWS = ResultCache(max_entries=1024, max_bytes=32 * 1024**2, size=_view_size)
 
 
 def kept(build: Callable[P, ChartView]) -> Callable[P, ChartView]:

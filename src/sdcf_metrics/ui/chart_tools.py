@@ -158,7 +158,7 @@ def _chart_tools(
         (t("Data (CSV)"), make_csv, "csv", "text/csv", ":material/download:"),
         (t("Data (Excel)"), make_xlsx, "xlsx", XLSX_MIME, ":material/download:"),
     ]
-    if images.browser_path():
+    if not images.camera_in_browser():
         # Images are rendered only when asked for (a callable runs on click), then reused; a private
         # chart's image is never kept, so no other visitor can be served it.
         keep = not private
@@ -228,7 +228,7 @@ def show_chart(
         if not private and st.query_params.get("chart") == key:
             _draw_chart_only(figure, title, store, key)
         return
-    toolbar = not images.browser_path()
+    toolbar = images.camera_in_browser()
     _draw_figure(figure, title, key, summary or title, toolbar)
     if summary:
         st.text(summary)

@@ -18,7 +18,6 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import queries
 from ..attribution import DATA_LICENCE_NOTE, citation
 from ..i18n import LANGUAGES, format_partial_date, preferred_language, t, use_language
 from ..release import DataUnavailable
@@ -28,6 +27,7 @@ from ..untrusted import escape_markdown
 from . import server, state
 from .look import page_look
 from .navigation import DATA_AND_SOURCES, OVERVIEW, PAGES, Page, url_paths
+from .warm_up import warm_up
 
 APP_TITLE = "SDCF evidence"
 LANGUAGE_PARAM = "lang"  # ?lang=da|de|en|es|fr|nl, kept in every link, share link and embed
@@ -66,7 +66,7 @@ def page_frame(page: Page) -> Store:
             st.title(t(page.title))
         st.error(_unavailable(unavailable.reason), icon=":material/error:")
         st.stop()
-    queries.warm_up(store)
+    warm_up(store)
     chart = st.query_params.get("chart")
     if chart:
         if not page.may_draw(chart):

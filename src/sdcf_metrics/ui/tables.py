@@ -33,12 +33,7 @@ def show_table(
 ) -> None:
     """`st.dataframe` of a table whose source-address columns are links (the site's name shown). The
     linked rows of an Arrow table are made once per content (the same rows are drawn on every rerun)."""
-    if isinstance(data, pa.Table):
-        frame, linked = LINKED_TABLES.get_or_compute(
-            (current_language(), content_digest(data)), lambda: _linked_arrow(data)
-        )
-    else:
-        frame, linked = with_links(data)
+    frame, linked = linked_table(data) if isinstance(data, pa.Table) else with_links(data)
     config: dict[str, Any] = {
         name: st.column_config.LinkColumn(
             display_text=LINK_DISPLAY, help=t("Opens the source in a new tab"), width="medium"
@@ -52,10 +47,15 @@ def show_table(
 LINKED_TABLES = ResultCache(max_entries=128, max_bytes=32 * 1024**2)
 
 
-def _linked_arrow(table: pa.Table) -> tuple[pa.Table, list[str]]:
-    """`with_links` of the table, back in Arrow, which `st.dataframe` sends without converting again."""
-    frame, linked = with_links(table.to_pandas())
-    return pa.Table.from_pandas(frame, preserve_index=False), linked
+def linked_table(table: pa.Table) -> tuple[pa.Table, list[str]]:
+    """`with_links` of the table, back in Arrow, which `st.dataframe` sends without converting again; made
+    once per content and language."""
+
+    def linked() -> tuple[pa.Table, list[str]]:
+        frame, columns = with_links(table.to_pandas())
+        return pa.Table.from_pandas(frame, preserve_index=False), columns
+
+    return LINKED_TABLES.get_or_compute((current_language(), content_digest(table)), linked)
 
 
 # Escaped tables, made once per content and kept in Arrow, which `st.table` sends without converting
