@@ -227,7 +227,7 @@ def for_screen(figure: go.Figure) -> go.Figure:
     above the plot, its long legend entries, axis titles, category names and labels beside marks broken
     into short lines; a label on the left of a mark far to the right. The plot keeps at least its height,
     rows grow with their labels, and the figure grows by what the legend needs."""
-    screen = go.Figure(figure)
+    screen = go.Figure(figure, _validate=False)  # a copy of a valid figure: nothing to check again
     screen.layout.annotations = [note for note in screen.layout.annotations if note.name != "footer"]
     margin = screen.layout.margin
     plot_height = screen.layout.height - margin.t - margin.b
@@ -327,7 +327,7 @@ def _legend_entries(figure: go.Figure) -> list[go.Scatter]:
 def with_words_inside(figure: go.Figure) -> go.Figure:
     """The figure as drawn where the browser's camera makes the image: its words stay inside the plot,
     and only the unescaped `meta` copy of them is dropped."""
-    drawn = go.Figure(figure)
+    drawn = go.Figure(figure, _validate=False)  # a copy of a valid figure: nothing to check again
     drawn.layout.meta = None
     return drawn
 

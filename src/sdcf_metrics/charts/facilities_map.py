@@ -147,6 +147,9 @@ def facilities_map_figure(
             hoverinfo="skip",
             showlegend=False,
             name=t("Country outlines"),
+            # The packaged outlines are plain numbers and gaps: checking their 2,000 points one by one
+            # was most of the time of building the map.
+            _validate=False,
         )
     )
     # Larger markers first, so a neighbouring city's smaller marker stays on top and can be hovered.
