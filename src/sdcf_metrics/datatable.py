@@ -15,9 +15,10 @@ import pyarrow as pa
 from pandas.io.formats.style import Styler
 
 from .attribution import DATA_LICENCE_NOTE, PROJECT_NAME, citation, source_citation
+from .cache import ResultCache, content_digest
 from .export import XLSX_MIME, to_csv_bytes, to_parquet_bytes, to_xlsx_bytes
 from .figures import describe_value
-from .i18n import format_number, t
+from .i18n import current_language, format_number, t
 from .periods import period_label
 from .untrusted import web_address
 from .vocabulary import PERIOD_KINDS, SCOPES, SOURCE_KINDS, label
@@ -102,15 +103,32 @@ def _display_record(row: Mapping[str, Any], metric_kind: str) -> tuple[str, ...]
     )
 
 
+# Display frames by content and language: a filter change often shows rows shown before, and formatting
+# every value again was most of the Data page's rerun. The frames are shared: never change one.
+DISPLAY_FRAMES = ResultCache(max_entries=32, max_bytes=32 * 1024**2)
+
+
 def display_frame(rows: pa.Table, metric_kinds: Mapping[str, str]) -> pd.DataFrame:
     """The rows as people read them: the value in the source's terms (a withheld small count as "<10"),
-    the period as the source gave it. `metric_kinds` maps metric ids to kinds (count, rate...)."""
+    the period as the source gave it. `metric_kinds` maps metric ids to kinds (count, rate...). Made once
+    for the same rows and kinds in the reader's language."""
+    key = ("display", current_language(), content_digest(rows), tuple(sorted(metric_kinds.items())))
+    return DISPLAY_FRAMES.get_or_compute(key, lambda: _display_frame(rows, metric_kinds))
+
+
+def _display_frame(rows: pa.Table, metric_kinds: Mapping[str, str]) -> pd.DataFrame:
     records = [_display_record(row, metric_kinds[row["metric"]]) for row in rows.to_pylist()]
     return pd.DataFrame(records, columns=[t(name) for name in DISPLAY_COLUMNS])
 
 
 def coverage_frame(coverage: pa.Table) -> pd.DataFrame:
-    """Cities down, metrics across, the number of figures in each cell (0 where there is none)."""
+    """Cities down, metrics across, the number of figures in each cell (0 where there is none); made once
+    per content and language."""
+    key = ("coverage", current_language(), content_digest(coverage))
+    return DISPLAY_FRAMES.get_or_compute(key, lambda: _coverage_frame(coverage))
+
+
+def _coverage_frame(coverage: pa.Table) -> pd.DataFrame:
     long = coverage.to_pandas()
     wide = long.pivot_table(
         index=["city", "country"], columns="metric", values="figures", aggfunc="sum", sort=True

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from ..cache import ResultCache, content_digest
+from ..cache import DerivedOnce, ResultCache, content_digest
 from ..datatable import LINK_DISPLAY, CitedSource, chart_sources, with_links
 from ..i18n import current_language, format_number, t
 from ..untrusted import escape_markdown, escape_markdown_table, markdown_link
@@ -33,7 +33,10 @@ def show_table(
 ) -> None:
     """`st.dataframe` of a table whose source-address columns are links (the site's name shown). The
     linked rows of an Arrow table are made once per content (the same rows are drawn on every rerun)."""
-    frame, linked = linked_table(data) if isinstance(data, pa.Table) else with_links(data)
+    if isinstance(data, pa.Table):
+        frame, linked = linked_table(data)
+    else:  # a shared frame (`datatable.display_frame`) is linked once; one of this run's, for this run
+        frame, linked = _LINKED_FRAMES.get(data, current_language(), lambda: _arrow(with_links(data)))
     config: dict[str, Any] = {
         name: st.column_config.LinkColumn(
             display_text=LINK_DISPLAY, help=t("Opens the source in a new tab"), width="medium"
@@ -47,15 +50,20 @@ def show_table(
 LINKED_TABLES = ResultCache(max_entries=128, max_bytes=32 * 1024**2)
 
 
+_LINKED_FRAMES = DerivedOnce()
+
+
 def linked_table(table: pa.Table) -> tuple[pa.Table, list[str]]:
     """`with_links` of the table, back in Arrow, which `st.dataframe` sends without converting again; made
     once per content and language."""
+    return LINKED_TABLES.get_or_compute(
+        (current_language(), content_digest(table)), lambda: _arrow(with_links(table.to_pandas()))
+    )
 
-    def linked() -> tuple[pa.Table, list[str]]:
-        frame, columns = with_links(table.to_pandas())
-        return pa.Table.from_pandas(frame, preserve_index=False), columns
 
-    return LINKED_TABLES.get_or_compute((current_language(), content_digest(table)), linked)
+def _arrow(linked: tuple[pd.DataFrame, list[str]]) -> tuple[pa.Table, list[str]]:
+    frame, columns = linked
+    return pa.Table.from_pandas(frame, preserve_index=False), columns
 
 
 # Escaped tables, made once per content and kept in Arrow, which `st.table` sends without converting
