@@ -236,7 +236,7 @@ def show_chart(
     _chart_tools(figure, data, title, key, store, definition, private)
     with st.expander(t("Data behind this chart ({rows} rows)", rows=data.num_rows)):
         if private:
-            st.dataframe(data.to_pandas(), hide_index=True, width="stretch", key=f"table:{key}")
+            st.dataframe(data, hide_index=True, width="stretch", key=f"table:{key}")
         else:
             show_table(data, key=f"table:{key}")
 
