@@ -9,11 +9,18 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import numpy as np
 import pytest
 from apptest_helpers import build_dataset
 
 from sdcf_metrics import paths
-from sdcf_metrics.charts.facilities_map import facilities_map_figure, facilities_table, map_summary, map_table
+from sdcf_metrics.charts.facilities_map import (
+    facilities_map_figure,
+    facilities_table,
+    map_summary,
+    map_table,
+    outline_arrays,
+)
 from sdcf_metrics.geography import (
     MAP_EAST,
     MAP_NORTH,
@@ -99,6 +106,13 @@ class TestOutline:
         assert len(outline.x) == len(outline.y)
         assert outline.x.count(None) >= outline.countries
         assert outline.x[-1] is None
+
+    def test_the_map_draws_the_outline_with_the_same_gaps(self):
+        x, y = outline_arrays()
+        outline = country_outlines()
+        assert len(x) == len(y) == len(outline.x)
+        assert int(np.isnan(x).sum()) == outline.x.count(None) == int(np.isnan(y).sum())
+        assert np.allclose(x[~np.isnan(x)], [value for value in outline.x if value is not None], atol=0.01)
 
 
 class TestPlaces:
