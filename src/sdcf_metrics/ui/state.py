@@ -122,10 +122,10 @@ def _redraw_when_labels_change(widget_key: str, labels: list[str]) -> None:
 def _publish(key: str, value: Any) -> None:
     st.session_state[_REMEMBERED + key] = value
     st.session_state.setdefault(_OWNED, []).append(key)
-    if isinstance(value, list):
-        st.query_params[key] = value
-    else:
-        st.query_params[key] = str(value)
+    values = [str(item) for item in value] if isinstance(value, list) else [str(value)]
+    # Setting a parameter sends the whole URL to the browser again: only when it changed.
+    if st.query_params.get_all(key) != values:
+        st.query_params[key] = values if isinstance(value, list) else values[0]
 
 
 def current_choice(key: str, options: Sequence[str], default: str) -> str:
