@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import gc
 import threading
+from dataclasses import replace
 
 import pyarrow as pa
 import pytest
 import streamlit as st
 from fixtures import TRANSLATIONS, edit_row, write_sources
 
-from sdcf_metrics import paths, queries
+from sdcf_metrics import paths, queries, views
 from sdcf_metrics.cache import DerivedOnce, ResultCache, approximate_size, content_digest, store_scope
 from sdcf_metrics.charts import built_once, drawn_once, for_screen, with_words_inside
 from sdcf_metrics.charts.area_bars import latest_by_area_figure
@@ -192,6 +193,19 @@ def test_a_figure_is_built_once_for_the_same_data_and_version(root):
     assert again is first
     assert newer is not first and "v2" in newer.layout.annotations[0].text
     assert FIGURES.stats().entries >= 2
+
+
+def test_a_pages_view_is_built_once_per_data_and_language_and_afresh_for_a_new_version(root):
+    """A filter change shows a view many sessions have seen: the same figure, rows and words."""
+    store = get_store(paths.extracts_dir(root))
+    counts = latest_facility_counts(queries.area_observations(store, metric_id="facilities_count"))
+    first = views.facilities_by_country(counts, store.release)
+    assert views.facilities_by_country(counts, store.release) is first
+    with in_language("fr"):
+        french = views.facilities_by_country(counts, store.release)
+    assert french is not first and french.title != first.title
+    newer = replace(store.release, data_version="v2")
+    assert views.facilities_by_country(counts, newer) is not first
 
 
 def test_a_shared_figure_is_drawn_once_for_the_screen_and_once_with_its_words_inside(root):
