@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from streamlit.testing.v1 import AppTest
+
 from sdcf_metrics.ui.warm_up import wait_for_warm_up
 
 from . import ROOT
 from .floor import floor_script
-from .measure import Check, Target, Timing, format_value
+from .measure import Check, Target, Timing, format_value, time_interleaved
 from .report import Section, Table
-from .survey import PageSurvey, change_filter, error_text, first_filter_spec, open_page
+from .survey import PageSurvey, change_filter, element_count, error_text, first_filter_spec, open_page
 
 RERUN_TARGET = Target(2.0, "×")
 RUNS = 20
@@ -38,7 +40,16 @@ class PageFailed(RuntimeError):
     """A page raised during a rerun; the report says so instead of timing it."""
 
 
-def time_reruns(pages: Sequence[Path], survey: PageSurvey, runs: int = RUNS) -> tuple[list[Timing], bool]:
+@dataclass(frozen=True)
+class Reruns:
+    """Timed reruns of a page and its floor, whether a filter moved, and what each drew on its last run."""
+
+    timings: list[Timing]
+    changed: bool
+    elements: list[int]
+
+
+def time_reruns(pages: Sequence[Path], survey: PageSurvey, runs: int = RUNS) -> Reruns:
     """Filter-change reruns of `pages` (a page and its floor) in turns; and whether a filter moved.
 
     Taking turns puts any burst of load from elsewhere on the machine on both alike.
@@ -57,7 +68,23 @@ def time_reruns(pages: Sequence[Path], survey: PageSurvey, runs: int = RUNS) -> 
                 raise PageFailed(f"{page.name} raised on filter change {step}: {error_text(app)}")
             if step > WARMUP_CHANGES:
                 taken.append(elapsed)
-    return [Timing(tuple(taken)) for taken in samples], changed
+    return Reruns([Timing(tuple(taken)) for taken in samples], changed, [element_count(app) for app in apps])
+
+
+CALIBRATION_ELEMENTS = 200
+
+
+def element_cost_ms(scratch: Path, runs: int = RUNS) -> float:
+    """What one more element costs a rerun in AppTest, measured in this run: a page of
+    `CALIBRATION_ELEMENTS` captions against an empty page, in turns, the difference per caption."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    empty, captions = scratch / "empty.py", scratch / "captions.py"
+    empty.write_text("import streamlit as st\n", encoding="utf-8")
+    loop = f"for line in range({CALIBRATION_ELEMENTS}):\n    st.caption(f'line {{line}}')\n"
+    captions.write_text(f"import streamlit as st\n\n{loop}", encoding="utf-8")
+    apps = [AppTest.from_file(str(script)).run() for script in (empty, captions)]
+    bare, full = time_interleaved([app.run for app in apps], [runs, runs])
+    return max(0.0, (full.median_ms - bare.median_ms) / CALIBRATION_ELEMENTS)
 
 
 def _project_function(filename: str, function: str) -> str | None:
@@ -137,6 +164,8 @@ class PageResult:
     page: Timing
     floor: Timing
     filter_changed: bool
+    page_elements: int
+    floor_elements: int
 
     @property
     def ratio(self) -> float:
@@ -164,7 +193,25 @@ def run(
     if not wait_for_warm_up(WARM_UP_TIMEOUT_S):
         section.findings.append(f"The warm-up was still running after {WARM_UP_TIMEOUT_S} s; timed anyway.")
     table = Table(
-        ("Page", "Filter changed", "Charts", "Page median", "Floor median", "Ratio", "Target", "Verdict")
+        (
+            "Page",
+            "Filter changed",
+            "Charts",
+            "Elements (page / floor)",
+            "Page median",
+            "Floor median",
+            "Ratio",
+            "Target",
+            "Verdict",
+        )
+    )
+    per_element_ms = element_cost_ms(floor_root / "calibration")
+    section.findings.append(
+        f"One more element (a caption) costs a rerun {format_value(per_element_ms, 'ms')} in AppTest, "
+        f"measured in this run ({CALIBRATION_ELEMENTS} captions against an empty page). The floor has "
+        "the page's widgets and figures but none of its text, tables, links and buttons, so a page's "
+        "extra elements are a cost the floor does not pay: each page's finding below says how much of "
+        "its time over the floor they account for."
     )
     for survey in surveys:
         if survey.error:
@@ -175,18 +222,18 @@ def run(
             kinds = ", ".join(sorted(set(survey.skipped_widgets)))
             section.findings.append(f"The floor of {survey.label} leaves out its widgets of kind {kinds}.")
         try:
-            (page_timing, floor_timing), changed = time_reruns(
-                [survey.path, floor_script(survey.path, floor_root, project_root)], survey
-            )
+            reruns = time_reruns([survey.path, floor_script(survey.path, floor_root, project_root)], survey)
         except PageFailed as failure:
             section.findings.append(f"{survey.label} was not measured: {failure}")
             continue
-        result = PageResult(survey, page_timing, floor_timing, changed)
+        (page_timing, floor_timing), changed = reruns.timings, reruns.changed
+        result = PageResult(survey, page_timing, floor_timing, changed, *reruns.elements)
         filter_spec = first_filter_spec(survey)
         table.add(
             survey.label,
             f"{filter_spec.kind} “{filter_spec.label}”" if changed and filter_spec else "none (rerun)",
             str(len(survey.charts)),
+            f"{result.page_elements} / {result.floor_elements}",
             format_value(page_timing.median_ms, "ms"),
             format_value(floor_timing.median_ms, "ms"),
             format_value(result.ratio, "×"),
@@ -198,14 +245,19 @@ def run(
         )
         if not RERUN_TARGET.is_met(result.ratio):
             log(f"pages: profiling {survey.label}")
-            section.findings.append(_hot_spot_finding(result, hot_spots(survey.path, survey)))
+            section.findings.append(_hot_spot_finding(result, hot_spots(survey.path, survey), per_element_ms))
     section.tables.append(("", table))
     return section
 
 
-def _hot_spot_finding(result: PageResult, spots: list[HotSpot]) -> str:
+def _hot_spot_finding(result: PageResult, spots: list[HotSpot], per_element_ms: float) -> str:
     listed = "; ".join(spot.describe() for spot in spots)
+    over_floor = result.page.median_ms - result.floor.median_ms
+    extra = max(0, result.page_elements - result.floor_elements)
+    elements_ms = min(over_floor, extra * per_element_ms)
     return (
-        f"{result.survey.label} ({format_value(result.ratio, '×')} its floor): under cProfile, a "
-        f"filter-change rerun spends, cumulatively, {listed}."
+        f"{result.survey.label} ({format_value(result.ratio, '×')} its floor, "
+        f"{format_value(over_floor, 'ms')} over it): its {extra} elements more than the floor account for "
+        f"about {format_value(elements_ms, 'ms')} of that ({format_value(per_element_ms, 'ms')} each). Under "
+        f"cProfile, a filter-change rerun spends, cumulatively, {listed}."
     )

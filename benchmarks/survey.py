@@ -116,6 +116,21 @@ def _nodes(app: AppTest) -> Iterator[Any]:
     return itertools.chain(iter(app.main), iter(app.sidebar))
 
 
+def element_count(app: AppTest) -> int:
+    """How many elements the last run drew, in the main area and the sidebar, counted inside every
+    container, column, expander and popover: each is a message Streamlit builds and the browser lays out."""
+
+    def leaves(node: Any) -> Iterator[Any]:
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                yield from leaves(child)
+        else:
+            yield node
+
+    return sum(1 for root in (app.main, app.sidebar) for _ in leaves(root))
+
+
 def _widget_spec(node: Any) -> WidgetSpec | None:
     spec = _spec_without_key(node)
     return None if spec is None else replace(spec, key=node.key or "")

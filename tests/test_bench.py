@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from benchmarks import BENCHMARKS, parse_only
 from benchmarks.__main__ import main
@@ -35,6 +36,7 @@ from benchmarks.report import Machine, Section, Table, render
 from benchmarks.survey import (
     change_filter,
     discover_pages,
+    element_count,
     first_filter_spec,
     open_page,
     survey_page,
@@ -235,7 +237,21 @@ def test_the_rerun_benchmark_times_every_page_against_its_floor(tiny_app, tmp_pa
     ]
     table = section.tables[0][1]
     assert [row[1] for row in table.rows] == ["selectbox “City”", "multiselect “Metrics”"]
+    # The tiny pages draw exactly what their floors draw: widgets and figures, plus the text line.
+    assert [row[3] for row in table.rows] == ["3 / 3", "4 / 3"]
     assert all(check.value > 0 for check in section.checks)
+    assert section.findings[0].startswith("One more element (a caption) costs a rerun")
+
+
+def test_elements_are_counted_inside_every_container(tmp_path):
+    script = tmp_path / "nested.py"
+    script.write_text(
+        "import streamlit as st\n\nst.title('T')\nleft, right = st.columns(2)\nleft.caption('a')\n"
+        "with right.expander('more'):\n    st.caption('b')\n    st.caption('c')\n"
+        "st.sidebar.caption('menu')\n",
+        encoding="utf-8",
+    )
+    assert element_count(AppTest.from_file(str(script)).run()) == 5
 
 
 def test_changing_a_filter_picks_another_option_of_the_first_choice_widget(tiny_app):
