@@ -41,11 +41,12 @@ def time_interleaved(actions: Sequence[Callable[[], Any]], runs: Sequence[int]) 
     return [Timing(tuple(taken)) for taken in samples]
 
 
-Unit = Literal["×", "ms", "KB", "MB", "s", "%", "errors"]
+Unit = Literal["×", "µs", "ms", "KB", "MB", "s", "%", "errors"]
 
 
 def format_value(value: float, unit: Unit) -> str:
-    """A measurement as the report prints it: `1.37×`, `42.0 ms`, `812 ms`, `96.4 KB`, `3.2 %`, `0 errors`."""
+    """A measurement as the report prints it: `1.37×`, `48 µs`, `42.0 ms`, `812 ms`, `96.4 KB`, `3.2 %`,
+    `0 errors`."""
     if unit == "errors":
         return f"{value:,.0f} errors"
     if unit == "%":

@@ -207,7 +207,7 @@ def run(
     )
     per_element_ms = element_cost_ms(floor_root / "calibration")
     section.findings.append(
-        f"One more element (a caption) costs a rerun {format_value(per_element_ms, 'ms')} in AppTest, "
+        f"One more element (a caption) costs a rerun {format_value(per_element_ms * 1000, 'µs')} in AppTest, "
         f"measured in this run ({CALIBRATION_ELEMENTS} captions against an empty page). The floor has "
         "the page's widgets and figures but none of its text, tables, links and buttons, so a page's "
         "extra elements are a cost the floor does not pay: each page's finding below says how much of "
@@ -255,9 +255,10 @@ def _hot_spot_finding(result: PageResult, spots: list[HotSpot], per_element_ms: 
     over_floor = result.page.median_ms - result.floor.median_ms
     extra = max(0, result.page_elements - result.floor_elements)
     elements_ms = min(over_floor, extra * per_element_ms)
+    each = format_value(per_element_ms * 1000, "µs")
     return (
         f"{result.survey.label} ({format_value(result.ratio, '×')} its floor, "
         f"{format_value(over_floor, 'ms')} over it): its {extra} elements more than the floor account for "
-        f"about {format_value(elements_ms, 'ms')} of that ({format_value(per_element_ms, 'ms')} each). Under "
+        f"about {format_value(elements_ms, 'ms')} of that ({each} each). Under "
         f"cProfile, a filter-change rerun spends, cumulatively, {listed}."
     )
