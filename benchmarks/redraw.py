@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.e2e.browser_support import APP_IDLE, CHART, chromium, streamlit_server
 
 from . import ROOT
@@ -221,7 +223,7 @@ class Tab:
         choice.click()
         try:
             self.page.wait_for_function("window.__redraw.finished()", timeout=REDRAW_TIMEOUT_MS)
-        except Exception as error:  # Playwright's TimeoutError, raised from its own module
+        except PlaywrightTimeout as error:
             raise PageFailed(
                 f"the chart was not drawn anew within {REDRAW_TIMEOUT_MS / 1000:.0f} s "
                 f"after choosing “{option}” at {self.page.url}"
@@ -239,7 +241,8 @@ def time_redraws(
     how many elements each shows in its main area."""
     tabs: list[Tab] = []
     try:
-        tabs = [Tab(browser, url) for url in urls]
+        for url in urls:
+            tabs.append(Tab(browser, url))
         samples: list[list[Redraw]] = [[] for _ in tabs]
         for step in range(1, WARMUP_CHANGES + runs + 1):
             for tab, taken in zip(tabs, samples, strict=True):
@@ -270,14 +273,10 @@ class RedrawResult:
         return page.median_ms / floor.median_ms, page.p90_ms / floor.p90_ms
 
 
-def _median(redraws: Sequence[Redraw], part: str) -> float | None:
-    values = [getattr(redraw, part) for redraw in redraws if getattr(redraw, part) is not None]
-    return statistics.median(values) if values else None
-
-
 def _median_text(redraws: Sequence[Redraw], part: str, unit: Unit = "ms") -> str:
-    value = _median(redraws, part)
-    return "not seen" if value is None else format_value(value, unit)
+    """The median of one part of the changes, formatted; "not seen" when no change had it."""
+    values = [getattr(redraw, part) for redraw in redraws if getattr(redraw, part) is not None]
+    return format_value(statistics.median(values), unit) if values else "not seen"
 
 
 def _verdict(ratios: tuple[float, float]) -> str:
@@ -296,8 +295,11 @@ METHOD = (
     "geometry) differs from before and Streamlit's script state is `notRunning` again, with the page's own "
     "clock (`performance.now()`), so Playwright's round trips do not count. The options are cycled from the "
     "default on, keeping only those (read with AppTest first) that draw as many charts as the default view "
-    "and a first chart unlike any other's. The floor is a generated page with the same widgets that, on "
-    "each change, only swaps in the page's own figures for the chosen option, prebuilt and cached. Median "
+    "and a first chart unlike any other's. Where a page has more such options than changes, every change "
+    "is the first time the server draws that option (its caches miss, as for an option nobody has chosen "
+    "yet); where it has fewer, the options come round again, and from the second round on its caches "
+    "answer. The floor is a generated page with the same widgets that, on each change, only swaps in the "
+    "page's own figures for the chosen option, prebuilt and cached. Median "
     "and 90th percentile (inclusive) of the measured changes; the targets are on the ratios to the "
     "floor's. Server and browser share the machine's cores."
 )
