@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from . import ROOT
 from .browser import LOAD_TIMEOUT_MS, SERVER_ENV, VIEWPORT
 from .floor import FigureSwap, write_floor_app
 from .measure import Check, Target, Timing, Unit, format_value
-from .pages import PageFailed
+from .pages import PageFailed, hot_spots
 from .report import Section, Table
 from .survey import (
     ChartSpec,
@@ -324,8 +325,10 @@ def run(
     project_root: Path | None = None,
     pages: Sequence[str] = REDRAW_PAGES,
     runs: int = RUNS,
+    browser: Any | None = None,
 ) -> Section:
-    """Time `runs` filter changes in the browser on each of `pages` (relative paths) against its floor."""
+    """Time `runs` filter changes in the browser on each of `pages` (relative paths) against its floor, in
+    `browser` if given (a test session's), else in a Chromium launched for the run."""
     project_root = project_root or ROOT
     section = Section(
         "Browser: filter change to chart redrawn", METHOD.format(warmup=WARMUP_CHANGES, runs=runs)
@@ -338,7 +341,7 @@ def run(
     with (
         streamlit_server(project_root, scratch / "redraw-app-server.log") as app,
         streamlit_server(floor_root, scratch / "redraw-floor-server.log", SERVER_ENV) as floor,
-        chromium() as browser,
+        chromium() if browser is None else nullcontext(browser) as browser,
     ):
         section.method += f" Chromium {browser.version}."
         for survey in chosen:
@@ -356,6 +359,15 @@ def run(
                 continue
             results.append(RedrawResult(survey, cycle, page, floor_redraws, elements))
     _report(section, results)
+    for result in results:
+        if not all(REDRAW_TARGET.is_met(ratio) for ratio in result.ratios):
+            log(f"redraw: profiling {result.survey.label}")
+            spots = hot_spots(result.survey.path, result.survey)
+            if spots:
+                section.findings.append(
+                    f"{result.survey.label}, on the server: under cProfile, a filter-change rerun spends, "
+                    f"cumulatively, {'; '.join(spot.describe() for spot in spots)}."
+                )
     return section
 
 

@@ -17,14 +17,20 @@ st.plotly_chart(go.Figure(go.Bar(x=cities, y=[len(city), 2, 3]), layout_title_te
 """
 
 
-def test_the_redraw_benchmark_times_filter_changes_on_the_page_and_its_floor(chromium_path, tmp_path):
+def test_the_redraw_benchmark_times_filter_changes_on_the_page_and_its_floor(browser, tmp_path):
     app_root = tmp_path / "app"
     app_root.mkdir()
     (app_root / "app.py").write_text(TINY_FILTERED_HOME, encoding="utf-8")
     surveys = [survey_page(page) for page in discover_pages(app_root)]
 
     section = run_redraw(
-        surveys, tmp_path, log=lambda _: None, project_root=app_root, pages=("app.py",), runs=2
+        surveys,
+        tmp_path,
+        log=lambda _: None,
+        project_root=app_root,
+        pages=("app.py",),
+        runs=2,
+        browser=browser,
     )
 
     assert [check.subject for check in section.checks] == [
