@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("queries", "pages", "browser", "memory", "payload", "capacity", "embeds")
+BENCHMARKS = ("queries", "pages", "browser", "redraw", "memory", "payload", "capacity", "embeds")
 DEFAULT_REPORT = ROOT / "docs" / "benchmarks.md"
 
 

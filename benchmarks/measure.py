@@ -23,6 +23,13 @@ class Timing:
     def median_ms(self) -> float:
         return statistics.median(self.samples_ms)
 
+    @property
+    def p90_ms(self) -> float:
+        """The 90th percentile (inclusive: it lies between the samples, never beyond the slowest)."""
+        if len(self.samples_ms) < 2:
+            return self.samples_ms[0]
+        return statistics.quantiles(self.samples_ms, n=10, method="inclusive")[-1]
+
 
 def time_interleaved(actions: Sequence[Callable[[], Any]], runs: Sequence[int]) -> list[Timing]:
     """Time actions in turn (a, b, a, b, ...), `runs[i]` samples of action i, with a monotonic clock.

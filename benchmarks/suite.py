@@ -25,12 +25,13 @@ from . import (
     parse_only,
     payload,
     queries,
+    redraw,
 )
 from .floor import write_floor_app
 from .report import Machine, Section, render
 from .survey import discover_pages, survey_pages
 
-PAGE_BENCHMARKS = ("pages", "browser", "memory", "payload")
+PAGE_BENCHMARKS = ("pages", "browser", "redraw", "memory", "payload")
 DEFAULT_SEED = 20_261_123
 
 
@@ -105,6 +106,8 @@ def _page_sections(options: Options, scratch: Path, log: Callable[[str], None]) 
         sections.append(_timed(lambda: pages.run(surveys, floor_root, log)))
     if "browser" in options.only:
         sections.append(_timed(lambda: browser.run(surveys, floor_root, scratch, log)))
+    if "redraw" in options.only:
+        sections.append(_timed(lambda: redraw.run(surveys, scratch, log)))
     if "memory" in options.only:
         sections.append(_timed(lambda: memory.run(surveys, scratch, log)))
     if "payload" in options.only:

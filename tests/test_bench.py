@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from benchmarks import BENCHMARKS, parse_only
 from benchmarks.__main__ import main
 from benchmarks.floor import floor_script, write_floor_app
-from benchmarks.measure import Check, Target, time_interleaved
+from benchmarks.measure import Check, Target, Timing, time_interleaved
 from benchmarks.pages import run as run_pages
 from benchmarks.pages import thin_wrapper
 from benchmarks.queries import (
@@ -32,6 +32,7 @@ from benchmarks.queries import (
     open_store,
 )
 from benchmarks.queries import run as run_queries
+from benchmarks.redraw import option_cycle
 from benchmarks.report import Machine, Section, Table, render
 from benchmarks.survey import (
     change_filter,
@@ -254,6 +255,20 @@ def test_elements_are_counted_inside_every_container(tmp_path):
     assert element_count(AppTest.from_file(str(script)).run()) == 5
 
 
+def test_the_redraw_floor_swaps_in_the_pages_own_figures_for_the_chosen_option(tiny_app, tmp_path):
+    surveys = [survey_page(page) for page in discover_pages(tiny_app)]
+    home = surveys[0]
+    cycle = option_cycle(home)
+    assert cycle.options == ["Bergen", "Cork", "Aarhus"], "from the default on, each with a chart of its own"
+    write_floor_app(surveys, tmp_path / "floor", tiny_app, {home.path: cycle.swap()})
+    floor = open_page(floor_script(home.path, tmp_path / "floor", tiny_app)).run()
+    floor.selectbox[0].select("Cork").run()
+    assert [chart.proto.spec for chart in floor.get("plotly_chart")] == [
+        chart.spec for chart in cycle.charts["Cork"]
+    ]
+    assert cycle.charts["Cork"][0].spec != cycle.charts["Bergen"][0].spec
+
+
 def test_changing_a_filter_picks_another_option_of_the_first_choice_widget(tiny_app):
     page = tiny_app / "app.py"
     default = first_filter_spec(survey_page(page))
@@ -295,6 +310,11 @@ def test_timed_actions_take_turns_each_for_its_own_number_of_runs():
     assert calls == ["a", "b", "a", "b", "a"]
     assert (len(engine.samples_ms), len(baseline.samples_ms)) == (3, 2)
     assert engine.median_ms >= 0
+
+
+def test_the_90th_percentile_lies_between_the_samples():
+    assert Timing(tuple(float(value) for value in range(1, 11))).p90_ms == pytest.approx(9.1)
+    assert Timing((40.0,)).p90_ms == 40.0
 
 
 def test_targets_say_met_or_by_how_much_they_were_missed():
@@ -344,7 +364,16 @@ def test_a_table_refuses_a_row_of_the_wrong_width():
 
 def test_only_accepts_known_benchmark_names():
     assert parse_only("pages, payload") == ("pages", "payload")
-    assert set(BENCHMARKS) == {"queries", "pages", "browser", "memory", "payload", "capacity", "embeds"}
+    assert set(BENCHMARKS) == {
+        "queries",
+        "pages",
+        "browser",
+        "redraw",
+        "memory",
+        "payload",
+        "capacity",
+        "embeds",
+    }
     with pytest.raises(ValueError, match="unknown benchmark 'speed'; choose from queries"):
         parse_only("pages,speed")
 
@@ -353,7 +382,7 @@ def test_the_command_rejects_an_unknown_benchmark_with_the_choices(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--only", "speed"])
     assert exit_info.value.code == 2
-    assert "choose from queries, pages, browser, memory, payload, capacity" in capsys.readouterr().err
+    assert "choose from queries, pages, browser, redraw, memory, payload, capacity" in capsys.readouterr().err
 
 
 def test_the_command_writes_the_report_where_asked(tmp_path):
