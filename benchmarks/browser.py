@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.browser_support import CHART, chromium, streamlit_server
+from tests.e2e.browser_support import CHART, NOT_SETTLED, WARMED_UP, chromium, streamlit_server, warmed_up
 
 from . import ROOT
 from .measure import Check, Target, Timing, format_value
@@ -74,7 +74,9 @@ def run(
         streamlit_server(floor_root, scratch / "floor-server.log", SERVER_ENV) as floor,
         chromium() as browser,
     ):
-        section.method += f" Chromium {browser.version}."
+        section.method += f" Chromium {browser.version}. {WARMED_UP}"
+        if not warmed_up(app, browser):
+            section.findings.append(NOT_SETTLED)
         for survey in charted:
             log(f"browser: {survey.label}")
             page_url, floor_url = app.url + url_path(survey.path), floor.url + url_path(survey.path)

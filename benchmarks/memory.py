@@ -46,6 +46,7 @@ def run(surveys: Sequence[PageSurvey], scratch: Path, log: Callable[[str], None]
         idle = server.rss_mb()
         log(f"memory: 1 session on {target.label}")
         contexts.append(_open_session(browser, url))
+        settled = server.wait_until_settled()
         time.sleep(SETTLE_S)
         one = server.rss_mb()
         log(f"memory: {SESSIONS} sessions")
@@ -61,9 +62,14 @@ def run(surveys: Sequence[PageSurvey], scratch: Path, log: Callable[[str], None]
         f"A fresh server; resident memory (VmRSS from /proc) before any visitor, after one session on "
         f"{target.label} ({len(target.charts)} charts) and after {SESSIONS} sessions on the same page, "
         f"each its own browser context, all fully loaded and kept open, read {SETTLE_S:.0f} s after the "
-        "last load. The first session carries the imports and the shared store and caches; the target is "
-        "on what each further session adds.",
+        "last load. The first session carries the imports, the shared store and the caches the warm-up "
+        "fills (`ui.warm_up`; read once the server has settled); the target is on what each further "
+        "session adds.",
     )
+    if not settled:
+        section.findings.append(
+            "The server had not settled after its warm-up when the first reading was taken."
+        )
     table = Table(("Reading", "Server RSS"))
     table.add("Server started, no session", format_value(idle, "MB"))
     table.add("1 session", format_value(one, "MB"))

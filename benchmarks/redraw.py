@@ -23,7 +23,14 @@ from typing import Any
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.browser_support import APP_IDLE, CHART, chromium, streamlit_server
+from tests.e2e.browser_support import (
+    APP_IDLE,
+    CHART,
+    WARMED_UP,
+    chromium,
+    streamlit_server,
+    warmed_up,
+)
 
 from . import ROOT
 from .browser import LOAD_TIMEOUT_MS, SERVER_ENV, VIEWPORT
@@ -343,7 +350,11 @@ def run(
         streamlit_server(floor_root, scratch / "redraw-floor-server.log", SERVER_ENV) as floor,
         chromium() if browser is None else nullcontext(browser) as browser,
     ):
-        section.method += f" Chromium {browser.version}."
+        section.method += f" Chromium {browser.version}. {WARMED_UP}"
+        if not warmed_up(app, browser):
+            section.findings.append(
+                "The server had not settled after its warm-up when timing began; the figures include it."
+            )
         for survey in chosen:
             cycle = cycles.get(survey.path)
             if cycle is None:
