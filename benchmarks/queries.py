@@ -79,8 +79,9 @@ class Choices:
 
 
 def open_store(release: SyntheticRelease) -> Store:
-    """The production store over a synthetic release: same sandbox, same views, same SQL files."""
-    connection = open_sandboxed(release.files, load_sql("views"))
+    """The production store over a synthetic release: same sandbox, same views, same SQL files, and the
+    derived extracts the build writes."""
+    connection = open_sandboxed({**release.files, **release.derived}, load_sql("views"))
     single_files = {name: files[0] for name, files in release.files.items() if len(files) == 1}
     info = Release(f"synthetic-{release.seed}", date.today().isoformat(), release.directory, single_files)
     return Store(info, connection)
