@@ -461,7 +461,7 @@ def _section(by_size: list[SizeResult], by_layout: list[LayoutResult], benchmark
             f"{size.release.shape.rows:,}",
             str(len(size.release.files["observations"])),
             format_value(size.release.observation_bytes / 1024**2, "MB"),
-            format_value(_derived_bytes(size.release) / 1024**2, "MB"),
+            format_value(size.release.derived_bytes / 1024**2, "MB"),
             format_value(size.generation_s, "s"),
         )
     section.tables.append(("The generated observation extracts and the extract the build derives:", files))
@@ -478,10 +478,6 @@ def _section(by_size: list[SizeResult], by_layout: list[LayoutResult], benchmark
             )
     _add_checks(section, by_size)
     return section
-
-
-def _derived_bytes(release: SyntheticRelease) -> int:
-    return sum(path.stat().st_size for files in release.derived.values() for path in files)
 
 
 def _growth_table(by_size: list[SizeResult]) -> Table:

@@ -121,6 +121,7 @@ class SyntheticRelease:
     facilities_per_city: list[int]
     metric_ids: list[str]
     observation_bytes: int
+    derived_bytes: int
 
 
 def _refuse_real_data_dir(directory: Path) -> None:
@@ -566,4 +567,7 @@ def write_release(
         facilities_per_city=np.bincount(network.city_of_facility).tolist(),
         metric_ids=[metric_id(metric) for metric in range(shape.metrics)],
         observation_bytes=sum(path.stat().st_size for path in files["observations"]),
+        derived_bytes=sum(
+            path.stat().st_size for paths_of_table in derived.values() for path in paths_of_table
+        ),
     )
