@@ -8,7 +8,9 @@ same seed always gives the same files. It refuses to write anywhere under the re
 
 The grid: each facility reports each metric each month, as a total and as seven breakdowns (by sex, age
 and drug) that are parts of that total. Observation ids follow arrival order (month, then facility,
-metric and breakdown), the order the production build writes (sorted by id).
+metric and breakdown), the order the production build writes (sorted by id). The tables the dashboard
+reads are then derived from these files by the build's own step (`pipeline.derive`), streamed to Parquet
+with the writer settings of every published extract.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pyarrow.parquet as pq
 from sdcf_metrics import paths
 from sdcf_metrics.periods import parse_partial_date, period_label
 from sdcf_metrics.pipeline.build import arrow_schema, to_arrow
+from sdcf_metrics.pipeline.derive import write_derived
 from sdcf_metrics.privacy import STATUS_OK
 from sdcf_metrics.schema import OBSERVATIONS, SOURCE_TABLES, TABLES_BY_NAME
 
@@ -105,17 +108,20 @@ class Shape:
 
 @dataclass(frozen=True)
 class SyntheticRelease:
-    """A generated release: the files behind each view, and what a benchmark query may ask about."""
+    """A generated release: the files behind each view (`files` the source tables, `derived` what the build
+    derives from them), and what a benchmark query may ask about."""
 
     directory: Path
     shape: Shape
     layout: Layout
     seed: int
     files: dict[str, list[Path]]
+    derived: dict[str, list[Path]]
     city_ids: list[str]
     facilities_per_city: list[int]
     metric_ids: list[str]
     observation_bytes: int
+    derived_bytes: int
 
 
 def _refuse_real_data_dir(directory: Path) -> None:
@@ -513,6 +519,17 @@ def _write_by_country_year(
     return files
 
 
+def _write_derived(
+    connection: duckdb.DuckDBPyConnection, files: dict[str, list[Path]], directory: Path
+) -> dict[str, list[Path]]:
+    """The build's derived extracts of the files just written, read back as the build's tables."""
+    for name, paths_of_table in files.items():
+        file_list = ", ".join(f"'{path}'" for path in paths_of_table)
+        # Table names from the schema, paths this module chose.
+        connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{file_list}])")  # noqa: S608
+    return {name: [path] for name, path in write_derived(connection, directory).items()}
+
+
 def generation_connection() -> duckdb.DuckDBPyConnection:
     """A plain in-memory DuckDB for writing the files (the sandboxed store cannot write)."""
     return duckdb.connect(":memory:", config={"memory_limit": GENERATION_MEMORY_LIMIT, "threads": 2})
@@ -535,6 +552,7 @@ def write_release(
         for name, table in _dimension_tables(shape, network).items():
             connection.register(name, table)
         files["observations"] = _write_observations(connection, layout, shape, directory)
+        derived = _write_derived(connection, files, directory)
     finally:
         connection.close()
     assert set(files) == {table.name for table in SOURCE_TABLES}
@@ -544,8 +562,12 @@ def write_release(
         layout=layout,
         seed=seed,
         files=files,
+        derived=derived,
         city_ids=[city_id(city) for city in range(network.cities)],
         facilities_per_city=np.bincount(network.city_of_facility).tolist(),
         metric_ids=[metric_id(metric) for metric in range(shape.metrics)],
         observation_bytes=sum(path.stat().st_size for path in files["observations"]),
+        derived_bytes=sum(
+            path.stat().st_size for paths_of_table in derived.values() for path in paths_of_table
+        ),
     )

@@ -79,6 +79,17 @@ def test_every_layout_writes_the_production_schema(tmp_path, arrangement):
     assert sum(pq.read_metadata(path).num_rows for path in release.files["observations"]) == TINY.rows
 
 
+def test_the_synthetic_release_carries_the_extract_the_build_derives(tmp_path):
+    """The dashboard reads `observation_details`, so the benchmark measures it as the build writes it."""
+    release = write_release(tmp_path, TINY, seed=1)
+    (derived,) = release.derived["observation_details"]
+    rows = pq.read_table(derived).to_pylist()
+    assert len(rows) == TINY.rows
+    breakdowns = [row["breakdown"] is not None for row in rows]
+    assert breakdowns == sorted(breakdowns), "totals first"
+    assert all(row["metric"] and row["source_title"] and row["city"] for row in rows)
+
+
 def test_every_text_column_says_it_is_synthetic(tmp_path):
     tables = read_release(write_release(tmp_path, TINY, seed=1))
     assert all(re.fullmatch("X[A-Z]", city["country_code"]) for city in tables["cities"]), (

@@ -46,6 +46,7 @@ def test_build_publishes_every_table_with_a_manifest(data_root):
         "related_services",
         "conflicts",
         "translations",
+        "observation_details",
     }
     for name, entry in manifest["tables"].items():
         table = pq.read_table(paths.extracts_dir(data_root) / publication.data_version / entry["file"])

@@ -242,19 +242,16 @@ def fail(*args, **kwargs):
 
 
 class FailingParquet:
-    """pyarrow.parquet whose second write fails: a failure in the middle of writing the version."""
+    """`release.write_parquet` whose second write fails: a failure in the middle of writing the version."""
 
     def __init__(self, real):
         self.real, self.writes = real, 0
 
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-    def write_table(self, *args, **kwargs):
+    def __call__(self, *args, **kwargs):
         self.writes += 1
         if self.writes == 2:
             fail()
-        return self.real.write_table(*args, **kwargs)
+        return self.real(*args, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -265,7 +262,7 @@ def test_a_failure_before_the_pointer_moves_leaves_every_file_as_it_was(
 ):
     before = every_file(data_root)
     if step == "during the write":
-        monkeypatch.setattr(release_module, "pq", FailingParquet(release_module.pq))
+        monkeypatch.setattr(release_module, "write_parquet", FailingParquet(release_module.write_parquet))
     elif step == "before the rename":
         monkeypatch.setattr(release_module.os, "rename", fail)
     else:

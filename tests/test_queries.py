@@ -13,11 +13,11 @@ from fixtures import TRANSLATIONS
 from sdcf_metrics import datatable, paths, queries
 from sdcf_metrics.i18n import in_language
 from sdcf_metrics.queries import TableFilter
-from sdcf_metrics.store import get_store
+from sdcf_metrics.store import SETUP_SQL, get_store
 
 SQL_FILES = sorted(path.stem for path in (paths.PROJECT_ROOT / "src/sdcf_metrics/sql").glob("*.sql"))
-# Run once per connection by the store, not a query of its own.
-SETUP = {"views"}
+# Run once per connection by the store (or by the build, for the derived tables), not queries of their own.
+SETUP = set(SETUP_SQL)
 # Arguments each query is run with on the fixture dataset; a new query needs a line here.
 EXAMPLES: dict[str, dict[str, object]] = {
     "area_observations": {"metric_id": "drug_induced_death_rate"},

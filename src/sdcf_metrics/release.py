@@ -5,7 +5,8 @@ Layout of `data/extracts/`:
     current.json              the pointer readers follow: the current version and the history of the
                               versions kept, newest first, each with the day it was published
     <version>/manifest.json   row counts and SHA-256 of every file of that version, disclosure settings
-    <version>/<table>.parquet one file per source table, small counts already withheld
+    <version>/<table>.parquet one file per source table, small counts already withheld, and one per
+                              table the build derives from them for the pages (`DERIVED_TABLES`)
     <version>/source_<table>.csv  the source files it was built from, so `rollback` can restore them
 
 A version directory is written under a temporary name, synced, then renamed into place; only then is
@@ -50,6 +51,12 @@ SOURCE_SNAPSHOT_PREFIX = "source_"
 # page run, even under load.
 RETIRE_GRACE = timedelta(minutes=10)
 DATA_GROUP_ENV = "SDCF_DATA_GROUP"
+# Tables the build derives from the source tables (`pipeline.derive`); a version written before they
+# existed has none, and the store then computes them from the source tables.
+DERIVED_TABLES = ("observation_details",)
+# Rows per Parquet row group of every extract: small enough that a page's filter reads little beyond the
+# rows it asks for, large enough that the statistics checked per query stay few (docs/benchmarks.md).
+ROW_GROUP_ROWS = 65_536
 
 Unavailability = Literal["missing", "pointer", "damaged"]
 
@@ -296,6 +303,16 @@ def write_pointer(extracts: Path, pointer: Pointer) -> None:
 # Writing a version ---------------------------------------------------------------------------------------
 
 
+def write_parquet(target: Path, rows: pa.Table | pa.RecordBatchReader) -> None:
+    """Write one extract as every version holds it: zstd, statistics, row groups of `ROW_GROUP_ROWS`."""
+    with pq.ParquetWriter(target, rows.schema, compression="zstd", write_statistics=True) as writer:
+        if isinstance(rows, pa.Table):
+            writer.write_table(rows, row_group_size=ROW_GROUP_ROWS)
+            return
+        for batch in rows:
+            writer.write_table(pa.Table.from_batches([batch]), row_group_size=ROW_GROUP_ROWS)
+
+
 def write_version(
     tables: Mapping[str, pa.Table],
     directory: Path,
@@ -324,7 +341,7 @@ def write_version(
                 manifest["sources"][table.file_name] = {"file": copy.name, "sha256": sha256(copy)}
     for name in sorted(tables):
         target = directory / f"{name}.parquet"
-        pq.write_table(tables[name], target, compression="zstd", write_statistics=True)
+        write_parquet(target, tables[name])
         make_readable(target)
         fsync(target)
         manifest["tables"][name] = {
@@ -451,7 +468,7 @@ def _intact_release(extracts: Path, entry: Published) -> Release | None:
     try:
         tables = _manifest(directory)["tables"]
         files = {name: directory / table["file"] for name, table in tables.items()}
-        if set(files) != {table.name for table in SOURCE_TABLES}:
+        if set(files) - set(DERIVED_TABLES) != {table.name for table in SOURCE_TABLES}:
             return None
         if not all(_matches(files[name], table["sha256"]) for name, table in tables.items()):
             return None

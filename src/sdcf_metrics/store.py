@@ -36,7 +36,7 @@ import duckdb
 import pyarrow as pa
 
 from . import object_store, paths
-from .release import Release, release_of
+from .release import DERIVED_TABLES, Release, release_of
 
 QUERY_TIME_LIMIT_MS = 10_000
 MEMORY_LIMIT = "2GB"
@@ -44,6 +44,9 @@ RESULT_LIMIT_BYTES = 256 * 1024**2
 THREADS = 2
 IDLE_CLOSE_S = 60.0
 _BATCH_ROWS = 131_072
+# SQL files that define the store's views rather than answer a page: not queries, and what they call is
+# not thereby allowed to a query.
+SETUP_SQL = ("views", *DERIVED_TABLES)
 
 
 class QueryRefused(duckdb.PermissionException):
@@ -99,7 +102,7 @@ def allowed_functions() -> frozenset[str]:
     texts = [
         entry.read_text(encoding="utf-8")
         for entry in folder.iterdir()
-        if entry.name.endswith(".sql") and entry.name != "views.sql"
+        if entry.name.endswith(".sql") and entry.name.removesuffix(".sql") not in SETUP_SQL
     ]
     nodes = _nodes(_syntax_trees(texts))
     return frozenset(node["function_name"] for node in nodes if "function_name" in node)
@@ -243,9 +246,26 @@ def open_sandboxed(
     # GLOBAL, because each cursor starts a new session with the global defaults.
     connection.execute("SET GLOBAL max_temp_directory_size = '0GB'")
     connection.execute(f"SET GLOBAL max_execution_time = {int(time_limit_ms)}")
+    # A version's files never change, so their footers are parsed once, not on every query.
+    connection.execute("SET GLOBAL parquet_metadata_cache = true")
     connection.execute("SET enable_external_access = false")
     connection.execute("SET lock_configuration = true")
     return connection
+
+
+def release_views(files: Mapping[str, Path], *, derived: bool = True) -> tuple[dict[str, list[Path]], str]:
+    """The views of a store over a release's files, and the SQL that completes them (`views.sql`).
+
+    The tables the build derived (`DERIVED_TABLES`) are read from their files when the release has them and
+    `derived` is True; otherwise (a store holding an upload, or a version written before they existed)
+    they are views computed from the base tables by the same SQL the build ran.
+    """
+    views = {name: [path] for name, path in files.items() if derived or name not in DERIVED_TABLES}
+    # The names are the library's own table names, the SQL its own files.
+    computed = "".join(
+        f"CREATE VIEW {name} AS {load_sql(name)};\n" for name in DERIVED_TABLES if name not in views
+    )
+    return views, computed + load_sql("views")
 
 
 class Store:
@@ -283,10 +303,10 @@ class Store:
         time_limit_ms: int = QUERY_TIME_LIMIT_MS,
         result_limit_bytes: int = RESULT_LIMIT_BYTES,
     ) -> Store:
-        views = {name: [path] for name, path in release.files.items()}
+        views, setup = release_views(release.files)
 
         def connect() -> duckdb.DuckDBPyConnection:
-            return open_sandboxed(views, load_sql("views"), time_limit_ms)
+            return open_sandboxed(views, setup, time_limit_ms)
 
         return cls(
             release,
@@ -384,12 +404,12 @@ class Store:
 
         `tables` (e.g. `upload.UploadPreview.tables`, already validated and disclosure-protected) are copied
         into a new in-memory connection with the same sandbox, so the named queries see published and
-        uploaded rows together while no other session ever can. Use it in a `with` block so it is closed.
+        uploaded rows together while no other session ever can. The derived tables are computed from the
+        combined base tables there, by the SQL the build runs, so they hold the uploaded rows too. Use it in
+        a `with` block so it is closed.
         """
-        views = {name: [path] for name, path in self.release.files.items()}
-        connection = open_sandboxed(
-            views, load_sql("views"), self.time_limit_ms, tables, replaced_observation_ids
-        )
+        views, setup = release_views(self.release.files, derived=False)
+        connection = open_sandboxed(views, setup, self.time_limit_ms, tables, replaced_observation_ids)
         combined = Store(
             self.release,
             connection,

@@ -26,11 +26,12 @@ from ..release import KEEP_VERSIONS, PointerDamaged, is_intact, publish, read_po
 from ..schema import SOURCE_TABLES, TABLES_BY_NAME, Table
 from ..vocabulary import SEED_ARTICLE
 from .conflicts import CONFLICT_KEY
+from .derive import derived_tables
 from .disclosure import DisclosureReport, protect
 from .validate import load_sources
 
 # What the extracts hold; bump it when the build writes different Parquet from the same sources.
-EXTRACT_FORMAT = 3
+EXTRACT_FORMAT = 4
 
 _ARROW_TYPES = {"number": pa.float64(), "integer": pa.int64(), "bool": pa.bool_()}
 
@@ -158,12 +159,13 @@ def with_evidence(
 def protected_tables(
     rows: Mapping[str, list[dict[str, Any]]], threshold: int | None = None
 ) -> tuple[dict[str, pa.Table], DisclosureReport]:
-    """Typed source rows -> Arrow tables, with disclosure control applied to the observations first."""
+    """Typed source rows -> the Arrow tables of a version: disclosure control applied to the observations
+    first, then the tables derived from them for the pages (`derive`)."""
     protected = protect(rows.get("observations", []), rows.get("metrics", []), threshold)
     observations = with_evidence(protected.observations, rows.get("sources", []), rows.get("conflicts", []))
     rows = {**rows, "observations": observations}
     tables = {name: to_arrow(TABLES_BY_NAME[name], rows.get(name, [])) for name in TABLES_BY_NAME}
-    return tables, protected.report
+    return {**tables, **derived_tables(tables)}, protected.report
 
 
 def is_stale(root: Path | None = None) -> bool:

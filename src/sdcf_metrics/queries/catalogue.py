@@ -1,0 +1,42 @@
+"""Queries about the dataset as a whole: the metric catalogue, the sources, the counts and the coverage."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pyarrow as pa
+
+from ..store import Store
+from .results import by_label, cached_rows, cached_table, localised_labels
+from .rows import CatalogueMetric, ComparedMetric, DatasetCounts, Metric, Source
+
+
+def metrics(store: Store) -> list[Metric]:
+    """The metric catalogue, by id."""
+    return cast(list[Metric], cached_rows(store, "metrics"))
+
+
+def metric_catalogue(store: Store) -> list[CatalogueMetric]:
+    """The metric catalogue by label (in the reader's language), with the number of figures of each metric."""
+    return cast(list[CatalogueMetric], by_label(cached_rows(store, "metric_catalogue")))
+
+
+def compare_metrics(store: Store) -> list[ComparedMetric]:
+    """The metrics cities report totals for (populations left out: they divide, they are not compared), by
+    label in the reader's language."""
+    return cast(list[ComparedMetric], by_label(cached_rows(store, "compare_metrics")))
+
+
+def sources(store: Store) -> list[Source]:
+    """Every source, by id, with the number of figures taken from it."""
+    return cast(list[Source], cached_rows(store, "sources"))
+
+
+def dataset_summary(store: Store) -> DatasetCounts:
+    """How many cities, countries, facilities, figures and sources the dataset holds, and its years."""
+    return cast(DatasetCounts, cached_rows(store, "dataset_summary")[0])
+
+
+def coverage(store: Store) -> pa.Table:
+    """How many figures each city has for each metric, zero included (columns: `COVERAGE_COLUMNS`)."""
+    return localised_labels(store, cached_table(store, "coverage"), "metric_id", "metric")
