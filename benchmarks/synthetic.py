@@ -51,7 +51,7 @@ GENERATION_MEMORY_LIMIT = "8GB"
 
 Arrangement = Literal["single", "by_metric", "by_country_year"]
 ARRANGEMENTS: dict[Arrangement, str] = {
-    "single": "one file, rows in observation-id order (what the current build writes)",
+    "single": "one file, rows in observation-id order (what the build publishes)",
     "by_metric": "one file per metric, rows ordered by city, facility, breakdown and month",
     "by_country_year": "one file per country and year, rows in arrival order",
 }
@@ -72,7 +72,9 @@ class Layout:
         return f"{ARRANGEMENTS[self.arrangement]}; row groups of {self.row_group_rows:,} rows"
 
 
-SCALE_LAYOUT = Layout("by_metric")
+# The base files as `sdcf-metrics build` publishes them: what a journalist downloads and reads with pandas.
+# The dashboard reads the derived extract instead, whatever the layout of the base files.
+SCALE_LAYOUT = Layout("single")
 
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",

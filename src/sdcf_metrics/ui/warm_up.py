@@ -4,7 +4,8 @@ A council meeting clicks through many cities; each city seen for the first time 
 its queries and for its chart to be built (about ten times a rerun of a city seen before). So once per
 store, a background thread runs every city's queries, then builds every view a share link can name (the
 views `publish-static` writes: each city and metric, each preset, in the default language), as drawn,
-into the process-level caches. It pauses between views, so a visitor's run never waits long behind it.
+into the process-level caches. After each view it sleeps as long as the view took, so it uses at most half
+of the interpreter and a visitor's run is never kept waiting long behind it (a publish starts it again).
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from ..store import Store
 from ..views import ChartView
 from .navigation import PAGES
 from .tables import linked_table
-
-# A short sleep between views hands the interpreter to the visitors' script threads.
-PAUSE_S = 0.002
 
 _warmed: weakref.WeakSet[Store] = weakref.WeakSet()
 _lock = threading.Lock()
@@ -76,8 +74,9 @@ def _warm(store: Store) -> None:
             for embeddable in page.static_views(store) if page.static_views else ():
                 if _stop.is_set():
                     return
+                started = time.monotonic()
                 _prepare(embeddable.build())
-                time.sleep(PAUSE_S)
+                time.sleep(time.monotonic() - started)
     except duckdb.Error as error:  # a store closed or a version withdrawn meanwhile: nothing to warm
         _log.info("warm-up of data version %s stopped: %s", store.data_version, error)
 
