@@ -5,9 +5,11 @@ Streamlit's caches are where it must not, or must still, hold."""
 from __future__ import annotations
 
 import gc
+import pickle
 import threading
 from dataclasses import replace
 
+import plotly.graph_objects as go
 import pyarrow as pa
 import pytest
 import streamlit as st
@@ -217,6 +219,18 @@ def test_a_shared_figure_is_drawn_once_for_the_screen_and_once_with_its_words_in
     assert drawn_once(figure, words_inside=True) is inside
     assert screen.to_dict() == for_screen(figure).to_dict()
     assert inside.to_dict() == with_words_inside(figure).to_dict()
+
+
+def test_a_drawn_figure_makes_its_dict_once_and_hands_out_a_fresh_top_level(root):
+    """Streamlit asks for the dict of a drawn figure on every rerun: it is the same dict each time, equal
+    to Plotly's own, and what a caller adds to its top level (as Plotly's pickling does) stays out of it."""
+    drawn = drawn_once(facilities_chart(root, "v1"), words_inside=False)
+    first, second = drawn.to_dict(), drawn.to_dict()
+    assert first["data"] is second["data"] and first["layout"] is second["layout"]
+    assert first == go.Figure.to_dict(drawn)  # what Plotly itself makes of the figure
+    first["added"] = None
+    pickle.dumps(drawn)
+    assert set(drawn.to_dict()) == {"data", "layout"}
 
 
 def test_what_is_derived_from_an_object_goes_with_it():

@@ -206,7 +206,21 @@ def built_once(builder: Callable[P, go.Figure], /, *args: P.args, **kwargs: P.kw
 _DRAWN = DerivedOnce()
 
 
-def drawn_once(figure: go.Figure, words_inside: bool) -> go.Figure:
+class DrawnFigure(go.Figure):
+    """A figure as a page draws it (`for_screen`, `with_words_inside`), which nothing changes once it is
+    made. Streamlit asks for a figure's dict on every rerun that shows it, and Plotly makes that dict by
+    deep-copying and walking the whole figure (3 to 5 ms a chart, the biggest part of drawing one), so a
+    drawn figure makes it once, the first time it is asked for."""
+
+    _as_dict: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self._as_dict is None:
+            self._as_dict = super().to_dict()
+        return dict(self._as_dict)  # a new top level: Plotly's pickling adds keys to what it gets
+
+
+def drawn_once(figure: go.Figure, words_inside: bool) -> DrawnFigure:
     """The figure as a page draws it, `with_words_inside` or `for_screen`, made once per figure object: both
     copy and revalidate the whole figure, which was most of a chart page's rerun when the same shared
     figure (`built_once`) was drawn again on every rerun."""
@@ -221,13 +235,13 @@ def chart_words(figure: go.Figure) -> ChartWords:
     return ChartWords(words.get("title", ""), words.get("subtitle", ""), tuple(words.get("footer", ())))
 
 
-def for_screen(figure: go.Figure) -> go.Figure:
+def for_screen(figure: go.Figure) -> DrawnFigure:
     """The figure as a page draws it, made to fit a phone: without the title and footer (the page writes
     them as text that wraps at any width; the unescaped `meta` copy of them is dropped too); its legend
     above the plot, its long legend entries, axis titles, category names and labels beside marks broken
     into short lines; a label on the left of a mark far to the right. The plot keeps at least its height,
     rows grow with their labels, and the figure grows by what the legend needs."""
-    screen = go.Figure(figure, _validate=False)  # a copy of a valid figure: nothing to check again
+    screen = DrawnFigure(figure, _validate=False)  # a copy of a valid figure: nothing to check again
     screen.layout.annotations = [note for note in screen.layout.annotations if note.name != "footer"]
     margin = screen.layout.margin
     plot_height = screen.layout.height - margin.t - margin.b
@@ -324,10 +338,10 @@ def _legend_entries(figure: go.Figure) -> list[go.Scatter]:
     return entries
 
 
-def with_words_inside(figure: go.Figure) -> go.Figure:
+def with_words_inside(figure: go.Figure) -> DrawnFigure:
     """The figure as drawn where the browser's camera makes the image: its words stay inside the plot,
     and only the unescaped `meta` copy of them is dropped."""
-    drawn = go.Figure(figure, _validate=False)  # a copy of a valid figure: nothing to check again
+    drawn = DrawnFigure(figure, _validate=False)  # a copy of a valid figure: nothing to check again
     drawn.layout.meta = None
     return drawn
 
