@@ -11,17 +11,19 @@ import io
 import json
 from pathlib import Path
 
+import plotly.io
 import pytest
 from apptest_helpers import build_dataset, chart_frames, run_page_in_app
 from fixtures import edit_row
 
-from sdcf_metrics import images, static_site
-from sdcf_metrics.charts import chart_words
+from sdcf_metrics import images, queries, static_site
+from sdcf_metrics.charts import chart_words, drawn_once
+from sdcf_metrics.geography import places
 from sdcf_metrics.release import read_pointer
 from sdcf_metrics.sharing import STATIC_BASE_ENV, canonical_params, static_chart_path
 from sdcf_metrics.static_site import MANIFEST, SITE_LINK, plotly_script_name, publish_static
 from sdcf_metrics.store import get_store
-from sdcf_metrics.ui.navigation import PAGES
+from sdcf_metrics.ui.navigation import FACILITIES, PAGES
 from sdcf_metrics.untrusted import escape_markdown
 
 BASE = "https://charts.example.org/sdcf"
@@ -61,6 +63,25 @@ def test_each_page_opens_on_a_view_the_static_copy_holds_with_the_same_charts(da
     assert titles == drawn
     # A static copy's chart is one the page's own embed may be asked for.
     assert all(page.may_draw(chart.key) for chart in page.static_views(get_store()))
+
+
+def test_each_countrys_facilities_map_is_in_the_static_copy_as_the_page_draws_it(data):
+    """A councillor's first filter on Facilities is their own country: the static copy holds each
+    country's map (and so the dashboard prepares it), under the parameters the page writes for it, with
+    the markers the page draws."""
+    store = get_store()
+    by_country = {tuple(chart.params.get("country", ())): chart for chart in FACILITIES.static_views(store)}
+    every = queries.facility_directory(store, countries=[], facility_type=None, status=None)
+    on_map = {place.country for place in places(every)[0]}
+    assert len(on_map) > 1 and set(by_country) == {(), *((country,) for country in on_map)}
+    for country in sorted(on_map):
+        chart = by_country[(country,)]
+        app = run_page_in_app(FACILITIES.file, country=[country])
+        shown = {name: value for name, value in dict(app.query_params).items() if name != "lang"}
+        assert canonical_params(shown) == canonical_params(chart.params)
+        drawn = drawn_once(chart.build().figure, words_inside=images.camera_in_browser())
+        [frame] = chart_frames(app)
+        assert frame.spec["data"] == json.loads(plotly.io.to_json(drawn.to_dict(), validate=False))["data"]
 
 
 def test_every_chart_is_written_once_with_its_image_data_and_manifest(data, tmp_path):

@@ -401,8 +401,15 @@ def litter_charts(store: Store) -> Iterator[Embeddable]:
 
 
 def facilities_charts(store: Store) -> Iterator[Embeddable]:
-    """The map of every facility (the page's unfiltered view)."""
-    on_map, off_map = places(queries.facility_directory(store, countries=[], facility_type=None, status=None))
-    if on_map:
-        build = partial(facilities_map, on_map, off_map, store.release)
-        yield Embeddable({"type": [EVERY], "status": [EVERY]}, "facilities-map", build)
+    """The map of every facility (the page's unfiltered view), then the map of each country's alone (a
+    councillor's first filter)."""
+    everything = queries.facility_directory(store, countries=[], facility_type=None, status=None)
+    every_type = {"type": [EVERY], "status": [EVERY]}
+    for countries in [[], *([country] for country in sorted({row["country"] for row in everything}))]:
+        shown = queries.facility_directory(store, countries=countries, facility_type=None, status=None)
+        on_map, off_map = places(shown)
+        if on_map:
+            build = partial(facilities_map, on_map, off_map, store.release)
+            yield Embeddable(
+                {"country": countries, **every_type} if countries else every_type, "facilities-map", build
+            )
