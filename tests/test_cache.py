@@ -26,6 +26,7 @@ from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.queries import RESULTS
 from sdcf_metrics.store import Store, get_store
 from sdcf_metrics.ui.navigation import PAGES
+from sdcf_metrics.ui.tables import LINKED_TABLES, linked_table
 from sdcf_metrics.ui.upload_example import upload_example
 from sdcf_metrics.ui.warm_up import wait_for_warm_up, warm_up
 from sdcf_metrics.views import VIEWS
@@ -305,12 +306,14 @@ def test_every_citys_queries_and_every_view_are_warmed_up_once_per_store(root, c
     warm_up(store)
     assert wait_for_warm_up(timeout_s=120)
     asked = len(counted)
-    built = VIEWS.stats().misses
+    built, linked = VIEWS.stats().misses, LINKED_TABLES.stats().misses
     for page in PAGES:
         for embeddable in page.static_views(store) if page.static_views else ():
             view = embeddable.build()
             assert drawn_once(view.figure, words_inside=True) is drawn_once(view.figure, words_inside=True)
+            linked_table(view.table)
     assert VIEWS.stats().misses == built
+    assert LINKED_TABLES.stats().misses == linked
     for city in queries.cities(store):
         queries.city_observations(store, city_id=city["city_id"])
         queries.city_breakdowns(store, city_id=city["city_id"])

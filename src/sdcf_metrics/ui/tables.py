@@ -47,7 +47,8 @@ def show_table(
     st.dataframe(frame, hide_index=True, width="stretch", height=height, key=key, column_config=config)
 
 
-LINKED_TABLES = ResultCache(max_entries=128, max_bytes=32 * 1024**2)
+# Room for the table of every view `ui.warm_up` prepares (about 300, a few KB each) and the pages' others.
+LINKED_TABLES = ResultCache(max_entries=1024, max_bytes=32 * 1024**2)
 
 
 _LINKED_FRAMES = DerivedOnce()

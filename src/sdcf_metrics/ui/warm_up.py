@@ -82,8 +82,9 @@ def _warm(store: Store) -> None:
 
 
 def _prepare(view: ChartView) -> None:
-    """What drawing a view derives from it, made too: the figure as drawn and its linked data table."""
-    drawn_once(view.figure, words_inside=images.camera_in_browser())
+    """What drawing a view derives from it, made too: the figure as drawn, the dict of it that Streamlit
+    sends, and its linked data table."""
+    drawn_once(view.figure, words_inside=images.camera_in_browser()).to_dict()
     linked_table(view.table)
 
 
