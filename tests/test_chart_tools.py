@@ -113,3 +113,22 @@ def test_an_image_made_in_french_carries_french_attribution():
     assert chart_words(figure).footer[0] == "Source\u00a0: The Copenhagen Post"
     svg = images.render(figure, "svg").decode()  # the server's Chromium, as in CI (`.ci/run` installs it)
     assert "Version des données abc123" in svg and "Usagers inscrits, Copenhague" in svg
+
+
+def test_a_page_checks_the_published_files_once_per_run_however_many_charts_it_draws(monkeypatch):
+    """Opening the store reads the pointer and the manifest and checks every table file: the frame does it
+    once, and each chart of the run uses the store it opened."""
+    from sdcf_metrics import store as store_module
+
+    opened = []
+    real_release_of = store_module.release_of
+
+    def counted(*args, **kwargs):
+        opened.append(args)
+        return real_release_of(*args, **kwargs)
+
+    app = run_page("pages/2_Compare_cities.py")
+    monkeypatch.setattr(store_module, "release_of", counted)
+    app.run()
+    assert len(chart_frames(app)) > 1
+    assert len(opened) == 1

@@ -22,6 +22,7 @@ page run still holding its store reopens it if it asks again.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -440,11 +441,18 @@ _stores: dict[tuple[Path, str | None], Store] = {}
 _current: dict[Path, tuple[Path, str | None]] = {}
 
 
+@functools.lru_cache(maxsize=16)
+def _resolved(extracts: Path) -> Path:
+    """The extracts folder as an absolute path without links, found once: pages open the store on every
+    run, and resolving walks the path a `stat` per component."""
+    return extracts.resolve()
+
+
 def get_store(extracts: Path | None = None, version: str | None = None) -> Store:
     """The process-wide store for the current release (or a pinned earlier one); a new one when a new
     version is published, and the stores of versions no longer current closed once unused. With
     `SDCF_DATA_URL`, `extracts` mirrors the bucket (`object_store`)."""
-    extracts = (extracts or paths.extracts_dir()).resolve()
+    extracts = _resolved((extracts or paths.extracts_dir()).absolute())
     bucket = object_store.configured()
     if bucket is not None:
         object_store.keep_mirrored(bucket, extracts)

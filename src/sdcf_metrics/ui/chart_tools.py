@@ -40,7 +40,7 @@ from ..untrusted import escape_markdown
 from ..views import ChartView
 from . import state
 from .downloads import chart_downloads
-from .frame import CHART_ONLY, LANGUAGE_PARAM, pinned_version
+from .frame import CHART_ONLY, LANGUAGE_PARAM, frame_store
 from .navigation import PAGES, Page, page_at, url_paths
 from .tables import show_sources, show_table
 
@@ -223,7 +223,7 @@ def show_chart(
     link or embed, which could not reopen it, and its images are rendered on request and never kept in
     the cache every visitor shares; it is never drawn in chart-only mode.
     """
-    store = get_store(version=pinned_version())
+    store = frame_store()
     if CHART_ONLY in st.session_state:
         if not private and st.query_params.get("chart") == key:
             _draw_chart_only(figure, title, store, key)

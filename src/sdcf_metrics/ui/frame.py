@@ -39,6 +39,7 @@ COVERAGE_VIEW = {"view": "coverage"}  # opens the Data page on its cities x metr
 
 _VERSION = re.compile(r"^[0-9a-z]{1,40}$")
 _BROWSER_LANGUAGE = "frame:browser-language"
+_RUN_STORE = "frame:store"
 
 
 def pinned_version() -> str | None:
@@ -58,6 +59,7 @@ def page_frame(page: Page) -> Store:
     page_look(language)
     state.keep(LANGUAGE_PARAM, language)
     st.session_state.pop(CHART_ONLY, None)
+    st.session_state.pop(_RUN_STORE, None)
     try:
         store = get_store(version=pinned_version())
     except DataUnavailable as unavailable:
@@ -66,6 +68,7 @@ def page_frame(page: Page) -> Store:
             st.title(t(page.title))
         st.error(_unavailable(unavailable.reason), icon=":material/error:")
         st.stop()
+    st.session_state[_RUN_STORE] = store
     warm_up(store)
     chart = st.query_params.get("chart")
     if chart:
@@ -76,6 +79,13 @@ def page_frame(page: Page) -> Store:
     _sidebar(store, language)
     _release_notes(store)
     return store
+
+
+def frame_store() -> Store:
+    """The store this run's frame opened. Opening it checks the published files (the pointer, the
+    manifest, a `stat` per table), which is worth doing once per run, not again for every chart."""
+    store = st.session_state.get(_RUN_STORE)
+    return store if store is not None else get_store(version=pinned_version())
 
 
 def _unavailable(reason: str) -> str:
