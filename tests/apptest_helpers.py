@@ -74,6 +74,13 @@ def numbers(array: Any) -> list[Any]:
     return list(array)
 
 
+def open_chart_tool(app: AppTest, tool: str, chart: int = 0) -> AppTest:
+    """Click the `chart`-th chart's `tool` button ("download" or "share") and run: the dialog it opens is
+    drawn in that run only."""
+    buttons = [button for button in app.button if str(button.key).startswith(f"{tool}:")]
+    return buttons[chart].click().run()
+
+
 def build_dataset(root: Path, **overrides: Override) -> Path:
     """Write the fixture sources under root (overrides as `write_sources` takes them) and publish them."""
     write_sources(paths.sources_dir(root), **overrides)

@@ -6,7 +6,7 @@ import csv
 import io
 
 import pyarrow as pa
-from apptest_helpers import chart_frames, chart_specs, record_downloads, run_page
+from apptest_helpers import chart_frames, chart_specs, open_chart_tool, record_downloads, run_page
 from openpyxl import load_workbook
 
 from sdcf_metrics import images
@@ -43,27 +43,35 @@ def test_chart_data_downloads_hold_exactly_the_plotted_rows_with_their_sources()
     assert workbook["data"].max_row == 3
 
 
+def embeds(app) -> list[str]:
+    return [code.value for code in app.get("code") if "<iframe" in code.value]
+
+
 def test_every_chart_offers_data_and_image_downloads_and_sharing(monkeypatch):
     downloads = record_downloads(monkeypatch)
     app = run_page(TRENDS, city="copenhagen", metric="registered_users")
     assert not app.exception
+    assert [button.label for button in app.button][:2] == ["Download", "Share"]
+    assert not app.download_button and not embeds(app), "the dialogs are drawn when opened"
+    open_chart_tool(app, "download")
     labels = [button.label for button in app.download_button]
-    assert labels[:4] == ["Data (CSV)", "Data (Excel)", "Image (PNG)", "Image (SVG)"]
+    assert labels == ["Data (CSV)", "Data (Excel)", "Image (PNG)", "Image (SVG)"]
     saved = {item.label: item for item in downloads(app)}
     assert all(saved[label].made_on_click for label in ("Data (CSV)", "Data (Excel)", "Image (PNG)"))
     assert saved["Data (CSV)"].file_name.endswith(f"-{get_store().data_version}.csv")
     rows = list(csv.DictReader(io.StringIO(saved["Data (CSV)"].data.decode("utf-8-sig"))))
     assert any(row["Value"] == "3090" and row["Publisher"] == "The Copenhagen Post" for row in rows)
-    shared = [element.value for element in app.get("code")]
+    shared = [element.value for element in open_chart_tool(app, "share").get("code")]
     assert any("<iframe" in text and "embed=true" in text for text in shared)
     assert any("Data version" in text for text in shared)
+    assert not app.run().download_button and not embeds(app), "a dialog closes with the next run"
 
 
 def test_without_a_browser_the_page_points_to_the_toolbar_camera(monkeypatch):
     monkeypatch.setattr(images, "browser_path", lambda: None)
-    app = run_page(TRENDS, city="copenhagen")
+    app = open_chart_tool(run_page(TRENDS, city="copenhagen"), "download")
     assert not app.exception
-    assert "Image (PNG)" not in [button.label for button in app.download_button]
+    assert [button.label for button in app.download_button] == ["Data (CSV)", "Data (Excel)"]
     assert any("camera icon" in caption.value for caption in app.caption)
 
 
@@ -88,7 +96,8 @@ def test_a_chart_exported_in_french_has_french_headers_and_attribution(monkeypat
     """The data files of a French page: French column names, a French About sheet, the French licence
     note and citation; the source's own words stay as the source wrote them."""
     downloads = record_downloads(monkeypatch)
-    app = run_page(TRENDS, city="copenhagen", metric="registered_users", lang="fr")
+    page = run_page(TRENDS, city="copenhagen", metric="registered_users", lang="fr")
+    app = open_chart_tool(page, "download")
     assert not app.exception
     saved = {item.label: item for item in downloads(app)}
     rows = list(csv.DictReader(io.StringIO(saved["Données (CSV)"].data.decode("utf-8-sig"))))

@@ -7,7 +7,7 @@ import csv
 import io
 
 import pytest
-from apptest_helpers import run_page
+from apptest_helpers import open_chart_tool, run_page
 from fixtures import default_rows, write_table
 
 from sdcf_metrics.pipeline.upload.read import read_upload
@@ -60,7 +60,7 @@ def values(app, key: str) -> list[str]:
 
 def share_links(app) -> list[str]:
     """The link and the embed snippet a chart offers (relative under AppTest, which has no URL)."""
-    return [code.value for code in app.get("code") if "?" in code.value]
+    return [code.value for code in open_chart_tool(app, "share").get("code") if "?" in code.value]
 
 
 def test_a_100000_character_search_is_cut_to_the_search_box(monkeypatch):

@@ -23,6 +23,7 @@ from apptest_helpers import (
     chart_specs,
     has_live_markup,
     numbers,
+    open_chart_tool,
     record_downloads,
     rendered_markdown,
     run_page_in_app,
@@ -215,9 +216,11 @@ def test_a_valid_file_puts_the_city_beside_copenhagen_marked_not_published(varia
     assert list(behind["Publication"])[:2] == ["not published: your file", "published"]
     assert behind["Comparability"][0] == "reference"
 
+    assert not [button for button in app.button if str(button.key).startswith("share:")], "nor an embed"
+    assert any("No link or embed" in caption.value for caption in app.caption)
+    open_chart_tool(app, "download", chart=1)  # the latest figures, the city's beside Copenhagen's
     labels = [button.label for button in app.download_button]
     assert "Image (PNG)" in labels, "rendered on request and never kept (tests/test_images.py)"
-    assert not [code for code in app.get("code") if "<iframe" in code.value], "a preview has no embed"
     saved = {item.file_name: item.data for item in downloads(app)}
     data_csv = next(data for name, data in saved.items() if name.startswith("registered-users-the-figure"))
     rows = list(csv.DictReader(io.StringIO(data_csv.decode("utf-8-sig"))))

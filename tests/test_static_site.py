@@ -13,7 +13,7 @@ from pathlib import Path
 
 import plotly.io
 import pytest
-from apptest_helpers import build_dataset, chart_frames, run_page_in_app
+from apptest_helpers import build_dataset, chart_frames, open_chart_tool, run_page_in_app
 from fixtures import edit_row
 
 from sdcf_metrics import images, queries, static_site
@@ -149,7 +149,8 @@ def test_a_new_data_version_is_swapped_in_and_pinned_embeds_of_kept_versions_sti
 
 def test_with_a_static_base_url_the_share_link_and_embed_point_at_the_static_copy(data, monkeypatch):
     monkeypatch.setenv(STATIC_BASE_ENV, BASE + "/")
-    app = run_page_in_app("pages/1_City_trends.py", city="brussels", metric="visits")
+    page = run_page_in_app("pages/1_City_trends.py", city="brussels", metric="visits")
+    app = open_chart_tool(page, "share")
     assert not app.exception
     expected = f"{BASE}/" + static_chart_path(
         get_store().data_version, "City_trends", "city-trend", {"city": "brussels", "metric": "visits"}
@@ -162,14 +163,15 @@ def test_with_a_static_base_url_the_share_link_and_embed_point_at_the_static_cop
 def test_a_view_the_static_copy_does_not_hold_keeps_the_dashboard_links(data, monkeypatch):
     monkeypatch.setenv(STATIC_BASE_ENV, BASE)
     app = run_page_in_app("pages/2_Compare_cities.py", cities=["brussels", "copenhagen"], per="per_100k")
-    assert not app.exception
+    assert not open_chart_tool(app, "share").exception
     shared = " ".join(element.value for element in app.get("code"))
     assert "embed=true" in shared and BASE not in shared
 
 
 def test_without_a_static_base_url_links_stay_in_the_dashboard(data, monkeypatch):
     monkeypatch.delenv(STATIC_BASE_ENV, raising=False)
-    app = run_page_in_app("pages/1_City_trends.py", city="brussels", metric="visits")
+    page = run_page_in_app("pages/1_City_trends.py", city="brussels", metric="visits")
+    app = open_chart_tool(page, "share")
     shared = " ".join(element.value for element in app.get("code"))
     assert "embed=true" in shared and "charts.example.org" not in shared
 

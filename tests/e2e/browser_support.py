@@ -196,6 +196,23 @@ def wait_until_idle(page: Any) -> None:
     page.wait_for_selector(APP_IDLE, state="attached")
 
 
+def chart_dialog(page: Any, tool: str) -> Any:
+    """The dialog of the first chart's `tool` button ("Download", "Share", in the page's language),
+    opened unless it already is."""
+    dialog = page.get_by_role("dialog")
+    if not dialog.count():
+        page.get_by_role("button", name=tool, exact=True).first.click()
+    dialog.wait_for()
+    return dialog
+
+
+def download(page: Any, label: str) -> bytes:
+    """What the first chart's `label` download saves, from its Download dialog."""
+    with page.expect_download() as arrived:
+        chart_dialog(page, "Download").get_by_role("button", name=label).click()
+    return Path(arrived.value.path()).read_bytes()
+
+
 def assert_no_exception(page: Any) -> None:
     assert page.locator("[data-testid=stException]").count() == 0
     assert "Traceback" not in page.inner_text("body")

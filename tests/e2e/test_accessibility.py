@@ -55,8 +55,9 @@ def test_the_first_tab_stop_skips_to_the_content_in_the_reader_s_language(app_ur
 
 def test_charts_add_no_toolbar_stops_and_keep_their_table_reachable(app_url, page):
     """The Overview used to take about 76 tab stops, eight per chart toolbar; the image and data
-    downloads are buttons beside each chart, and its figures a table behind a keyboard-reachable
-    expander. What is left are the tiles' "where this figure comes from" buttons, links and downloads.
+    downloads are in a dialog behind a button under each chart, and its figures a table behind a
+    keyboard-reachable expander. What is left are the tiles' "where this figure comes from" buttons, links
+    and downloads.
     Since issue 9 each tile also names its source as a link, and there are more tiles: a tile's own stops
     (its help button, its source) grow with the data and are counted apart; the rest, charts, downloads
     and links, keeps a budget of 35 (31 with the issue 9 data)."""

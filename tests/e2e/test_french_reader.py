@@ -8,7 +8,7 @@ import html
 
 from sdcf_metrics.i18n import t
 from tests.e2e.a11y_support import DESKTOP, open_page
-from tests.e2e.browser_support import CHART, wait_until_idle
+from tests.e2e.browser_support import CHART, chart_dialog, wait_until_idle
 
 
 def test_a_french_reader_gets_french_words_numbers_and_links(app_url, page):
@@ -21,8 +21,7 @@ def test_a_french_reader_gets_french_words_numbers_and_links(app_url, page):
     assert "depuis l'ouverture (oct. 2012) – 18 sept. 2014" in text
     ticks = page.evaluate(f"[...document.querySelectorAll('{CHART} .ytick text')].map(e => e.textContent)")
     assert any("\u202f" in tick for tick in ticks), ticks  # 3 000, not 3,000
-    page.get_by_role("button", name="Partager").first.click()
-    codes = page.locator("[data-testid=stCode]").all_inner_texts()
+    codes = chart_dialog(page, "Partager").get_by_test_id("stCode").all_inner_texts()
     link = next(code for code in codes if code.startswith("http"))
     snippet = next(code for code in codes if "<iframe" in code)
     embed = html.unescape(snippet.split('src="', 1)[1].split('"')[0])

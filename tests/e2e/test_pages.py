@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.ui.navigation import url_paths
-from tests.e2e.browser_support import CHART, assert_no_exception, wait_until_idle
+from tests.e2e.browser_support import CHART, assert_no_exception, chart_dialog, download, wait_until_idle
 
 
 def test_a_deep_link_works_as_the_first_request_after_start(app_url, page):
@@ -64,12 +64,6 @@ def test_changing_the_city_redraws_the_chart_and_the_link_reopens_it(app_url, pa
         other.close()
 
 
-def download(page, label: str) -> bytes:
-    with page.expect_download() as arrived:
-        page.get_by_role("button", name=label).first.click()
-    return Path(arrived.value.path()).read_bytes()
-
-
 def test_chart_downloads_arrive_and_parse(app_url, page):
     page.goto(f"{app_url}/City_trends?city=copenhagen&metric=registered_users")
     wait_until_idle(page)
@@ -86,8 +80,7 @@ def test_chart_downloads_arrive_and_parse(app_url, page):
 def test_the_embed_snippet_shows_one_chart_with_its_attribution(app_url, page, browser):
     page.goto(f"{app_url}/City_trends?city=brussels&metric=visits")
     wait_until_idle(page)
-    page.get_by_role("button", name="Share").first.click()
-    snippet = page.locator("[data-testid=stCode]").filter(has_text="<iframe").first.inner_text()
+    snippet = chart_dialog(page, "Share").get_by_test_id("stCode").filter(has_text="<iframe").inner_text()
     embed = html.unescape(snippet.split('src="', 1)[1].split('"', 1)[0])
     assert embed.startswith(app_url + "/City_trends?") and "embed=true" in embed
     other = browser.new_context()

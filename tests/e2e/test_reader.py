@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 from openpyxl import load_workbook
 
-from tests.e2e.browser_support import CHART, assert_no_exception, wait_until_idle
+from tests.e2e.browser_support import CHART, assert_no_exception, download, wait_until_idle
 from tests.e2e.conftest import ARTIFACTS, LOOPBACK_HOSTS, STEWARD_CONTACT
 from tests.e2e.test_pages import UPLOAD_FIGURE, upload_file
 
@@ -41,12 +40,6 @@ def stub_the_outside(context) -> list[dict[str, str]]:
 
     context.route("**/*", answer)
     return asked
-
-
-def download(page, label: str, index: int = 0) -> bytes:
-    with page.expect_download() as arrived:
-        page.get_by_role("button", name=label).nth(index).click()
-    return Path(arrived.value.path()).read_bytes()
 
 
 # Sources one click away -------------------------------------------------------------------------------------

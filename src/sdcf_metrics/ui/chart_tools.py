@@ -151,7 +151,27 @@ def _draw_chart_only(figure: go.Figure, title: str, store: Store, key: str) -> N
 def _chart_tools(
     figure: go.Figure, data: pa.Table, title: str, key: str, store: Store, definition: str, private: bool
 ) -> None:
-    """Downloads and sharing beside each chart: data, images, a link to this view, an embed, a citation."""
+    """Two buttons under each chart. Download opens a dialog with the chart's data (CSV, Excel) and image
+    (PNG, SVG); Share opens one with a link to this view, an embed and a citation.
+
+    A dialog is drawn only in the run that opens it: drawn beside every chart on every rerun, what they
+    hold (14 elements a chart) was a third of a chart page's elements, each one a message the server
+    sends and the browser lays out again.
+    """
+    row = st.container(horizontal=True, key=f"chart-tools-{key}")
+    if row.button(t("Download"), icon=":material/download:", key=f"download:{key}"):
+        st.dialog(t("Download"))(_downloads)(figure, data, title, key, store, definition, private)
+    if private:
+        row.caption(t("No link or embed: this chart exists only in your browser session."))
+    elif row.button(t("Share"), icon=":material/share:", key=f"share:{key}"):
+        st.dialog(t("Share"))(_sharing)(title, key, store)
+
+
+def _downloads(
+    figure: go.Figure, data: pa.Table, title: str, key: str, store: Store, definition: str, private: bool
+) -> None:
+    """The chart's data and images, each made when its button is clicked."""
+    st.markdown(f"**{escape_markdown(title)}**")
     base = f"{file_name(title)}-{store.data_version}"
     make_csv, make_xlsx = chart_downloads(data, title, store, definition)
     downloads = [
@@ -178,9 +198,8 @@ def _chart_tools(
                 ":material/image:",
             ),
         ]
-    columns = st.columns(5)
-    for column, (label, payload, extension, mime, icon) in zip(columns, downloads, strict=False):
-        column.download_button(
+    for label, payload, extension, mime, icon in downloads:
+        st.download_button(
             label,
             payload,
             f"{base}.{extension}",
@@ -188,22 +207,24 @@ def _chart_tools(
             key=f"{extension}:{key}",
             on_click="ignore",
             icon=icon,
+            width="stretch",
         )
     if len(downloads) == 2:
-        columns[2].caption(
+        st.caption(
             t("Image downloads need Chromium on the server; use the camera icon above the chart instead.")
         )
-    if private:
-        columns[4].caption(t("No link or embed: this chart exists only in your browser session."))
-        return
+
+
+def _sharing(title: str, key: str, store: Store) -> None:
+    """A link to this view, the chart's embed with its data version pinned, and how to cite the data."""
+    st.markdown(f"**{escape_markdown(title)}**")
     view_link, embed_link = _share_links(store, key)
-    with columns[4].popover(t("Share"), icon=":material/share:"):
-        st.caption(t("Link to this view"))
-        st.code(view_link, language=None)
-        st.caption(t("Embed this chart (the data version is pinned)"))
-        st.code(iframe_snippet(embed_link, title), language="html")
-        st.caption(t("How to cite"))
-        st.code(citation(store.release.data_version, store.release.published_on), language=None)
+    st.caption(t("Link to this view"))
+    st.code(view_link, language=None)
+    st.caption(t("Embed this chart (the data version is pinned)"))
+    st.code(iframe_snippet(embed_link, title), language="html")
+    st.caption(t("How to cite"))
+    st.code(citation(store.release.data_version, store.release.published_on), language=None)
 
 
 def show_chart(
