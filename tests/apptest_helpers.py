@@ -81,6 +81,15 @@ def open_chart_tool(app: AppTest, tool: str, chart: int = 0) -> AppTest:
     return buttons[chart].click().run()
 
 
+def with_tables_open(app: AppTest) -> AppTest:
+    """Open every chart's "Data behind this chart" and run, as a reader who opens them: the expander
+    draws its table only once opened."""
+    for expander in app.expander:
+        if str(expander.key).startswith("behind:"):
+            app.session_state[expander.key] = True
+    return app.run()
+
+
 def build_dataset(root: Path, **overrides: Override) -> Path:
     """Write the fixture sources under root (overrides as `write_sources` takes them) and publish them."""
     write_sources(paths.sources_dir(root), **overrides)

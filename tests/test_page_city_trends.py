@@ -16,6 +16,7 @@ from apptest_helpers import (
     numbers,
     rendered_markdown,
     run_page_in_app,
+    with_tables_open,
 )
 from fixtures import add_row, edit_row
 
@@ -106,7 +107,7 @@ def test_the_most_recent_figure_comes_with_what_was_counted_its_period_and_sourc
 def test_the_chart_is_followed_by_its_summary_and_the_figures_behind_it(fixture_data):
     app = run_page_in_app(PAGE, city="brussels", metric="visits")
     assert app.text[0].value.startswith("Brussels: 2 sourced figures for Visits")
-    table = app.dataframe[0].value
+    table = with_tables_open(app).dataframe[0].value
     assert list(table["Figure"]) == ["more than 500", "1,000–2,000"]
     assert list(table["Source"]) == ["Test source B (fixture)", "Test source B (fixture)"]
 
@@ -114,7 +115,7 @@ def test_the_chart_is_followed_by_its_summary_and_the_figures_behind_it(fixture_
 def test_events_and_parts_of_a_total_are_listed_under_the_chart(fixture_data):
     brussels = run_page_in_app(PAGE, city="brussels", metric="visits")
     assert "Events in Brussels (1)" in [expander.label for expander in brussels.expander]
-    assert list(brussels.dataframe[1].value["Event"]) == ["Test policy change (fixture)"]
+    assert list(with_tables_open(brussels).dataframe[1].value["Event"]) == ["Test policy change (fixture)"]
 
     copenhagen = run_page_in_app(PAGE, city="copenhagen", metric="registered_users")
     parts = copenhagen.dataframe[-1].value

@@ -21,6 +21,7 @@ from apptest_helpers import (
     markdown_texts,
     numbers,
     run_page_in_app,
+    with_tables_open,
 )
 
 from sdcf_metrics.untrusted import escape_markdown
@@ -54,7 +55,7 @@ def test_the_page_opens_on_the_focus_cities_and_their_sourced_registered_users()
     assert latest.heading.startswith(
         "**" + escape_markdown("Registered users: the figure per city closest to the reference") + "**"
     )
-    behind = app.dataframe[0].value
+    behind = with_tables_open(app).dataframe[0].value
     assert list(behind["City"]) == ["Copenhagen", "Amsterdam", "Brussels"]
     assert list(behind.columns[:5]) == ["City", "Period", "Figure", "Comparability", "Where"]
     assert list(behind["Comparability"]) == [
@@ -102,7 +103,7 @@ def test_a_shared_link_restores_the_metric_the_cities_and_the_normalisation():
     assert escape_markdown("per 100,000 residents (populations of 2014–2020)") in latest.heading
     assert escape_markdown("Population years: Copenhagen 2014; Brussels 2020.") in latest.footer
     assert escape_markdown("computed by sdcf-metrics from two sourced figures") in latest.footer
-    behind = app.dataframe[0].value
+    behind = with_tables_open(app).dataframe[0].value
     assert list(behind["Compared value"]) == ["533 per 100,000 residents", "135 per 100,000 residents"]
     assert behind["Divided by"][0] == "population 579,513 (2014), Copenhagen"
 
@@ -130,7 +131,7 @@ def test_a_figure_that_cannot_be_normalised_says_why():
     app = run_page_in_app(PAGE, per="per_facility")
     footer = chart_frames(app)[0].footer
     assert escape_markdown("Not computable, not drawn: Copenhagen (see the table).") in footer
-    copenhagen, amsterdam, _ = app.dataframe[0].value["Compared value"]
+    copenhagen, amsterdam, _ = with_tables_open(app).dataframe[0].value["Compared value"]
     # Copenhagen's rooms are counted by a source only in 2024, not on 18 September 2014.
     assert (
         copenhagen

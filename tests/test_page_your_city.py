@@ -27,6 +27,7 @@ from apptest_helpers import (
     record_downloads,
     rendered_markdown,
     run_page_in_app,
+    with_tables_open,
 )
 from streamlit.runtime.caching.cache_data_api import get_data_cache_stats_provider
 from streamlit.runtime.caching.cache_resource_api import get_resource_cache_stats_provider
@@ -211,7 +212,7 @@ def test_a_valid_file_puts_the_city_beside_copenhagen_marked_not_published(varia
     assert drawn[MARKED] == [1402.0]
     assert drawn["Copenhagen"] == [3090.0]
     assert escape_markdown(f"{MARKED}: figures from your file") in latest_frame.footer
-    behind = app.dataframe[2].value
+    behind = with_tables_open(app).dataframe[2].value
     assert list(behind["City"])[:2] == [MARKED, "Copenhagen"]
     assert list(behind["Publication"])[:2] == ["not published: your file", "published"]
     assert behind["Comparability"][0] == "reference"

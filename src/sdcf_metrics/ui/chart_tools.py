@@ -255,7 +255,19 @@ def show_chart(
         st.text(summary)
     show_sources(data, linked=not private)
     _chart_tools(figure, data, title, key, store, definition, private)
-    with st.expander(t("Data behind this chart ({rows} rows)", rows=data.num_rows)):
+    _data_behind(data, key, private)
+
+
+def _data_behind(data: pa.Table, key: str, private: bool) -> None:
+    """The plotted rows, in an expander that draws them once a reader opens it (and from then on, while
+    it stays open): a data grid in every closed expander was most of what a chart page sent and the
+    browser laid out again on each change of a filter."""
+    behind = st.expander(
+        t("Data behind this chart ({rows} rows)", rows=data.num_rows), key=f"behind:{key}", on_change="rerun"
+    )
+    if not behind.open:
+        return
+    with behind:
         if private:
             st.dataframe(data, hide_index=True, width="stretch", key=f"table:{key}")
         else:
