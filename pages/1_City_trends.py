@@ -12,7 +12,7 @@ from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import CITY_TRENDS
-from sdcf_metrics.ui.tables import show_table, tile_source
+from sdcf_metrics.ui.tables import opened_expander, show_table, tile_source
 from sdcf_metrics.ui.widgets import metric_choice
 from sdcf_metrics.untrusted import escape_markdown
 
@@ -94,9 +94,11 @@ with reading_column:
 show_view(views.city_trend(city, list(cities), rows, events, store.release))
 
 if events:
-    with st.expander(t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))):
-        st.caption(t("Events within two years of the charted figures are marked on the chart."))
-        show_table(trends.events_table(events), key="events")
+    label = t("Events in {city} ({count})", city=escape_markdown(city["name"]), count=len(events))
+    with opened_expander(label, "events") as opened:
+        if opened:
+            st.caption(t("Events within two years of the charted figures are marked on the chart."))
+            show_table(trends.events_table(events), key="events")
 services = queries.city_related_services(store, city_id=city_id)
 if services:
     st.header(t("Related services in {city}", city=escape_markdown(city["name"])))
@@ -105,5 +107,7 @@ if services:
         st.markdown(trends.related_service_text(service))
 parts = trends.of_metric(queries.city_breakdowns(store, city_id=city_id), metric_id)
 if parts:
-    with st.expander(t("Parts of a total, as the source split them ({count})", count=len(parts))):
-        show_table(trends.breakdown_table(parts), key="parts")
+    label = t("Parts of a total, as the source split them ({count})", count=len(parts))
+    with opened_expander(label, "parts") as opened:
+        if opened:
+            show_table(trends.breakdown_table(parts), key="parts")

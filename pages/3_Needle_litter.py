@@ -10,7 +10,7 @@ from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading
 from sdcf_metrics.ui.navigation import NEEDLE_LITTER
-from sdcf_metrics.ui.tables import show_table
+from sdcf_metrics.ui.tables import opened_expander, show_table
 from sdcf_metrics.untrusted import escape_markdown, markdown_link
 
 store = page_frame(NEEDLE_LITTER)
@@ -133,11 +133,13 @@ for row in view.reported_changes:
         )
 
 st.divider()
-with st.expander(t("Every litter figure in the dataset ({count})", count=len(litter_rows))):
-    st.caption(
-        t(
-            "Listed together for reference, not for comparison: each city counts a different area, over a "
-            "different period, in its own way."
+label = t("Every litter figure in the dataset ({count})", count=len(litter_rows))
+with opened_expander(label, "every-litter-figure") as opened:
+    if opened:
+        st.caption(
+            t(
+                "Listed together for reference, not for comparison: each city counts a different area, "
+                "over a different period, in its own way."
+            )
         )
-    )
-    show_table(litter.litter_table(litter_rows), key="every-litter-figure")
+        show_table(litter.litter_table(litter_rows), key="every-litter-figure")

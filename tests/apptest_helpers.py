@@ -26,6 +26,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from sdcf_metrics import paths
 from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.ui.tables import OPENED
 from sdcf_metrics.untrusted import web_address
 
 
@@ -82,10 +83,10 @@ def open_chart_tool(app: AppTest, tool: str, chart: int = 0) -> AppTest:
 
 
 def with_tables_open(app: AppTest) -> AppTest:
-    """Open every chart's "Data behind this chart" and run, as a reader who opens them: the expander
-    draws its table only once opened."""
+    """Open every expander that draws its table once opened (`opened_expander`: the data behind each
+    chart, a city's events...) and run, as a reader who opens them."""
     for expander in app.expander:
-        if str(expander.key).startswith("behind:"):
+        if str(expander.key).startswith(OPENED):
             app.session_state[expander.key] = True
     return app.run()
 

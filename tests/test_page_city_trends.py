@@ -117,7 +117,7 @@ def test_events_and_parts_of_a_total_are_listed_under_the_chart(fixture_data):
     assert "Events in Brussels (1)" in [expander.label for expander in brussels.expander]
     assert list(with_tables_open(brussels).dataframe[1].value["Event"]) == ["Test policy change (fixture)"]
 
-    copenhagen = run_page_in_app(PAGE, city="copenhagen", metric="registered_users")
+    copenhagen = with_tables_open(run_page_in_app(PAGE, city="copenhagen", metric="registered_users"))
     parts = copenhagen.dataframe[-1].value
     assert list(parts["Part of the total"]) == ["sex=female", "sex=male"]
 
@@ -127,7 +127,7 @@ def test_a_small_count_in_a_breakdown_is_never_shown(tmp_path, monkeypatch):
     use_data(
         tmp_path, monkeypatch, observations=edit_row(3, value="3", quote="3 women registered (fixture).")
     )
-    app = run_page_in_app(PAGE, city="copenhagen", metric="registered_users")
+    app = with_tables_open(run_page_in_app(PAGE, city="copenhagen", metric="registered_users"))
     parts = app.dataframe[-1].value
     assert list(parts["Figure"]) == ["<10", "222"]
     assert parts["Value"].isna().tolist() == [True, False]

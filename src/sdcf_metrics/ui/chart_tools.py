@@ -42,7 +42,7 @@ from . import state
 from .downloads import chart_downloads
 from .frame import CHART_ONLY, LANGUAGE_PARAM, frame_store
 from .navigation import PAGES, Page, page_at, url_paths
-from .tables import show_sources, show_table
+from .tables import opened_expander, show_sources, show_table
 
 
 def _page_path() -> str:
@@ -259,18 +259,10 @@ def show_chart(
 
 
 def _data_behind(data: pa.Table, key: str, private: bool) -> None:
-    """The plotted rows, in an expander that draws them once a reader opens it (and from then on, while
-    it stays open): a data grid in every closed expander was most of what a chart page sent and the
-    browser laid out again on each change of a filter."""
-    behind = st.expander(
-        t("Data behind this chart ({rows} rows)", rows=data.num_rows), key=f"behind:{key}", on_change="rerun"
-    )
-    if not behind.open:
-        return
-    with behind:
-        if private:
+    with opened_expander(t("Data behind this chart ({rows} rows)", rows=data.num_rows), key=key) as opened:
+        if opened and private:
             st.dataframe(data, hide_index=True, width="stretch", key=f"table:{key}")
-        else:
+        elif opened:
             show_table(data, key=f"table:{key}")
 
 

@@ -8,7 +8,8 @@ Markdown links and link columns in a new tab with `rel="noopener noreferrer"` (w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import pandas as pd
@@ -22,6 +23,18 @@ from ..untrusted import escape_markdown, escape_markdown_table, markdown_link
 
 # A chart's source line names this many sources; the rest are in the data behind the chart.
 SOURCES_SHOWN = 6
+OPENED = "opened:"  # the session-state key of an `opened_expander`, before its own
+
+
+@contextmanager
+def opened_expander(label: str, key: str) -> Iterator[bool]:
+    """An expander, drawn into inside the `with`, that says whether a reader has opened it: what it holds
+    is drawn only then, and while it stays open. A data grid in every closed expander was most of what a
+    chart page sent and the browser laid out again on each change of a filter; opening one reruns the
+    page once."""
+    expander = st.expander(label, key=f"{OPENED}{key}", on_change="rerun")
+    with expander:
+        yield bool(expander.open)
 
 
 def show_table(
