@@ -4,7 +4,8 @@ Visitors are `tests/e2e/stream_client` sessions: Streamlit's own WebSocket messa
 of them fit on two cores beside the server. Each opens City trends or Compare cities and changes a filter
 (a city, a metric) after a think time of 0.5 to 1.5 s, again and again; a rerun is timed from the change
 to the end of the script. While they do, a steward publishes a new version and rolls it back, and one
-client asks the server to clear every cache twice a second. A fresh server runs on a copy of the data.
+client asks the server to clear every cache twice a second. A fresh server runs on a copy of the data,
+with the project's `.streamlit/config.toml` (no full garbage collection after each run: docs/deployment.md).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from sdcf_metrics.overview import latest_facility_counts
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.queries import RESULTS
 from sdcf_metrics.store import Store, get_store
+from sdcf_metrics.ui import warm_up as warming
 from sdcf_metrics.ui.navigation import PAGES
 from sdcf_metrics.ui.tables import LINKED_TABLES, linked_table
 from sdcf_metrics.ui.upload_example import upload_example
@@ -320,3 +321,28 @@ def test_every_citys_queries_and_every_view_are_warmed_up_once_per_store(root, c
         queries.city_events(store, city_id=city["city_id"])
         queries.city_related_services(store, city_id=city["city_id"])
     assert counted[asked:] == []
+
+
+def test_only_the_current_version_is_warmed_up_and_a_replaced_ones_warm_up_stops(root, monkeypatch):
+    """A publish starts the warm-up of the new version when a page opens it; the warm-up of the version it
+    replaced stops after the view it is making, and a version an embed pins is never warmed up."""
+    extracts = paths.extracts_dir(root)
+    first = get_store(extracts)
+    prepared = []
+    prepare = warming._prepare
+
+    def publish_after_the_first_view(view):
+        prepared.append(view.key)
+        if len(prepared) == 1:
+            write_sources(paths.sources_dir(root), observations=edit_row(0, notes="a correction"))
+            build(root)
+            assert get_store(extracts).data_version != first.data_version
+        prepare(view)
+
+    monkeypatch.setattr(warming, "_prepare", publish_after_the_first_view)
+    warm_up(first)
+    assert wait_for_warm_up(timeout_s=120)
+    assert len(prepared) == 1
+    warm_up(get_store(extracts, version=first.data_version))
+    assert wait_for_warm_up(timeout_s=120)
+    assert len(prepared) == 1, "the pinned version is not warmed up"

@@ -441,6 +441,13 @@ _stores: dict[tuple[Path, str | None], Store] = {}
 _current: dict[Path, tuple[Path, str | None]] = {}
 
 
+def is_current(store: Store) -> bool:
+    """True while the store serves the current release of its extracts, as last opened: not a version
+    an embed pins, not one a newer publication has replaced."""
+    with _lock:
+        return (store.release.directory, store.release.damaged_version) in _current.values()
+
+
 @functools.lru_cache(maxsize=16)
 def _resolved(extracts: Path) -> Path:
     """The extracts folder as an absolute path without links, found once: pages open the store on every

@@ -5,7 +5,8 @@ its queries and for its chart to be built (about ten times a rerun of a city see
 store, a background thread runs every city's queries, then builds every view a share link can name (the
 views `publish-static` writes: each city and metric, each preset, in the default language), as drawn,
 into the process-level caches. After each view it sleeps as long as the view took, so it uses at most half
-of the interpreter and a visitor's run is never kept waiting long behind it (a publish starts it again).
+of the interpreter and a visitor's run is never kept waiting long behind it. A publish starts it again for
+the new version, and the warm-up of the version it replaced stops.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import duckdb
 
 from .. import images, queries
 from ..charts import drawn_once
-from ..store import Store
+from ..store import Store, is_current
 from ..views import ChartView
 from .navigation import PAGES
 from .tables import linked_table
@@ -33,8 +34,9 @@ _log = logging.getLogger(__name__)
 
 
 def warm_up(store: Store) -> None:
-    """Start making the store's queries and views ready, once per store; never for a visitor's upload."""
-    if store.private:
+    """Start making the store's queries and views ready, once per store, for the current version only:
+    never for a visitor's upload or a version an embed pins."""
+    if store.private or not is_current(store):
         return
     with _lock:
         if store in _warmed or _stop.is_set():
@@ -67,18 +69,24 @@ def _warm(store: Store) -> None:
     try:
         for city in queries.cities(store)[: queries.RESULTS.max_entries // (2 * len(per_city))]:
             for query in per_city:
-                if _stop.is_set():
+                if _given_up(store):
                     return
                 query(store, city_id=city["city_id"])
         for page in PAGES:
             for embeddable in page.static_views(store) if page.static_views else ():
-                if _stop.is_set():
+                if _given_up(store):
                     return
                 started = time.monotonic()
                 _prepare(embeddable.build())
                 time.sleep(time.monotonic() - started)
     except duckdb.Error as error:  # a store closed or a version withdrawn meanwhile: nothing to warm
         _log.info("warm-up of data version %s stopped: %s", store.data_version, error)
+
+
+def _given_up(store: Store) -> bool:
+    """Stop when the interpreter exits, or once a newer version is published and opened: views of a
+    version no visitor will open again would only take time from the ones who wait."""
+    return _stop.is_set() or not is_current(store)
 
 
 def _prepare(view: ChartView) -> None:
