@@ -50,7 +50,7 @@ st.markdown(your_city.format_summary())
 csv_column, xlsx_column, _ = st.columns([1, 1, 2])
 csv_column.download_button(
     t("Template (CSV)"),
-    template_csv(),
+    template_csv,  # built only when asked for
     your_city.template_file_name("csv"),
     "text/csv",
     key="template:csv",
