@@ -121,11 +121,6 @@ def sources_fingerprint(source_dir: Path, threshold: int | None = None) -> str:
     return digest.hexdigest()[:12]
 
 
-def build_tables(source_dir: Path, threshold: int | None = None) -> dict[str, pa.Table]:
-    """Validate the sources and turn them into protected Arrow tables (ValidationFailed on any problem)."""
-    return protected_tables(load_sources(source_dir), threshold)[0]
-
-
 def with_evidence(
     observations: list[dict[str, Any]], sources: list[dict[str, Any]], conflicts: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
