@@ -43,6 +43,7 @@ from .release import (
     atomic_write_text,
     fsync,
     is_intact,
+    move_into_place,
     read_pointer,
 )
 
@@ -165,11 +166,7 @@ def _download_version(objects: _Objects, version: str, extracts: Path) -> None:
             os.chmod(path, 0o644)
             fsync(path)
         os.chmod(staging, 0o755)
-        target = extracts / version
-        if target.exists():
-            shutil.rmtree(target)
-        os.rename(staging, target)
-        fsync(extracts)
+        move_into_place(staging, extracts / version)
     finally:
         if staging.exists():
             shutil.rmtree(staging)

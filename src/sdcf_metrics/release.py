@@ -395,6 +395,15 @@ def prune(extracts: Path, pointer: Pointer) -> None:
             shutil.rmtree(child)
 
 
+def move_into_place(staging: Path, target: Path) -> None:
+    """Put a fully written version folder where `target` is, replacing what was there, by one rename,
+    and make the rename durable (fsync of the folder holding both)."""
+    if target.exists():
+        shutil.rmtree(target)
+    os.rename(staging, target)
+    fsync(target.parent)
+
+
 def publish(
     tables: Mapping[str, pa.Table],
     data_version: str,
@@ -424,10 +433,7 @@ def publish(
         staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=extracts))
         try:
             write_version(tables, staging, data_version, sources=sources, disclosure=disclosure)
-            if target.exists():
-                shutil.rmtree(target)
-            os.rename(staging, target)
-            fsync(extracts)
+            move_into_place(staging, target)
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
