@@ -57,7 +57,8 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, expect: byt
     raise RuntimeError(f"{url} did not answer within {START_TIMEOUT_S} s; see {log}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask the process to end, and kill it if it has not within 15 s."""
     process.terminate()
     try:
         process.wait(timeout=15)
@@ -77,7 +78,7 @@ def _process(
     try:
         yield process
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def replica(store: ObjectStore, data_dir: Path, log: Path) -> Iterator[Replica]:
         _wait_for(url + "/_stcore/health", process, log, b"ok")
         yield Replica(url, process, data_dir)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def nginx_config(

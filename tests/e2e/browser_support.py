@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deploy.local_trial import stop_process
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -134,12 +136,7 @@ def streamlit_server(
         _wait_healthy(url, process, log)
         yield Server(url, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @contextmanager
@@ -172,8 +169,7 @@ def static_file_server(directory: Path, log: Path) -> Iterator[Server]:
                 time.sleep(0.1)
         yield Server(url, process)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop_process(process)
 
 
 @contextmanager
