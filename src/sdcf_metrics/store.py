@@ -22,7 +22,6 @@ page run still holding its store reopens it if it asks again.
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
@@ -448,7 +447,7 @@ def is_current(store: Store) -> bool:
         return (store.release.directory, store.release.damaged_version) in _current.values()
 
 
-@functools.lru_cache(maxsize=16)
+@lru_cache(maxsize=16)
 def _resolved(extracts: Path) -> Path:
     """The extracts folder as an absolute path without links, found once: pages open the store on every
     run, and resolving walks the path a `stat` per component."""
