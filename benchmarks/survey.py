@@ -11,12 +11,14 @@ import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.runtime.state.common import TESTING_KEY
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest, local_script_runner
 from streamlit.testing.v1.element_tree import Widget
 
 from sdcf_metrics.ui.frame import LANGUAGE_WIDGET
@@ -109,6 +111,25 @@ def open_page(page: Path) -> AppTest:
     if page != entrypoint:
         app.switch_page(str(page.relative_to(entrypoint.parent)))
     return app
+
+
+@contextmanager
+def compiled_once() -> Iterator[None]:
+    """AppTest runs inside the block reuse each script's bytecode, as a server does.
+
+    A server compiles a page script once and keeps its bytecode for every later run of every session
+    (the runtime's one `ScriptCache`); AppTest makes a new cache for each run, so every rerun would also
+    pay for compiling the page, twice for the home page, in proportion to the script's length. No
+    reader waits for that, and the two-line floor scripts hardly pay it, so it would be counted against
+    the page alone.
+    """
+    shared = ScriptCache()
+    original = local_script_runner.ScriptCache
+    local_script_runner.ScriptCache = lambda: shared
+    try:
+        yield
+    finally:
+        local_script_runner.ScriptCache = original
 
 
 def _nodes(app: AppTest) -> Iterator[Any]:

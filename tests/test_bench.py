@@ -36,6 +36,7 @@ from benchmarks.redraw import option_cycle
 from benchmarks.report import Machine, Section, Table, render
 from benchmarks.survey import (
     change_filter,
+    compiled_once,
     discover_pages,
     element_count,
     first_filter_spec,
@@ -264,6 +265,17 @@ def test_elements_are_counted_inside_every_container(tmp_path):
         encoding="utf-8",
     )
     assert element_count(AppTest.from_file(str(script)).run()) == 5
+
+
+def test_reruns_reuse_the_compiled_script_as_a_server_does(tmp_path):
+    """A server compiles a script once (its file watcher is off); AppTest alone compiles it on every run."""
+    script = tmp_path / "page.py"
+    script.write_text("import streamlit as st\n\nst.caption('first')\n", encoding="utf-8")
+    with compiled_once():
+        app = AppTest.from_file(str(script)).run()
+        script.write_text("import streamlit as st\n\nst.caption('edited')\n", encoding="utf-8")
+        assert app.run().caption[0].value == "first"
+    assert app.run().caption[0].value == "edited"
 
 
 def test_the_redraw_floor_swaps_in_the_pages_own_figures_for_the_chosen_option(tiny_app, tmp_path):
