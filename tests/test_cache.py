@@ -15,6 +15,7 @@ import pytest
 import streamlit as st
 from fixtures import TRANSLATIONS, edit_row, write_sources
 
+from sdcf_metrics import cache as cache_module
 from sdcf_metrics import paths, queries, views
 from sdcf_metrics.cache import DerivedOnce, ResultCache, approximate_size, content_digest, store_scope
 from sdcf_metrics.charts import built_once, drawn_once, for_screen, with_words_inside
@@ -261,6 +262,24 @@ def test_tables_made_anew_with_the_same_rows_share_one_key():
     assert content_digest(pa.table(rows)) != content_digest(
         pa.table({"town": rows["city"], "value": [28, None]})
     )
+
+
+def test_a_kept_table_is_digested_once_and_forgotten_with_it(monkeypatch):
+    """A query's result comes back as the same object on every rerun: its digest is not made again, and
+    goes when the table does."""
+    digested = []
+    stream_digest = cache_module._stream_digest
+    monkeypatch.setattr(
+        cache_module, "_stream_digest", lambda table: digested.append(1) or stream_digest(table)
+    )
+    rows = {"city": ["Paris"], "value": [28]}
+    kept = pa.table(rows)
+    assert content_digest(kept) == content_digest(kept) == content_digest(pa.table(rows))
+    assert len(digested) == 2  # the kept table once, the table made anew once
+    remembered = len(cache_module._DIGESTS)
+    del kept
+    gc.collect()
+    assert len(cache_module._DIGESTS) == remembered - 1
 
 
 def test_a_figure_is_built_again_for_a_reader_of_another_language(root):

@@ -50,7 +50,13 @@ def approximate_size(value: object) -> int:
 
 def content_digest(table: pa.Table) -> str:
     """A digest of a table's schema and rows (its Arrow stream): equal tables, made anew on each rerun,
-    share one key. Cheaper than what is derived from them, and no pickling of Python rows."""
+    share one key. Cheaper than what is derived from them, and no pickling of Python rows. A table kept in
+    a cache (a query's result) is digested once: the same object comes back on every rerun, and an Arrow
+    table never changes."""
+    return _DIGESTS.get(table, "content", lambda: _stream_digest(table))
+
+
+def _stream_digest(table: pa.Table) -> str:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -170,6 +176,9 @@ class DerivedOnce:
             self._watched.discard(source_id)
             for key in [key for key in self._results if key[0] == source_id]:
                 del self._results[key]
+
+
+_DIGESTS = DerivedOnce()
 
 
 @dataclass(frozen=True)
