@@ -24,6 +24,7 @@ from sdcf_metrics.charts.base import FIGURES
 from sdcf_metrics.i18n import in_language
 from sdcf_metrics.overview import latest_facility_counts
 from sdcf_metrics.pipeline.build import build
+from sdcf_metrics.pipeline.transaction import rollback
 from sdcf_metrics.queries import RESULTS
 from sdcf_metrics.store import Store, get_store
 from sdcf_metrics.ui import warm_up as warming
@@ -340,6 +341,34 @@ def test_every_citys_queries_and_every_view_are_warmed_up_once_per_store(root, c
         queries.city_events(store, city_id=city["city_id"])
         queries.city_related_services(store, city_id=city["city_id"])
     assert counted[asked:] == []
+
+
+def test_a_publication_drops_the_replaced_versions_views_and_a_rollback_warms_them_again(root):
+    """The new version's views take the old one's place in memory, not a place beside them; the version a
+    rollback makes current again is made ready again."""
+    extracts = paths.extracts_dir(root)
+    first = get_store(extracts)
+    VIEWS.clear()  # only this data's views, from here on
+    warm_up(first)
+    assert wait_for_warm_up(timeout_s=120)
+    warmed = VIEWS.stats().entries
+    assert warmed and FIGURES.stats().entries and RESULTS.stats().entries
+
+    write_sources(paths.sources_dir(root), observations=edit_row(0, notes="a correction"))
+    build(root)
+    second = get_store(extracts)
+    assert second.data_version != first.data_version
+    assert VIEWS.stats().entries == FIGURES.stats().entries == RESULTS.stats().entries == 0
+    warm_up(second)
+    assert wait_for_warm_up(timeout_s=120)
+    assert VIEWS.stats().entries == warmed
+
+    rollback(root)
+    again = get_store(extracts)
+    assert again.data_version == first.data_version and VIEWS.stats().entries == 0
+    warm_up(again)
+    assert wait_for_warm_up(timeout_s=120)
+    assert VIEWS.stats().entries == warmed
 
 
 def test_only_the_current_version_is_warmed_up_and_a_replaced_ones_warm_up_stops(root, monkeypatch):

@@ -9,11 +9,15 @@ the lock (two threads missing the same key at once may both compute it; the resu
 
 Results belong to a scope. `store_scope` makes a store's own scope: a new data version opens a new store
 (`store.get_store`), so it never sees an older version's results, and a store that has been closed and
-dropped takes its entries with it.
+dropped takes its entries with it. A cache made `per_version` (views and figures, keyed by what they are
+built from) is emptied when another version becomes current (`version_replaced`): the replaced version's
+entries would otherwise stay beside the new one's until the bound pushed them out, and the process would
+keep the memory of both.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import pickle
 import sys
@@ -77,10 +81,16 @@ class ResultCache:
     """Results by key, least recently used first out, within `max_entries` and `max_bytes`."""
 
     def __init__(
-        self, max_entries: int, max_bytes: int, size: Callable[[Any], int] = approximate_size
+        self,
+        max_entries: int,
+        max_bytes: int,
+        size: Callable[[Any], int] = approximate_size,
+        *,
+        per_version: bool = False,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self.per_version = per_version
         self._size = size
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
@@ -193,6 +203,34 @@ _caches: weakref.WeakSet[ResultCache] = weakref.WeakSet()
 _scopes: weakref.WeakKeyDictionary[Any, StoreScope] = weakref.WeakKeyDictionary()
 _scopes_lock = threading.Lock()
 _numbers = count()
+
+
+_replacements = count(1)
+_generation = 0
+
+
+def version_replaced() -> None:
+    """Another data version has become current: empty every `per_version` cache, so that the new
+    version's views take the place of the old one's in memory rather than growing beside them. A version
+    an embed pins, or one made current again by a rollback, builds its own again.
+
+    Figures hold reference cycles, which only a full collection frees; the server does not collect after
+    each run (`runner.postScriptGC`), so one is made here, once per publication, before the new version's
+    views are built into the memory the old ones held."""
+    global _generation
+    for cache in list(_caches):
+        if cache.per_version:
+            cache.clear()
+    gc.collect()
+    with _scopes_lock:
+        _generation = next(_replacements)
+
+
+def generation() -> int:
+    """How many times a version has been replaced in this process: what was made ready before the last
+    replacement (`ui.warm_up`) has been dropped since."""
+    with _scopes_lock:
+        return _generation
 
 
 def store_scope(store: Any) -> StoreScope:

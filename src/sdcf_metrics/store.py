@@ -36,6 +36,7 @@ import duckdb
 import pyarrow as pa
 
 from . import object_store, paths
+from .cache import version_replaced
 from .release import DERIVED_TABLES, Release, release_of
 
 QUERY_TIME_LIMIT_MS = 10_000
@@ -456,7 +457,8 @@ def _resolved(extracts: Path) -> Path:
 
 def get_store(extracts: Path | None = None, version: str | None = None) -> Store:
     """The process-wide store for the current release (or a pinned earlier one); a new one when a new
-    version is published, and the stores of versions no longer current closed once unused. With
+    version is published, which empties the caches of what the replaced version's views were built from
+    (`cache.version_replaced`), and the stores of versions no longer current closed once unused. With
     `SDCF_DATA_URL`, `extracts` mirrors the bucket (`object_store`)."""
     extracts = _resolved((extracts or paths.extracts_dir()).absolute())
     bucket = object_store.configured()
@@ -466,7 +468,9 @@ def get_store(extracts: Path | None = None, version: str | None = None) -> Store
     key = (release.directory, release.damaged_version)
     with _lock:
         if not version:
-            _current[extracts] = key
+            if _current.setdefault(extracts, key) != key:
+                _current[extracts] = key
+                version_replaced()
         store = _stores.get(key)
         if store is None:
             _stores[key] = store = Store.open(release)

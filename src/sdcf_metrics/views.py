@@ -69,7 +69,7 @@ def _view_size(view: ChartView) -> int:
 
 
 # Room for every view of the published data (about 280) in two languages.
-VIEWS = ResultCache(max_entries=1024, max_bytes=32 * 1024**2, size=_view_size)
+VIEWS = ResultCache(max_entries=1024, max_bytes=32 * 1024**2, size=_view_size, per_version=True)
 
 
 def kept(build: Callable[P, ChartView]) -> Callable[P, ChartView]:

@@ -191,7 +191,7 @@ def _figure_size(figure: go.Figure) -> int:
 
 
 # Room for every view's figure (about 280, `ui.warm_up` builds them all) in two languages.
-FIGURES = ResultCache(max_entries=1024, max_bytes=64 * 1024**2, size=_figure_size)
+FIGURES = ResultCache(max_entries=1024, max_bytes=64 * 1024**2, size=_figure_size, per_version=True)
 
 
 def built_once(builder: Callable[P, go.Figure], /, *args: P.args, **kwargs: P.kwargs) -> go.Figure:

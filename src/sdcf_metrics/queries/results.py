@@ -85,7 +85,7 @@ def localise(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-RESULTS = ResultCache(max_entries=512, max_bytes=128 * 1024**2)
+RESULTS = ResultCache(max_entries=512, max_bytes=128 * 1024**2, per_version=True)
 
 
 def _key(store: Store, name: str, params: dict[str, Any], shape: str) -> Hashable:

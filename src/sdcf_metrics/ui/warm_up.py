@@ -6,7 +6,8 @@ store, a background thread runs every city's queries, then builds every view a s
 views `publish-static` writes: each city and metric, each preset, in the default language), as drawn,
 into the process-level caches. After each view it sleeps as long as the view took, so it uses at most half
 of the interpreter and a visitor's run is never kept waiting long behind it. A publish starts it again for
-the new version, and the warm-up of the version it replaced stops.
+the new version, and the warm-up of the version it replaced stops; the replaced version's views are
+dropped (`cache.version_replaced`), so the new version's take their place in memory.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import weakref
 import duckdb
 
 from .. import images, queries
+from ..cache import generation
 from ..charts import drawn_once
 from ..store import Store, is_current
 from ..views import ChartView
 from .navigation import PAGES
 from .tables import linked_table
 
-_warmed: weakref.WeakSet[Store] = weakref.WeakSet()
+# Each store warmed, with the cache generation it was warmed in (`cache.generation`).
+_warmed: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _threads: list[threading.Thread] = []
 _stop = threading.Event()
@@ -35,13 +38,14 @@ _log = logging.getLogger(__name__)
 
 def warm_up(store: Store) -> None:
     """Start making the store's queries and views ready, once per store, for the current version only:
-    never for a visitor's upload or a version an embed pins."""
+    never for a visitor's upload or a version an embed pins. A version made current again (a rollback)
+    is warmed again: its views were dropped when it was replaced."""
     if store.private or not is_current(store):
         return
     with _lock:
-        if store in _warmed or _stop.is_set():
+        if _warmed.get(store) == generation() or _stop.is_set():
             return
-        _warmed.add(store)
+        _warmed[store] = generation()
         _threads[:] = [thread for thread in _threads if thread.is_alive()]
         thread = threading.Thread(target=_warm, args=(store,), name="sdcf-warm-up", daemon=True)
         _threads.append(thread)
