@@ -77,7 +77,7 @@ if not city_ids:
 if comparison.cities_without_data:
     without = ", ".join(names[city_id] for city_id in comparison.cities_without_data)
     no_data(t("{metric} in {cities}", metric=metric["label"], cities=without))
-    reporting = cities_reporting(queries.coverage(store).to_pylist(), metric_id, city_ids)
+    reporting = cities_reporting(queries.metric_coverage(store, metric_id), metric_id, city_ids)
     if reporting:
         state.preset(
             "cities",

@@ -34,6 +34,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "litter_observations": {"metric_ids": ["syringes_found_public", "syringe_litter_change"]},
     "metric_across_cities": {"metric_id": "visits", "city_ids": ["brussels", "copenhagen"]},
     "metric_catalogue": {},
+    "metric_coverage": {"metric_id": "visits"},
     "metrics": {},
     "observation_table": {"selection": TableFilter(city_ids=("copenhagen",))},
     "observations_by_id": {"observation_ids": ["obs-range", "obs-female"]},
@@ -73,6 +74,17 @@ def test_every_query_runs_and_returns_the_columns_its_type_declares(store, name)
         columns, count = tuple(result[0]) if result else (), len(result)
     assert count > 0, f"the example of {name} returns no row, so its columns are not checked"
     assert columns == declared_columns(name)
+
+
+def test_one_metrics_coverage_is_the_coverage_tables_rows_of_it(store):
+    everything = queries.coverage(store).to_pylist()
+    expected = [
+        {"city_id": row["city_id"], "metric_id": "visits", "figures": row["figures"]}
+        for row in everything
+        if row["metric_id"] == "visits"
+    ]
+    assert queries.metric_coverage(store, "visits") == expected
+    assert any(row["figures"] for row in expected) and any(not row["figures"] for row in expected)
 
 
 def test_parameters_are_bound_not_spliced(store):

@@ -22,7 +22,15 @@ data's translations (`translations.csv`, people's work reviewed as data), and a 
 as the reader writes dates. Ids, quotes, sources' titles and the source's own wording stay as they are.
 """
 
-from .catalogue import compare_metrics, coverage, dataset_summary, metric_catalogue, metrics, sources
+from .catalogue import (
+    compare_metrics,
+    coverage,
+    dataset_summary,
+    metric_catalogue,
+    metric_coverage,
+    metrics,
+    sources,
+)
 from .dataset import EVERYTHING, SEARCH_MAX_LENGTH, TableFilter, like_escape, observation_table
 from .figures import (
     area_observations,
@@ -47,6 +55,7 @@ from .rows import (
     Facility,
     ListedFacility,
     Metric,
+    MetricCoverage,
     Observation,
     ReadingExample,
     RelatedService,
@@ -69,6 +78,7 @@ __all__ = [
     "Facility",
     "ListedFacility",
     "Metric",
+    "MetricCoverage",
     "Observation",
     "ReadingExample",
     "RelatedService",
@@ -92,6 +102,7 @@ __all__ = [
     "localise",
     "metric_across_cities",
     "metric_catalogue",
+    "metric_coverage",
     "metrics",
     "observation_table",
     "observations_by_id",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..store import Store
 from .results import by_label, cached_rows, cached_table, localised_labels
-from .rows import CatalogueMetric, ComparedMetric, DatasetCounts, Metric, Source
+from .rows import CatalogueMetric, ComparedMetric, DatasetCounts, Metric, MetricCoverage, Source
 
 
 def metrics(store: Store) -> list[Metric]:
@@ -40,3 +41,11 @@ def dataset_summary(store: Store) -> DatasetCounts:
 def coverage(store: Store) -> pa.Table:
     """How many figures each city has for each metric, zero included (columns: `COVERAGE_COLUMNS`)."""
     return localised_labels(store, cached_table(store, "coverage"), "metric_id", "metric")
+
+
+def metric_coverage(store: Store, metric_id: str) -> list[MetricCoverage]:
+    """`coverage` of one metric: each city's id and number of figures of it. A page asks on every rerun,
+    so this filters the kept table rather than turning every city's every metric into rows."""
+    table = cached_table(store, "coverage")
+    chosen = table.filter(pc.equal(table["metric_id"], metric_id))
+    return cast(list[MetricCoverage], chosen.select(["city_id", "metric_id", "figures"]).to_pylist())

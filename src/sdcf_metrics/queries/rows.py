@@ -242,6 +242,14 @@ class CatalogueMetric(Metric):
     figures: int
 
 
+class MetricCoverage(TypedDict):
+    """How many figures a city has for one metric (`queries.coverage`, one metric's rows)."""
+
+    city_id: str
+    metric_id: str
+    figures: int
+
+
 class ComparedMetric(TypedDict):
     """A metric some city reports a total for, and how many cities do."""
 
