@@ -9,9 +9,9 @@ the lock (two threads missing the same key at once may both compute it; the resu
 
 Results belong to a scope. `store_scope` makes a store's own scope: a new data version opens a new store
 (`store.get_store`), so it never sees an older version's results, and a store that has been closed and
-dropped takes its entries with it. A cache made `per_version` (views and figures, keyed by what they are
-built from) is emptied when another version becomes current (`version_replaced`): the replaced version's
-entries would otherwise stay beside the new one's until the bound pushed them out, and the process would
+dropped takes its entries with it. A cache made `per_version` (query results, views, figures) is emptied
+when another version becomes current (`version_replaced`): the replaced version's entries would otherwise
+stay beside the new one's until the store was dropped or the bound pushed them out, and the process would
 keep the memory of both.
 """
 
@@ -205,7 +205,6 @@ _scopes_lock = threading.Lock()
 _numbers = count()
 
 
-_replacements = count(1)
 _generation = 0
 
 
@@ -223,7 +222,7 @@ def version_replaced() -> None:
             cache.clear()
     gc.collect()
     with _scopes_lock:
-        _generation = next(_replacements)
+        _generation += 1
 
 
 def generation() -> int:
