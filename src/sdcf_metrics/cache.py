@@ -9,10 +9,10 @@ the lock (two threads missing the same key at once may both compute it; the resu
 
 Results belong to a scope. `store_scope` makes a store's own scope: a new data version opens a new store
 (`store.get_store`), so it never sees an older version's results, and a store that has been closed and
-dropped takes its entries with it. A cache made `per_version` (query results, views, figures) is emptied
-when another version becomes current (`version_replaced`): the replaced version's entries would otherwise
-stay beside the new one's until the store was dropped or the bound pushed them out, and the process would
-keep the memory of both.
+dropped takes its entries with it. A cache made `per_version` (views, figures) is emptied when another
+version becomes current (`version_replaced`): the replaced version's entries would otherwise stay beside
+the new one's until the bound pushed them out, and the process would keep the memory of both. Query
+results are small and stay, so that a rollback rebuilds its views without querying again.
 """
 
 from __future__ import annotations

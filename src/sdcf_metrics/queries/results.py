@@ -85,7 +85,10 @@ def localise(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-RESULTS = ResultCache(max_entries=512, max_bytes=128 * 1024**2, per_version=True)
+# Not `per_version`: rows are keyed by their store and go with it, and a rollback rebuilds its views from
+# them. Dropping them at each publication slowed reruns under load after a rollback and saved no memory
+# (the capacity benchmark, measured both ways in issue 11).
+RESULTS = ResultCache(max_entries=512, max_bytes=128 * 1024**2)
 
 
 def _key(store: Store, name: str, params: dict[str, Any], shape: str) -> Hashable:
