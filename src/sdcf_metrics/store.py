@@ -457,8 +457,8 @@ def _resolved(extracts: Path) -> Path:
 
 def get_store(extracts: Path | None = None, version: str | None = None) -> Store:
     """The process-wide store for the current release (or a pinned earlier one); a new one when a new
-    version is published, which empties the caches of what the replaced version's views were built from
-    (`cache.version_replaced`), and the stores of versions no longer current closed once unused. With
+    version is published, which drops the replaced version's views and figures (`cache.version_replaced`;
+    its query rows stay with its store), and the stores of versions no longer current closed once unused. With
     `SDCF_DATA_URL`, `extracts` mirrors the bucket (`object_store`)."""
     extracts = _resolved((extracts or paths.extracts_dir()).absolute())
     bucket = object_store.configured()
