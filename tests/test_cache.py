@@ -5,6 +5,7 @@ Streamlit's caches are where it must not, or must still, hold."""
 from __future__ import annotations
 
 import gc
+import json
 import pickle
 import threading
 from dataclasses import replace
@@ -13,6 +14,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import pytest
 import streamlit as st
+from apptest_helpers import run_page_in_app
 from fixtures import TRANSLATIONS, edit_row, write_sources
 
 from sdcf_metrics import cache as cache_module
@@ -28,7 +30,7 @@ from sdcf_metrics.pipeline.transaction import rollback
 from sdcf_metrics.queries import RESULTS
 from sdcf_metrics.store import Store, get_store
 from sdcf_metrics.ui import warm_up as warming
-from sdcf_metrics.ui.navigation import PAGES
+from sdcf_metrics.ui.navigation import COMPARE_CITIES, PAGES
 from sdcf_metrics.ui.tables import LINKED_TABLES, linked_table
 from sdcf_metrics.ui.upload_example import upload_example
 from sdcf_metrics.ui.warm_up import wait_for_warm_up, warm_up
@@ -142,6 +144,25 @@ def test_the_cache_keeps_no_more_bytes_than_its_budget():
         cache.get_or_compute(key, lambda: "y" * 60)
     assert cache.stats().bytes <= 300
     assert cache.stats().entries == 300 // approximate_size("y" * 60)
+
+
+def test_equal_arguments_share_one_key_however_their_parts_are_shared():
+    """A page's arguments equal the warm-up's without being the same objects: a city id read from the URL
+    is a string of its own, while the warm-up's is the data's, met again in the colours. One result."""
+    cache = ResultCache(max_entries=4, max_bytes=10_000)
+    built = []
+
+    def build(chosen: list[str], colours: dict[str, str]) -> str:
+        built.append(chosen)
+        return ", ".join(colours[city] for city in chosen)
+
+    city = "copenhagen"
+    from_the_url = city[:5] + city[5:]
+    assert from_the_url == city and from_the_url is not city
+    warmed = cache.once(build, [city], {city: "#0072B2"})
+    assert cache.once(build, [from_the_url], {city: "#0072B2"}) is warmed
+    assert built == [[city]]
+    assert cache.once(build, [city], {city: "#D55E00"}) != warmed, "other values, another result"
 
 
 def test_threads_share_the_cache_and_every_result_answers_its_own_question(root):
@@ -338,6 +359,22 @@ def test_every_citys_queries_and_every_view_are_warmed_up_once_per_store(root, c
         queries.city_events(store, city_id=city["city_id"])
         queries.city_related_services(store, city_id=city["city_id"])
     assert counted[asked:] == []
+
+
+def test_a_share_link_opened_after_the_warm_up_waits_for_no_view(root, monkeypatch):
+    """Every view a share link can name on Compare cities, drawn by the page itself from its URL, is one
+    the warm-up made: its arguments come from the URL and the widgets, not from the warm-up's objects."""
+    monkeypatch.setenv("SDCF_DATA_DIR", str(root))
+    store = get_store(paths.extracts_dir(root))
+    warm_up(store)
+    assert wait_for_warm_up(timeout_s=120)
+    links = {json.dumps(shared.params, sort_keys=True) for shared in COMPARE_CITIES.static_views(store)}
+    assert len(links) > 1
+    built = VIEWS.stats().misses
+    for link in sorted(links):
+        app = run_page_in_app(COMPARE_CITIES.file, **json.loads(link))
+        assert not app.exception and app.get("plotly_chart")
+        assert VIEWS.stats().misses == built, f"the page built a view for {link}"
 
 
 def test_a_publication_drops_the_replaced_versions_views_and_a_rollback_warms_them_again(root):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import pickle
 import sys
 import threading
@@ -65,6 +66,22 @@ def _stream_digest(table: pa.Table) -> str:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return hashlib.blake2b(memoryview(sink.getvalue())).hexdigest()
+
+
+def value_digest(value: object) -> str:
+    """A digest of `value` pickled without pickle's memo, so it depends on the values alone.
+
+    With the memo, an object met twice is written once and then referred to, so two equal arguments
+    pickle differently when one shares a string between two of its parts and the other holds two equal
+    copies. A page's city ids come from its URL while the warm-up's come from the data, so a page then
+    missed the views the warm-up had made for it (8 of Compare cities' 13 figures). Without the memo, a
+    cyclic value raises `ValueError` rather than recursing.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return hashlib.blake2b(buffer.getbuffer()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -125,13 +142,12 @@ class ResultCache:
     def once(self, builder: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`builder(*args, **kwargs)`, made once for the same builder, arguments and reader's language.
 
-        The key is the builder's name, the language its words are in and a digest of its pickled
-        arguments, so a result is reused only for exactly the same data, options and language; pass the
-        data version among them where the result shows it.
+        The key is the builder's name, the language its words are in and a digest of its arguments'
+        values (`value_digest`), so a result is reused only for exactly the same data, options and
+        language; pass the data version among them where the result shows it.
         """
-        pickled = pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         name = f"{builder.__module__}.{builder.__qualname__}"
-        key = (name, current_language(), hashlib.blake2b(pickled).hexdigest())
+        key = (name, current_language(), value_digest((args, kwargs)))
         return self.get_or_compute(key, lambda: builder(*args, **kwargs))
 
     def discard(self, matches: Callable[[Hashable], bool]) -> None:
