@@ -336,7 +336,9 @@ def city_trend_charts(store: Store) -> Iterator[Embeddable]:
 
 
 def compare_charts(store: Store) -> Iterator[Embeddable]:
-    """Each metric for each preset, on the page's default normalisation, kind of period, axis and year."""
+    """Each metric for each preset, on the page's default normalisation, axis and year, and on each kind
+    of period the chart over time can show: the page keeps the kind a reader chose when they change the
+    figure, so each kind is a view readers reach (and share), not only the reference's."""
     cities = queries.cities(store)
     known = {city["city_id"] for city in cities}
     colours = city_colours([city["city_id"] for city in cities])
@@ -354,14 +356,27 @@ def compare_charts(store: Store) -> Iterator[Embeddable]:
                 load_denominators(store, city_ids),
             )
             params: Params = {"metric": [metric_id], "per": [DEFAULT_NORMALISATION], "cities": city_ids}
-            charts: list[tuple[str, Callable[[], ChartView]]] = []
-            if comparison.reference is not None:
-                period = default_period(comparison)
-                params |= {"period": [period], "axis": [DEFAULT_TIME_AXIS]}
-                metric = metric_rows[metric_id]
-                latest = partial(
-                    compare_latest, comparison, metric, DEFAULT_NORMALISATION, colours, store.release
+            national_chart: list[tuple[str, Callable[[], ChartView]]] = []
+            if year:
+                params["rates_year"] = [year]
+                highlighted = {city["country"] for city in cities if city["city_id"] in city_ids}
+                rates = national.national_figures(national_rates, year)
+                national_chart.append(
+                    ("compare-national", partial(compare_national, rates, year, highlighted, store.release))
                 )
+            if comparison.reference is None:
+                yield from (Embeddable(params, key, build) for key, build in national_chart)
+                continue
+            metric = metric_rows[metric_id]
+            latest = partial(
+                compare_latest, comparison, metric, DEFAULT_NORMALISATION, colours, store.release
+            )
+            default = default_period(comparison)
+            periods = [
+                default,
+                *(period for period in describe.period_groups(comparison.values) if period != default),
+            ]
+            for period in periods:
                 over_time = partial(
                     compare_time,
                     comparison,
@@ -373,15 +388,9 @@ def compare_charts(store: Store) -> Iterator[Embeddable]:
                     colours=colours,
                     release=store.release,
                 )
-                charts += [("compare-latest", latest), ("compare-time", over_time)]
-            if year:
-                params["rates_year"] = [year]
-                highlighted = {city["country"] for city in cities if city["city_id"] in city_ids}
-                rates = national.national_figures(national_rates, year)
-                charts.append(
-                    ("compare-national", partial(compare_national, rates, year, highlighted, store.release))
-                )
-            yield from (Embeddable(params, key, build) for key, build in charts)
+                in_view = params | {"period": [period], "axis": [DEFAULT_TIME_AXIS]}
+                charts = [("compare-latest", latest), ("compare-time", over_time), *national_chart]
+                yield from (Embeddable(in_view, key, build) for key, build in charts)
 
 
 def litter_charts(store: Store) -> Iterator[Embeddable]:
