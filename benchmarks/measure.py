@@ -82,10 +82,26 @@ class Target:
         return value <= self.bound if self.at_most else value >= self.bound
 
     def verdict(self, value: float) -> str:
-        """`met`, or `missed by X` where X is how far the value lies beyond the bound."""
+        """`met`, or `missed by X` where X is how far the value lies beyond the bound; a miss too small
+        for the report's precision (a ratio of 1.2504 against 1.25, printed as 1.25×) says so rather than
+        printing `missed by 0.00×`."""
         if self.is_met(value):
             return "met"
-        return f"missed by {format_value(abs(value - self.bound), self.unit)}"
+        margin = abs(value - self.bound)
+        shown = format_value(margin, self.unit)
+        if format_value(0, self.unit) == shown:
+            smallest = format_value(_precision(margin, self.unit), self.unit)
+            return f"missed by less than {smallest}"
+        return f"missed by {shown}"
+
+
+def _precision(value: float, unit: Unit) -> float:
+    """The smallest step `format_value` prints for `value` in `unit`."""
+    if unit == "×" and value < 100:
+        return 0.01
+    if unit in ("%", "s") or (unit in ("ms", "KB", "MB") and abs(value) < 100):
+        return 0.1
+    return 1.0
 
 
 @dataclass(frozen=True)

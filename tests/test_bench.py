@@ -345,6 +345,8 @@ def test_targets_say_met_or_by_how_much_they_were_missed():
     assert Target(2.0, "×").verdict(2.6) == "missed by 0.60×"
     assert Target(10, "×", at_most=False).verdict(6.5) == "missed by 3.50×"
     assert Target(100, "ms").verdict(130) == "missed by 30.0 ms"
+    assert Target(1.25, "×").verdict(1.2504) == "missed by less than 0.01×", "not 'missed by 0.00×'"
+    assert Target(2.0, "s").verdict(2.04) == "missed by less than 0.1 s"
     assert Target(150, "KB").describe() == "≤ 150 KB"
     assert Target(10, "×", at_most=False).describe() == "≥ 10.00×"
 
