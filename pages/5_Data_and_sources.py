@@ -141,8 +141,9 @@ elif view == "coverage":
     )
     coverage = datatable.coverage_frame(queries.coverage(store))
     st.dataframe(
-        datatable.style_coverage(coverage),
+        coverage,
         hide_index=True,
+        placeholder=datatable.NO_FIGURE,
         width="stretch",
         height=datatable.table_height(len(coverage), tallest=1100),
         key="coverage-table",

@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from pandas.io.formats.style import Styler
 
 from .attribution import DATA_LICENCE_NOTE, PROJECT_NAME, citation, source_citation
 from .cache import ResultCache, content_digest
@@ -107,6 +106,9 @@ def _display_record(row: Mapping[str, Any], metric_kind: str) -> tuple[str, ...]
 # every value again was most of the Data page's rerun. The frames are shared: never change one.
 DISPLAY_FRAMES = ResultCache(max_entries=32, max_bytes=32 * 1024**2)
 
+# What the coverage table shows where the dataset holds no figure: not a zero, which a source could give.
+NO_FIGURE = "–"
+
 
 def display_frame(rows: pa.Table, metric_kinds: Mapping[str, str]) -> pd.DataFrame:
     """The rows as people read them: the value in the source's terms (a withheld small count as "<10"),
@@ -122,8 +124,12 @@ def _display_frame(rows: pa.Table, metric_kinds: Mapping[str, str]) -> pd.DataFr
 
 
 def coverage_frame(coverage: pa.Table) -> pd.DataFrame:
-    """Cities down, metrics across, the number of figures in each cell (0 where there is none); made once
-    per content and language."""
+    """Cities down, metrics across, the number of figures in each cell, missing where the dataset holds
+    none (the page shows `NO_FIGURE` there), and each city's totals; made once per content and language.
+
+    The counts stay numbers, so the table sorts as numbers. A missing cell is drawn by the table itself
+    (`st.dataframe`'s placeholder), not by a pandas Styler: styling some 3,000 cells on every rerun of
+    the coverage view took about 70 ms of its 90."""
     key = ("coverage", current_language(), content_digest(coverage))
     return DISPLAY_FRAMES.get_or_compute(key, lambda: _coverage_frame(coverage))
 
@@ -134,10 +140,13 @@ def _coverage_frame(coverage: pa.Table) -> pd.DataFrame:
         index=["city", "country"], columns="metric", values="figures", aggfunc="sum", sort=True
     )
     wide.columns = [str(column) for column in wide.columns]
+    metrics = list(wide.columns)
     wide.insert(0, t("Metrics with a figure"), (wide > 0).sum(axis="columns"))
-    wide.insert(0, t("All figures"), wide.iloc[:, 1:].sum(axis="columns"))
+    wide.insert(0, t("All figures"), wide[metrics].sum(axis="columns"))
     wide = wide.reset_index().rename(columns={"city": t("City"), "country": t("Country")})
-    return wide.astype({column: "int64" for column in wide.columns[2:]})
+    wide = wide.astype({column: "int64" for column in wide.columns[2:]})
+    wide[metrics] = wide[metrics].astype("Int64").mask(wide[metrics] == 0)
+    return wide
 
 
 def sources_frame(sources: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -289,14 +298,6 @@ def download_name(
 def distinct(rows: pa.Table, column: str) -> Sequence[str]:
     """The distinct non-empty values of a text column, sorted: options for a filter."""
     return sorted({value for value in rows.column(column).to_pylist() if value})
-
-
-def style_coverage(coverage: pd.DataFrame) -> Styler:
-    """Counts as numbers (so the table still sorts), with a grey dash where a metric has no figure."""
-    counts = list(coverage.columns[2:])
-    return coverage.style.format(
-        lambda count: "–" if count == 0 else format_number(count), subset=counts
-    ).map(lambda count: "color: #8a8a8a" if count == 0 else "", subset=counts)
 
 
 def table_height(row_count: int, tallest: int = 560) -> int:
