@@ -145,10 +145,13 @@ if reference is not None:
     )
 
 with st.expander(t("How figures are compared")):
-    for mark, meaning in marks.COMPARABILITY_MARKS.items():
-        st.markdown(t("**{mark}**: {meaning}", mark=t(mark), meaning=t(meaning)))
-    for rule in marks.COMPARABILITY_RULES:
-        st.markdown("- " + t(rule))
+    st.markdown(
+        "\n\n".join(
+            t("**{mark}**: {meaning}", mark=t(mark), meaning=t(meaning))
+            for mark, meaning in marks.COMPARABILITY_MARKS.items()
+        )
+    )
+    st.markdown("\n".join("- " + t(rule) for rule in marks.COMPARABILITY_RULES))
     page_link(METHODOLOGY)
 
 st.header(t("Drug-induced death rates by country"))

@@ -85,7 +85,8 @@ def test_the_reference_and_each_source_in_the_warning_details_are_one_click_away
         "(https://cphpost.dk/2014-09-18/general/successful-drug-injection-rooms-to-be-open-at-night/)"
     )
     assert any(caption.value.startswith(reference_source) for caption in app.caption)
-    details = [text for text in markdown_texts(app) if text.startswith("- ") and "Quote" in text]
+    (listed,) = [text for text in markdown_texts(app) if text.startswith("- ") and "Quote" in text]
+    details = listed.split("\n")
     linked = {line.split("\\:")[0][2:]: "[\\(open the source\\)](https://" in line for line in details}
     # Amsterdam's figure comes from a translated article with no web address: text, not a link.
     assert linked == {"Copenhagen": True, "Amsterdam": False, "Brussels": True}

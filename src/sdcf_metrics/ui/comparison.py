@@ -23,10 +23,8 @@ def comparability_verdict(comparison: Comparison, *, linked: bool = True) -> Non
         items = "\n".join(f"- {escape_markdown(line)}" for line in lines)
         st.warning(t("**Not directly comparable:**") + "\n\n" + items, icon=":material/warning:")
         with st.expander(t("What each source counted, in its own words")):
-            for line, address in comparability_details(comparison.latest, comparison.reference):
-                shown = linked and web_address(address)
-                link = " " + markdown_link(t("(open the source)"), address) if shown else ""
-                st.markdown("- " + escape_markdown(line) + link)
+            details = comparability_details(comparison.latest, comparison.reference)
+            st.markdown("\n".join(_detail(line, address, linked) for line, address in details))
     elif len(comparison.latest) > 1:
         st.success(
             t(
@@ -34,6 +32,12 @@ def comparability_verdict(comparison: Comparison, *, linked: bool = True) -> Non
                 "scope, and within three years of each other."
             )
         )
+
+
+def _detail(line: str, address: str | None, linked: bool) -> str:
+    """One item of the list of what each source counted, with a link to its source when `linked`."""
+    link = " " + markdown_link(t("(open the source)"), address) if linked and web_address(address) else ""
+    return "- " + escape_markdown(line) + link
 
 
 def period_choice(comparison: Comparison) -> tuple[list[ComparedValue], str]:
