@@ -29,6 +29,7 @@ from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
 from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
+from sdcf_metrics.ui.tables import opened_expander
 from sdcf_metrics.ui.upload_example import upload_example
 from sdcf_metrics.ui.widgets import metric_choice, normalisation_choice
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
@@ -75,12 +76,14 @@ st.caption(
         city=EXAMPLE_CITY,
     )
 )
-with st.expander(t("The format in detail: columns, metrics, periods, qualifiers"), icon=":material/help:"):
-    for tab, label in zip(
-        st.tabs([t(label) for label in your_city.FORMAT_TABS]), your_city.FORMAT_TABS, strict=True
-    ):
-        with tab:
-            st.markdown(your_city.format_tab(label))
+with opened_expander(
+    t("The format in detail: columns, metrics, periods, qualifiers"), key="format", icon=":material/help:"
+) as opened:
+    if opened:  # its tabs are 17 elements a rerun, drawn only for a reader who opens it
+        labels = your_city.FORMAT_TABS
+        for tab, label in zip(st.tabs([t(label) for label in labels]), labels, strict=True):
+            with tab:
+                st.markdown(your_city.format_tab(label))
 
 st.header(t("2. Check your file"))
 uploaded_file = st.file_uploader(

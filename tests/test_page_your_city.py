@@ -145,7 +145,9 @@ def test_without_a_file_the_page_explains_the_format_offers_the_template_and_pre
     uploader = app.file_uploader[0]
     assert set(uploader.proto.type) == {".csv", ".tsv", ".txt", ".xlsx"}
     assert uploader.proto.max_upload_size_mb == 5
-    assert any("| `city` | yes |" in text for text in rendered_markdown(app)), "the columns are explained"
+    assert not any("| `city` | yes |" in text for text in rendered_markdown(app)), "drawn once opened"
+    explained = rendered_markdown(with_tables_open(app))
+    assert any("| `city` | yes |" in text for text in explained), "the columns are explained"
     labels = [button.label for button in app.download_button]
     assert labels[:2] == ["Template (CSV)", "Template (Excel)"]
     (template,) = [item for item in downloads(app) if item.label == "Template (CSV)"]
