@@ -468,19 +468,37 @@ def _matches(path: Path, expected: str) -> bool:
     return True
 
 
+# A version's tables as its manifest lists them (files, checksums), by the manifest's (inode, size,
+# modification time): pages check the release on every run, and reading the manifest was most of that.
+_listed: dict[Path, tuple[tuple[int, int, int], dict[str, Path], dict[str, str]]] = {}
+
+
+def _listed_tables(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """Each table's file and checksum as the version's manifest lists them; read again when it changes."""
+    status = (directory / MANIFEST_FILE).stat()
+    signature = (status.st_ino, status.st_size, status.st_mtime_ns)
+    kept = _listed.get(directory)
+    if kept is not None and kept[0] == signature:
+        return kept[1], kept[2]
+    tables = _manifest(directory)["tables"]
+    files = {name: directory / table["file"] for name, table in tables.items()}
+    checksums = {name: table["sha256"] for name, table in tables.items()}
+    _listed[directory] = (signature, files, checksums)
+    return files, checksums
+
+
 def _intact_release(extracts: Path, entry: Published) -> Release | None:
     """The release of one kept version if every table file is there and matches its checksum, else None."""
     directory = extracts / entry.data_version
     try:
-        tables = _manifest(directory)["tables"]
-        files = {name: directory / table["file"] for name, table in tables.items()}
+        files, checksums = _listed_tables(directory)
         if set(files) - set(DERIVED_TABLES) != {table.name for table in SOURCE_TABLES}:
             return None
-        if not all(_matches(files[name], table["sha256"]) for name, table in tables.items()):
+        if not all(_matches(files[name], checksum) for name, checksum in checksums.items()):
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Release(entry.data_version, entry.published_on, directory, files)
+    return Release(entry.data_version, entry.published_on, directory, dict(files))
 
 
 def current_release(extracts: Path) -> Release:
