@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from apptest_helpers import build_dataset, chart_frames, run_page
+from apptest_helpers import build_dataset, chart_frames, run_page, with_tables_open
 from fixtures import default_rows, write_sources, write_table
 
 from sdcf_metrics import paths
@@ -54,10 +54,24 @@ def test_an_embed_of_an_earlier_version_names_its_date_in_the_footer_and_the_cit
     embed = run_page("pages/1_City_trends.py", city="copenhagen", v=first, chart="city-trend", embed="true")
     footer = chart_frames(embed)[0].footer
     assert escape_markdown(f"Data version {first} (2025-03-01)") in footer
-    pinned_page = run_page("pages/1_City_trends.py", city="copenhagen", v=first)
+    pinned_page = with_tables_open(run_page("pages/1_City_trends.py", city="copenhagen", v=first))
     cited = [code.value for code in pinned_page.get("code") if "How to cite" not in code.value]
     assert any(f"Data version {first}, published 2025-03-01" in text for text in cited)
     assert not any("n.d." in text for text in cited)
+
+
+def test_the_sidebar_cites_the_version_shown_once_a_reader_opens_its_licence_note(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDCF_DATA_DIR", str(tmp_path))
+    _, second = publish_two_versions(tmp_path)
+    page = run_page("pages/6_Methodology.py")
+    about = [caption.value for caption in page.sidebar.caption]
+    assert about == [
+        "Evidence on supervised drug consumption facilities in European cities.  \n"
+        f"Data version {second}, published 2025-06-01."
+    ]
+    assert not page.sidebar.code, "the citation is drawn once its expander is opened"
+    opened = with_tables_open(page)
+    assert [code.value for code in opened.sidebar.code] == [citation(second, "2025-06-01")]
 
 
 def test_a_pointer_written_before_dates_were_kept_still_reads(tmp_path):

@@ -27,6 +27,7 @@ from ..untrusted import escape_markdown
 from . import server, state
 from .look import page_look
 from .navigation import DATA_AND_SOURCES, OVERVIEW, PAGES, Page, url_paths
+from .tables import opened_expander
 from .warm_up import warm_up
 
 APP_TITLE = "SDCF evidence"
@@ -117,19 +118,21 @@ def _sidebar(store: Store | None, language: str) -> None:
             for listed in PAGES:
                 page_link(listed)
             st.divider()
-        st.caption(t("Evidence on supervised drug consumption facilities in European cities."))
+        about = t("Evidence on supervised drug consumption facilities in European cities.")
         if store is None:
+            st.caption(about)
             return
-        st.caption(
-            t(
-                "Data version {version}, published {date}.",
-                version=store.release.data_version,
-                date=format_partial_date(store.release.published_on),
-            )
+        version = t(
+            "Data version {version}, published {date}.",
+            version=store.release.data_version,
+            date=format_partial_date(store.release.published_on),
         )
-        with st.expander(t("Licence and how to cite")):
-            st.caption(t(DATA_LICENCE_NOTE))
-            st.code(citation(store.release.data_version, store.release.published_on), language=None)
+        st.caption(f"{about}  \n{version}")
+        # Drawn once opened: the frame's elements are part of every rerun of every page.
+        with opened_expander(t("Licence and how to cite"), key="licence") as opened:
+            if opened:
+                st.caption(t(DATA_LICENCE_NOTE))
+                st.code(citation(store.release.data_version, store.release.published_on), language=None)
 
 
 def _release_notes(store: Store) -> None:
@@ -224,6 +227,12 @@ def page_heading(page: Page, introduction: str) -> None:
     """The page's title, as the page list names it, and the sentence under it that says what it shows."""
     st.title(t(page.title))
     st.caption(introduction)
+
+
+def text_section(heading: str, *parts: str, level: int = 2) -> None:
+    """A heading and the Markdown under it (the project's own text) as one element: every element is a
+    message to build and lay out on every rerun, and a heading drawn by `st.markdown` is the same `<h2>`."""
+    st.markdown("\n\n".join([f"{'#' * level} {heading}", *parts]))
 
 
 def page_link(
