@@ -165,7 +165,7 @@ else:
         )
     )
     show_table(
-        datatable.sources_frame(sources),
+        datatable.sources_frame(queries.source_table(store)),
         height=datatable.table_height(len(sources)),
         key="sources-table",
         column_config={

@@ -226,7 +226,7 @@ def test_coverage_frame_puts_cities_down_and_metrics_across(store):
 
 
 def test_sources_list_each_source_once_with_its_number_of_figures(store):
-    frame = datatable.sources_frame(queries.sources(store)).set_index("ID")
+    frame = datatable.sources_frame(queries.source_table(store)).set_index("ID")
     assert frame.loc["test-report-b", "Figures"] == 3
     assert frame.loc["test-document-c", "URL or citation"] == "Printed test document C (fixture), p. 12"
     assert frame.loc["test-document-c", "Licence note"] == "Quoted for test purposes only (fixture)"

@@ -29,6 +29,7 @@ from .catalogue import (
     metric_catalogue,
     metric_coverage,
     metrics,
+    source_table,
     sources,
 )
 from .dataset import EVERYTHING, SEARCH_MAX_LENGTH, TableFilter, like_escape, observation_table
@@ -107,6 +108,7 @@ __all__ = [
     "observation_table",
     "observations_by_id",
     "reading_examples",
+    "source_table",
     "sources",
     "translations",
     "upload_reference_observations",

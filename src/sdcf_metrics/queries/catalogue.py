@@ -33,6 +33,12 @@ def sources(store: Store) -> list[Source]:
     return cast(list[Source], cached_rows(store, "sources"))
 
 
+def source_table(store: Store) -> pa.Table:
+    """`sources` as the Arrow table the store keeps: the same object on every rerun, so what is made from
+    it (the Data page's table of sources) is made once."""
+    return cached_table(store, "sources")
+
+
 def dataset_summary(store: Store) -> DatasetCounts:
     """How many cities, countries, facilities, figures and sources the dataset holds, and its years."""
     return cast(DatasetCounts, cached_rows(store, "dataset_summary")[0])
