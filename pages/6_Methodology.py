@@ -13,7 +13,7 @@ from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.privacy import policy_text
-from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
+from sdcf_metrics.ui.frame import page_frame, page_heading, page_link, text_section
 from sdcf_metrics.ui.navigation import DATA_AND_SOURCES, METHODOLOGY
 from sdcf_metrics.ui.tables import show_text_table
 
@@ -29,8 +29,7 @@ page_heading(
     ),
 )
 
-st.header(t("What the figures are"))
-st.markdown(sections["What the figures are"])
+text_section(t("What the figures are"), sections["What the figures are"])
 
 st.header(t("Metric catalogue"))
 metrics = queries.metric_catalogue(store)
@@ -42,31 +41,23 @@ st.caption(
         count=format_number(len(metrics)),
     )
 )
-show_text_table(catalogue.catalogue_frame, metrics)
+show_text_table(catalogue.catalogue_frame, metrics, of_store=store)
 
-st.header(t("Periods and values"))
-st.markdown(sections["Periods and values"])
+text_section(t("Periods and values"), sections["Periods and values"], f"### {t('Kinds of period')}")
 examples = queries.reading_examples(store)
-st.subheader(t("Kinds of period"))
-show_text_table(catalogue.period_examples, examples, links=catalogue.source_links())
+show_text_table(catalogue.period_examples, examples, links=catalogue.source_links(), of_store=store)
 st.subheader(t("How a source qualifies a figure"))
-show_text_table(catalogue.value_examples, examples, links=catalogue.source_links())
+show_text_table(catalogue.value_examples, examples, links=catalogue.source_links(), of_store=store)
 
-st.header(t("Definitional traps"))
-st.markdown(sections["Definitional traps"])
+text_section(t("Definitional traps"), sections["Definitional traps"])
 
-st.header(t("Comparing cities"))
-st.markdown(sections["Comparing cities"])
-st.subheader(t("Comparability marks"))
+text_section(t("Comparing cities"), sections["Comparing cities"], f"### {t('Comparability marks')}")
 show_text_table(catalogue.marks_frame, COMPARABILITY_MARKS)
-st.subheader(t("The rules"))
-st.markdown("\n".join(f"1. {t(rule)}" for rule in COMPARABILITY_RULES))
+text_section(t("The rules"), "\n".join(f"1. {t(rule)}" for rule in COMPARABILITY_RULES), level=3)
 
-st.header(t("Privacy"))
-st.markdown(sections["Privacy"])
+text_section(t("Privacy"), sections["Privacy"])
 st.info(policy_text(), icon=":material/shield_person:")
 
-st.header(t("Licence and how to cite"))
-st.markdown(sections["Licence and how to cite"])
+text_section(t("Licence and how to cite"), sections["Licence and how to cite"])
 st.code(citation(release.data_version, release.published_on), language=None, wrap_lines=True)
 page_link(DATA_AND_SOURCES, label=t("Every figure with its source and quote, and the downloads"))

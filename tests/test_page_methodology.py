@@ -42,10 +42,9 @@ def test_every_metric_of_the_catalogue_is_listed_with_its_definition(app):
 
 
 def test_every_section_of_the_method_text_is_shown(app):
-    shown = {element.value for element in app.markdown}
+    shown = [element.value for element in app.markdown]
     for heading, body in catalogue.methodology_sections().items():
-        assert heading in {header.value for header in app.header}, heading
-        assert body in shown, heading
+        assert any(text.startswith(f"## {heading}\n\n{body}") for text in shown), heading
 
 
 def test_every_kind_of_period_is_explained_with_a_real_figure(app):
@@ -69,8 +68,8 @@ def test_qualifiers_and_averages_are_explained(app):
 def test_the_comparability_rules_and_marks_come_from_the_compare_module(app):
     marks = table_with_column(app, "Mark")
     assert list(marks["Mark"]) == [escape_markdown(mark) for mark in COMPARABILITY_MARKS]
-    rules = next(element.value for element in app.markdown if element.value.startswith("1. "))
-    assert rules.splitlines() == [f"1. {rule}" for rule in COMPARABILITY_RULES]
+    rules = next(element.value for element in app.markdown if element.value.startswith("### The rules"))
+    assert rules.splitlines()[2:] == [f"1. {rule}" for rule in COMPARABILITY_RULES]
 
 
 def test_the_privacy_rule_states_the_threshold_in_force(app):
