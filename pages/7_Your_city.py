@@ -163,8 +163,10 @@ with (
             your_city.counts_text(your_city.figure_counts(preview), example=uploaded_file is None),
             icon=":material/check_circle:",
         )
-        with st.expander(t("The rows as the preview shows them ({count})", count=format_number(len(passed)))):
-            st.dataframe(passed.to_pandas(), hide_index=True, width="stretch", key="your-city:passed")
+        label = t("The rows as the preview shows them ({count})", count=format_number(len(passed)))
+        with opened_expander(label, key="your-city:passed") as opened:
+            if opened:
+                st.dataframe(passed.to_pandas(), hide_index=True, width="stretch", key="your-city:passed")
     else:
         rejected_column, passed_column = st.columns(2)
         with rejected_column:
@@ -361,10 +363,9 @@ with (
         your_city.mark_uploaded(queries.city_breakdowns(combined, city_id=city_id), uploaded)
     )
     if parts:
-        with st.expander(
-            t("Parts of a total in your file, after the small-count rule ({count})", count=len(parts)),
-            expanded=not your_totals,
-        ):
-            st.dataframe(your_city.parts_table(parts).to_pandas(), hide_index=True, width="stretch")
+        label = t("Parts of a total in your file, after the small-count rule ({count})", count=len(parts))
+        with opened_expander(label, key="your-city:parts", expanded=not your_totals) as opened:
+            if opened:
+                st.dataframe(your_city.parts_table(parts).to_pandas(), hide_index=True, width="stretch")
 
 st.markdown(your_city.where_to_send(steward_contact()))

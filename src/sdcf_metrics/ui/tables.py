@@ -28,12 +28,12 @@ OPENED = "opened:"  # the session-state key of an `opened_expander`, before its 
 
 
 @contextmanager
-def opened_expander(label: str, key: str, icon: str | None = None) -> Iterator[bool]:
+def opened_expander(label: str, key: str, icon: str | None = None, expanded: bool = False) -> Iterator[bool]:
     """An expander, drawn into inside the `with`, that says whether a reader has opened it: what it holds
-    is drawn only then, and while it stays open. A data grid in every closed expander was most of what a
-    chart page sent and the browser laid out again on each change of a filter; opening one reruns the
-    page once."""
-    expander = st.expander(label, key=f"{OPENED}{key}", icon=icon, on_change="rerun")
+    is drawn only then, and while it stays open (`expanded`: open until a reader closes it). A data grid in
+    every closed expander was most of what a chart page sent and the browser laid out again on each change
+    of a filter; opening one reruns the page once."""
+    expander = st.expander(label, expanded=expanded, key=f"{OPENED}{key}", icon=icon, on_change="rerun")
     with expander:
         yield bool(expander.open)
 
