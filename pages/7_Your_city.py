@@ -27,7 +27,7 @@ from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
-from sdcf_metrics.ui.frame import page_frame, page_heading, page_link
+from sdcf_metrics.ui.frame import page_frame, page_heading, page_link, text_section
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
 from sdcf_metrics.ui.tables import opened_expander
 from sdcf_metrics.ui.upload_example import upload_example
@@ -46,8 +46,7 @@ page_heading(
     ),
 )
 
-st.header(t("1. Fill in the template"))
-st.markdown(your_city.format_summary())
+text_section(t("1. Fill in the template"), your_city.format_summary())
 csv_column, xlsx_column, _ = st.columns([1, 1, 2])
 csv_column.download_button(
     t("Template (CSV)"),
@@ -178,9 +177,9 @@ with (
             st.caption(
                 t("As the preview shows them, after the small-count rule; only these rows are drawn below.")
             )
-    if cities:
-        st.markdown(your_city.cities_markdown(cities))
-    st.markdown(your_city.disclosure_markdown(preview.disclosure))
+    found = your_city.cities_markdown(cities) if cities else ""
+    protected = your_city.disclosure_markdown(preview.disclosure)
+    st.markdown("\n\n".join(part for part in (found, protected) if part))
     page_link(METHODOLOGY, label=t("The small-count rule in full"), icon=":material/shield_person:")
     if preview.duplicate_rows:
         repeated = queries.observations_by_id(store, observation_ids=list(preview.duplicate_rows.values()))
