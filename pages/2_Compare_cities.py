@@ -14,7 +14,7 @@ from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
 from sdcf_metrics.ui.frame import no_data, page_frame, page_heading, page_link
 from sdcf_metrics.ui.navigation import COMPARE_CITIES, METHODOLOGY
-from sdcf_metrics.ui.tables import show_table, tile_source
+from sdcf_metrics.ui.tables import opened_expander, show_table, tile_source
 from sdcf_metrics.ui.widgets import TIME_AXES, normalisation_choice, radio_choice
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.views import DEFAULT_METRIC, PRESETS, load_denominators, preset_name
@@ -144,15 +144,16 @@ if reference is not None:
         },
     )
 
-with st.expander(t("How figures are compared")):
-    st.markdown(
-        "\n\n".join(
-            t("**{mark}**: {meaning}", mark=t(mark), meaning=t(meaning))
-            for mark, meaning in marks.COMPARABILITY_MARKS.items()
+with opened_expander(t("How figures are compared"), key="how-compared") as opened:
+    if opened:
+        st.markdown(
+            "\n\n".join(
+                t("**{mark}**: {meaning}", mark=t(mark), meaning=t(meaning))
+                for mark, meaning in marks.COMPARABILITY_MARKS.items()
+            )
         )
-    )
-    st.markdown("\n".join("- " + t(rule) for rule in marks.COMPARABILITY_RULES))
-    page_link(METHODOLOGY)
+        st.markdown("\n".join("- " + t(rule) for rule in marks.COMPARABILITY_RULES))
+        page_link(METHODOLOGY)
 
 st.header(t("Drug-induced death rates by country"))
 st.info(

@@ -79,7 +79,7 @@ def test_the_page_opens_on_the_focus_cities_and_their_sourced_registered_users()
 
 
 def test_the_reference_and_each_source_in_the_warning_details_are_one_click_away():
-    app = run_page_in_app(PAGE)
+    app = with_tables_open(run_page_in_app(PAGE))
     reference_source = (
         "Source: [Successful drug injection rooms to be open at night]"
         "(https://cphpost.dk/2014-09-18/general/successful-drug-injection-rooms-to-be-open-at-night/)"
@@ -210,6 +210,7 @@ def test_untrusted_city_names_stay_text_on_the_page_and_in_every_chart(tmp_path,
 
     monkeypatch.setenv("SDCF_DATA_DIR", str(build_dataset(tmp_path, cities=rename)))
     app = run_page_in_app(PAGE, metric="visits", cities=["copenhagen", "brussels"], axis="since_opening")
+    app = with_tables_open(app)
     assert not app.exception
     texts = markdown_texts(app)
     assert not [text for text in texts if has_live_markup(text) or LIVE_TAG.search(text)]

@@ -498,7 +498,7 @@ def test_hostile_city_names_in_an_upload_stay_text_everywhere():
     app = upload(open_page(), "hostile.csv", data)
     assert not app.exception and len(city_ids) == len(HOSTILE_NAMES)
     for city_id in city_ids:
-        app.selectbox(key="widget:upload_city").set_value(city_id).run()
+        with_tables_open(app.selectbox(key="widget:upload_city").set_value(city_id).run())
         assert not app.exception
         for text in untrusted_markdown(app):
             assert not has_live_markup(text), text

@@ -12,6 +12,7 @@ from ..periods import period_group_label
 from ..untrusted import escape_markdown, markdown_link, web_address
 from ..views import default_period, values_in_period
 from . import state
+from .tables import opened_expander
 
 
 def comparability_verdict(comparison: Comparison, *, linked: bool = True) -> None:
@@ -22,9 +23,10 @@ def comparability_verdict(comparison: Comparison, *, linked: bool = True) -> Non
     if lines:
         items = "\n".join(f"- {escape_markdown(line)}" for line in lines)
         st.warning(t("**Not directly comparable:**") + "\n\n" + items, icon=":material/warning:")
-        with st.expander(t("What each source counted, in its own words")):
-            details = comparability_details(comparison.latest, comparison.reference)
-            st.markdown("\n".join(_detail(line, address, linked) for line, address in details))
+        with opened_expander(t("What each source counted, in its own words"), key="counted") as opened:
+            if opened:
+                details = comparability_details(comparison.latest, comparison.reference)
+                st.markdown("\n".join(_detail(line, address, linked) for line, address in details))
     elif len(comparison.latest) > 1:
         st.success(
             t(
