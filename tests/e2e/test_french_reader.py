@@ -5,6 +5,7 @@ language one choice away."""
 from __future__ import annotations
 
 import html
+import re
 
 from sdcf_metrics.i18n import t
 from tests.e2e.a11y_support import DESKTOP, open_page
@@ -21,9 +22,10 @@ def test_a_french_reader_gets_french_words_numbers_and_links(app_url, page):
     assert "depuis l'ouverture (oct. 2012) – 18 sept. 2014" in text
     ticks = page.evaluate(f"[...document.querySelectorAll('{CHART} .ytick text')].map(e => e.textContent)")
     assert any("\u202f" in tick for tick in ticks), ticks  # 3 000, not 3,000
-    codes = chart_dialog(page, "Partager").get_by_test_id("stCode").all_inner_texts()
-    link = next(code for code in codes if code.startswith("http"))
-    snippet = next(code for code in codes if "<iframe" in code)
+    # Located, not read at once: a code block is drawn once its script has loaded, after the dialog opens.
+    codes = chart_dialog(page, "Partager").get_by_test_id("stCode")
+    link = codes.filter(has_text=re.compile(r"^http")).inner_text()
+    snippet = codes.filter(has_text="<iframe").inner_text()
     embed = html.unescape(snippet.split('src="', 1)[1].split('"')[0])
     assert "lang=fr" in link and "lang=fr" in embed
 
