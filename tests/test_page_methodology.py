@@ -10,6 +10,7 @@ from fixtures import edit_row
 from sdcf_metrics import catalogue, queries
 from sdcf_metrics.attribution import citation
 from sdcf_metrics.compare.marks import COMPARABILITY_MARKS, COMPARABILITY_RULES
+from sdcf_metrics.i18n import t
 from sdcf_metrics.privacy import policy_text, small_count_threshold
 from sdcf_metrics.store import get_store
 from sdcf_metrics.untrusted import escape_markdown
@@ -55,6 +56,16 @@ def test_every_kind_of_period_is_explained_with_a_real_figure(app):
     assert since_opening["Example from the data"] == escape_markdown(
         "Copenhagen · Registered users: 3,090 (persons)"
     )
+
+
+def test_the_tables_kept_for_one_language_are_not_shown_in_another(app):
+    """The escaped tables are kept per store and language: French readers after English ones get French."""
+    assert not app.exception
+    french = run_page_in_app(PAGE, lang="fr")
+    assert not french.exception
+    assert table_with_column(french, t("Metric", "fr")) is not None
+    assert table_with_column(french, t("Period kind", "fr")) is not None
+    assert not [table for table in french.table if table.value.columns[0] in ("Metric", "Period kind")]
 
 
 def test_qualifiers_and_averages_are_explained(app):
