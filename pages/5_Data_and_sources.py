@@ -26,7 +26,7 @@ page_heading(
 )
 
 all_rows = queries.observation_table(store)
-sources = queries.sources(store)
+sources = queries.source_table(store)
 with st.container(border=True):
     st.markdown(
         t(
@@ -165,7 +165,7 @@ else:
         )
     )
     show_table(
-        datatable.sources_frame(queries.source_table(store)),
+        datatable.sources_frame(sources),
         height=datatable.table_height(len(sources)),
         key="sources-table",
         column_config={
