@@ -246,6 +246,17 @@ def test_a_shared_figure_is_drawn_once_for_the_screen_and_once_with_its_words_in
     assert inside.to_dict() == with_words_inside(figure).to_dict()
 
 
+def test_a_figure_drawn_with_its_words_inside_is_the_figure_as_built_less_the_unescaped_copy_of_them(root):
+    """Drawing copies a figure from its dict and hands it the shared template as it is, not rebuilt (Plotly
+    rebuilding the template was most of the time of a copy): nothing else of the figure changes."""
+    figure = facilities_chart(root, "v1")
+    expected = figure.to_dict()
+    assert expected["layout"].pop("meta")["words"]
+    drawn = with_words_inside(figure).to_dict()
+    assert drawn == expected
+    assert drawn["layout"]["template"] == figure.layout.template.to_plotly_json()
+
+
 def test_a_drawn_figure_makes_its_dict_once_and_hands_out_a_fresh_top_level(root):
     """Streamlit asks for the dict of a drawn figure on every rerun: it is the same dict each time, equal
     to Plotly's own, and what a caller adds to its top level (as Plotly's pickling does) stays out of it."""
@@ -379,7 +390,8 @@ def test_a_share_link_opened_after_the_warm_up_waits_for_no_view(root, monkeypat
 
 def test_a_publication_drops_the_replaced_versions_views_and_a_rollback_warms_them_again(root):
     """The new version's views take the old one's place in memory, not a place beside them; the version a
-    rollback makes current again is made ready again. Query results stay: they are small, scoped to their
+    rollback makes current again is made ready again. What a warm-up made ready is kept out of the garbage
+    collector's sight until a publication replaces it. Query results stay: they are small, scoped to their
     store, and let a rollback rebuild its views without querying again while visitors wait."""
     extracts = paths.extracts_dir(root)
     first = get_store(extracts)
@@ -388,6 +400,7 @@ def test_a_publication_drops_the_replaced_versions_views_and_a_rollback_warms_th
     assert wait_for_warm_up(timeout_s=120)
     warmed = VIEWS.stats().entries
     assert warmed and FIGURES.stats().entries and RESULTS.stats().entries
+    assert gc.get_freeze_count() > 0  # what is ready is out of the collector's way (`gc.freeze`)
 
     write_sources(paths.sources_dir(root), observations=edit_row(0, notes="a correction"))
     build(root)
@@ -396,6 +409,7 @@ def test_a_publication_drops_the_replaced_versions_views_and_a_rollback_warms_th
     assert second.data_version != first.data_version
     assert VIEWS.stats().entries == FIGURES.stats().entries == 0
     assert RESULTS.stats().entries >= kept_rows > 0
+    assert gc.get_freeze_count() == 0  # handed back to the collector, which freed the replaced views
     warm_up(second)
     assert wait_for_warm_up(timeout_s=120)
     assert VIEWS.stats().entries == warmed

@@ -7,7 +7,8 @@ views `publish-static` writes: each city and metric, each preset, in the default
 into the process-level caches. After each view it sleeps as long as the view took, so it uses at most half
 of the interpreter and a visitor's run is never kept waiting long behind it. A publish starts it again for
 the new version, and the warm-up of the version it replaced stops; the replaced version's views are
-dropped (`cache.version_replaced`), so the new version's take their place in memory.
+dropped (`cache.version_replaced`), so the new version's take their place in memory. What a finished
+warm-up made ready is set out of the garbage collector's sight (`cache.keep_ready_out_of_collections`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import weakref
 import duckdb
 
 from .. import images, queries
-from ..cache import generation
+from ..cache import generation, keep_ready_out_of_collections
 from ..charts import drawn_once
 from ..store import Store, is_current
 from ..views import ChartView
@@ -83,6 +84,7 @@ def _warm(store: Store) -> None:
                 started = time.monotonic()
                 _prepare(embeddable.build())
                 time.sleep(time.monotonic() - started)
+        keep_ready_out_of_collections()
     except duckdb.Error as error:  # a store closed or a version withdrawn meanwhile: nothing to warm
         _log.info("warm-up of data version %s stopped: %s", store.data_version, error)
 
