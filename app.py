@@ -6,13 +6,12 @@ from sdcf_metrics import overview, queries, views
 from sdcf_metrics.charts import FOCUS_CITIES
 from sdcf_metrics.i18n import format_number, t
 from sdcf_metrics.ui.chart_tools import show_view
-from sdcf_metrics.ui.frame import no_data, page_frame, page_link
+from sdcf_metrics.ui.frame import no_data, page_frame, page_link, text_section
 from sdcf_metrics.ui.navigation import CITY_TRENDS, OVERVIEW, PAGES
-from sdcf_metrics.ui.tables import show_table, tile_source
+from sdcf_metrics.ui.tables import opened_expander, show_table, tile_source
 from sdcf_metrics.untrusted import escape_markdown, markdown_link
 
 TILES_PER_ROW = 2
-EXPLORE_COLUMNS = 3
 
 store = page_frame(OVERVIEW)
 st.title(t("Supervised drug consumption facilities in Europe"))
@@ -92,14 +91,10 @@ for city in overview.city_headlines(cities, focus):
                 )
                 column.caption("  \n".join(line for line in lines if line))
 
-st.header(t("Europe at a glance"))
 area_counts = queries.area_observations(store, metric_id=overview.FACILITY_COUNT_METRIC)
 counts = overview.latest_facility_counts(area_counts)
-st.markdown(
-    escape_markdown(
-        overview.registry_note(overview.registry_coverage(queries.facility_directory(store), area_counts))
-    )
-)
+registry = overview.registry_coverage(queries.facility_directory(store), area_counts)
+text_section(t("Europe at a glance"), escape_markdown(overview.registry_note(registry)))
 if counts.countries:
     show_view(views.facilities_by_country(counts, store.release))
 else:
@@ -115,12 +110,16 @@ if uncounted:
         )
     )
 if counts.wider_areas:
-    st.subheader(t("Europe and the world"))
-    st.caption(t("The latest count for each wider area, as each source defines it."))
-    show_table(overview.area_table(counts.wider_areas), key="wider-areas")
+    label = t(
+        "Europe and the world: the latest count of each wider area ({count})", count=len(counts.wider_areas)
+    )
+    with opened_expander(label, key="wider-areas") as opened:
+        if opened:
+            st.caption(t("The latest count for each wider area, as each source defines it."))
+            show_table(overview.area_table(counts.wider_areas), key="wider-areas")
 
-st.header(t("Before you compare"))
-st.markdown(
+text_section(
+    t("Before you compare"),
     t(
         "- **Since opening, per year, on one day, per day on average**: these are different figures. A count "
         "since opening keeps growing; a daily average is not a total.\n"
@@ -130,14 +129,11 @@ st.markdown(
         "every year.\n"
         "- **Aggregates only.** Every figure is a total published by its source; nothing here describes "
         "a person."
-    )
+    ),
 )
 
 st.header(t("Explore"))
-elsewhere = [page for page in PAGES if page is not OVERVIEW]
-for start in range(0, len(elsewhere), EXPLORE_COLUMNS):
-    row = elsewhere[start : start + EXPLORE_COLUMNS]
-    for column, page in zip(st.columns(EXPLORE_COLUMNS), row, strict=False):
-        with column:
-            page_link(page)
-            st.caption(t(page.description))
+for page in PAGES:
+    if page is not OVERVIEW:
+        described = t("**{page}**: {description}", page=t(page.title), description=t(page.description))
+        page_link(page, label=described)

@@ -128,21 +128,23 @@ if reference is not None:
         )
     )
 
-    st.header(t("Every figure for these cities"))
-    st.caption(
-        t(
-            "Each sourced figure once, marked against the reference, with the source's own wording. No "
-            "totals: people are counted again at each facility and in each period."
-        )
-    )
-    show_table(
-        describe.comparison_table(comparison.values, per, reference),
-        key="table:compare-all",
-        column_config={
-            t("City"): st.column_config.TextColumn(pinned=True),
-            t("Comparability"): st.column_config.TextColumn(width="large"),
-        },
-    )
+    label = t("Every figure for these cities ({count})", count=len(comparison.values))
+    with opened_expander(label, key="compare-all") as opened:
+        if opened:
+            st.caption(
+                t(
+                    "Each sourced figure once, marked against the reference, with the source's own wording. "
+                    "No totals: people are counted again at each facility and in each period."
+                )
+            )
+            show_table(
+                describe.comparison_table(comparison.values, per, reference),
+                key="table:compare-all",
+                column_config={
+                    t("City"): st.column_config.TextColumn(pinned=True),
+                    t("Comparability"): st.column_config.TextColumn(width="large"),
+                },
+            )
 
 with opened_expander(t("How figures are compared"), key="how-compared") as opened:
     if opened:

@@ -36,7 +36,8 @@ def test_the_comparability_of_each_compared_figure_is_in_view_without_scrolling(
     wait_until_idle(page)
     page.wait_for_selector(CHART)
     assert_no_exception(page)
-    page.get_by_text("Every figure for these cities").scroll_into_view_if_needed()
+    every_figure = page.get_by_test_id("stExpander").filter(has_text="Every figure for these cities")
+    every_figure.locator("summary").click()  # drawn once opened, as every table of the page
     # The grid's accessible table holds the header cells of the columns it draws, i.e. those in view.
     page.wait_for_function(
         "(headers) => [...document.querySelectorAll(headers)].some(th => th.textContent === 'Comparability')",
