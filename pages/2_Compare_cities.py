@@ -45,10 +45,6 @@ with metric_column:
     )
 with per_column:
     per = normalisation_choice()
-preset_columns = st.columns([1] * len(PRESETS) + [2])
-for column, (preset_label, preset_cities) in zip(preset_columns, PRESETS.items(), strict=False):
-    with column:
-        state.preset("cities", t(preset_label), preset_cities, width="stretch")
 city_ids = state.choices(
     "cities",
     t("Cities (the first one with a figure gives the reference)"),
@@ -56,8 +52,7 @@ city_ids = state.choices(
     PRESETS["Focus cities"],
     format_func=city_options.get,
 )
-preset_label = preset_name(city_ids)
-st.caption(t("Preset: {name}", name=t(preset_label)) if preset_label else t("Custom selection"))
+state.presets("cities", t("Preset selections"), PRESETS, preset_name(city_ids) or None, format_func=t)
 
 metric = metric_rows[metric_id]
 st.caption(escape_markdown(metric["definition"]))

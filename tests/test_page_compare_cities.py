@@ -141,14 +141,18 @@ def test_a_figure_that_cannot_be_normalised_says_why():
     assert amsterdam == "34 per facility"  # a figure for one facility is already per facility
 
 
-def test_a_preset_selects_the_five_solidify_partners():
+def test_a_preset_selects_the_five_solidify_partners_and_shows_which_preset_is_chosen():
     app = run_page_in_app(PAGE)
-    (button,) = [button for button in app.button if button.label == "SOLIDIFY partners (Efus)"]
-    button.click().run()
+    (presets,) = [group for group in app.button_group if group.label == "Preset selections"]
+    assert presets.value == "Focus cities"
+    presets.set_value("SOLIDIFY partners (Efus)").run()
     assert not app.exception
     assert app.multiselect[0].value == list(PRESETS["SOLIDIFY partners (Efus)"])
     assert app.query_params["cities"] == ["barcelona", "essen", "paris", "strasbourg", "the-hague"]
-    assert "Preset: SOLIDIFY partners (Efus)" in [caption.value for caption in app.caption]
+    (presets,) = [group for group in app.button_group if group.label == "Preset selections"]
+    assert presets.value == "SOLIDIFY partners (Efus)"
+    app.multiselect[0].unselect("essen").run()
+    assert [group.value for group in app.button_group if group.label == "Preset selections"] == [None]
 
 
 def test_a_city_with_no_figure_for_the_metric_says_so_and_the_cities_that_report_it_are_offered():

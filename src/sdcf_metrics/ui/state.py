@@ -17,7 +17,7 @@ the parameters the view's widgets own (`view_params`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -204,3 +204,25 @@ def preset(key: str, label: str, values: Sequence[str], **button_args: Any) -> b
         st.query_params[key] = list(values)
 
     return st.button(label, on_click=apply, key=f"preset:{key}:{label}", **button_args)
+
+
+def presets(
+    key: str,
+    label: str,
+    named: Mapping[str, Sequence[str]],
+    current: str | None,
+    *,
+    format_func: Callable[[str], str] = str,
+) -> None:
+    """One row of named selections for a multiple choice (its `choices` widget drawn above it), showing
+    `current`, the one chosen now if any: choosing one writes its values to the URL, as a shared link
+    would, and the widget picks them up on the rerun that follows."""
+    widget_key = f"presets:{key}"
+
+    def apply() -> None:
+        chosen = st.session_state[widget_key]
+        if chosen is not None:
+            st.query_params[key] = list(named[chosen])
+
+    st.session_state[widget_key] = current
+    st.pills(label, list(named), key=widget_key, format_func=format_func, on_change=apply)
