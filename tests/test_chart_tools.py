@@ -82,6 +82,25 @@ def test_without_a_browser_the_page_points_to_the_toolbar_camera(monkeypatch):
     assert any("camera icon" in caption.value for caption in app.caption)
 
 
+def test_a_chart_names_its_sources_once_as_links_between_its_note_and_its_licence():
+    """The image's plain source line and the page's links name the same sources: the page writes them
+    once, linked, in the caption under the plot."""
+    app = run_page(TRENDS, city="copenhagen", metric="registered_users")
+    (chart,) = chart_frames(app)
+    lines = chart.footer.split("  \n")
+    (sources,) = [line for line in lines if line.startswith("Source")]
+    assert "](https://" in sources and "The Copenhagen Post" in sources
+    assert lines[-1].startswith(escape_markdown("Licence: CC BY 4.0"))
+    assert not [caption for caption in app.caption if caption.value.startswith("Source")], "written once"
+
+
+def test_a_figure_source_line_that_says_more_than_its_data_stays_beside_the_links():
+    """The map's source line also credits its outlines, which no row of its data names."""
+    app = run_page("pages/4_Facilities.py")
+    (chart,) = chart_frames(app)
+    assert "Natural Earth" in chart.footer and "](https://" in chart.footer
+
+
 def test_chart_only_embed_shows_one_chart_and_its_attribution():
     version = get_store().data_version
     app = run_page(TRENDS, city="brussels", metric="visits", chart="city-trend", v=version)

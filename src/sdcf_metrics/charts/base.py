@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, ParamSpec
 
 import plotly.graph_objects as go
@@ -72,11 +72,19 @@ _YEAR_MS = 365 * 24 * 3600 * 1000
 
 @dataclass(frozen=True)
 class ChartWords:
-    """What a chart says around its plot, as plain (unescaped) text: what the page writes as text."""
+    """What a chart says around its plot, as plain (unescaped) text: what the page writes as text. The
+    footer's lines are kept apart so that a page can write the sources as links."""
 
-    title: str
-    subtitle: str
-    footer: tuple[str, ...]
+    title: str = ""
+    subtitle: str = ""
+    note: str = ""
+    sources: str = ""
+    licence: str = ""
+
+    @property
+    def footer(self) -> tuple[str, ...]:
+        """The lines under the plot, as the exported image has them: note, sources, licence."""
+        return tuple(line for line in (self.note, self.sources, self.licence) if line)
 
 
 def city_colours(all_city_ids: Sequence[str]) -> dict[str, str]:
@@ -129,15 +137,17 @@ def attributed_figure(
     """
     release = release_line(data_version, published_on)
     licence = " · ".join((t("Licence: {licence}", licence=DATA_LICENCE), release, "sdcf-metrics"))
-    footer = tuple(line for line in (note, source_line(sources), licence) if line)
-    footer_lines = [escape_label(wrapped) for line in footer for wrapped in textwrap.wrap(line, FOOTER_WIDTH)]
+    words = ChartWords(title, subtitle, note, source_line(sources), licence)
+    footer_lines = [
+        escape_label(wrapped) for line in words.footer for wrapped in textwrap.wrap(line, FOOTER_WIDTH)
+    ]
     # Room under the plot for the x-axis labels, then the footer lines, then a small gap.
     footer_margin = 64 + _FOOTER_LINE * len(footer_lines)
     title_lines = "<br>".join(escape_label(line) for line in textwrap.wrap(title, TITLE_WIDTH))
     figure = go.Figure()
     _set_template(figure, TEMPLATE)
     figure.update_layout(
-        meta={"words": {"title": title, "subtitle": subtitle, "footer": list(footer)}},
+        meta={"words": asdict(words)},
         separators=number_separators(),
         title={
             "text": f"<b>{title_lines}</b><br><span style='font-size:13px;color:#444'>"
@@ -245,8 +255,7 @@ def _drawn_copy(figure: go.Figure) -> DrawnFigure:
 
 def chart_words(figure: go.Figure) -> ChartWords:
     """The title, subtitle and footer lines `attributed_figure` gave the figure, as plain text."""
-    words = (figure.layout.meta or {}).get("words", {})
-    return ChartWords(words.get("title", ""), words.get("subtitle", ""), tuple(words.get("footer", ())))
+    return ChartWords(**(figure.layout.meta or {}).get("words", {}))
 
 
 def for_screen(figure: go.Figure) -> DrawnFigure:

@@ -8,6 +8,7 @@ page.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -23,7 +24,9 @@ from ..charts import (
     chart_words,
     drawn_once,
     file_name,
+    source_line,
 )
+from ..datatable import CitedSource, chart_sources
 from ..export import XLSX_MIME
 from ..i18n import DEFAULT_LANGUAGE, current_language, t
 from ..sharing import (
@@ -42,7 +45,7 @@ from . import state
 from .downloads import chart_downloads
 from .frame import CHART_ONLY, LANGUAGE_PARAM, frame_store
 from .navigation import PAGES, Page, page_at, url_paths
-from .tables import opened_expander, show_sources, show_table
+from .tables import opened_expander, show_table, source_links
 
 
 def _page_path() -> str:
@@ -101,14 +104,24 @@ def _share_links(store: Store, key: str) -> tuple[str, str]:
     return _links(store, key)
 
 
-def _draw_figure(figure: go.Figure, title: str, key: str, alt: str, toolbar: bool) -> None:
+def _draw_figure(
+    figure: go.Figure,
+    title: str,
+    key: str,
+    alt: str,
+    toolbar: bool,
+    sources: Sequence[CitedSource] = (),
+    linked: bool = True,
+) -> None:
     """The chart as one framed block: its title and subtitle, the plot, then its notes, sources and
     licence, written as text so that they wrap inside the frame at any width (Plotly does not wrap).
+    The sources of the chart's data (`linked` unless private) are written once, as links, in place of
+    the figure's source line when that line names the same sources.
 
     With the `toolbar` camera (the browser makes the image), the words stay inside the plot instead, so
-    the image it saves carries them.
+    the image it saves carries them; the sources are still written under it.
     """
-    words = chart_words(figure) if not toolbar else ChartWords("", "", ())
+    words = chart_words(figure) if not toolbar else ChartWords()
     with st.container(border=True, key=f"chart-frame-{key}"):
         if words.title:
             st.markdown(f"**{escape_markdown(words.title)}**  \n{escape_markdown(words.subtitle)}")
@@ -120,18 +133,29 @@ def _draw_figure(figure: go.Figure, title: str, key: str, alt: str, toolbar: boo
             theme=None,
             alt=alt,
         )
-        _footer(words)
+        _footer(words, sources, linked)
 
 
-def _footer(words: ChartWords) -> None:
-    if words.footer:
-        st.caption("  \n".join(escape_markdown(line) for line in words.footer))
+def _footer(words: ChartWords, sources: Sequence[CitedSource], linked: bool) -> None:
+    """One caption: the note, the sources and the licence. A figure's own source line stays when it says
+    more than its data's sources (the map's outlines), with the linked sources after it."""
+    same_sources = words.sources == source_line([source.citation for source in sources])
+    lines = (
+        escape_markdown(words.note),
+        "" if same_sources else escape_markdown(words.sources),
+        source_links(sources, linked=linked),
+        escape_markdown(words.licence),
+    )
+    if any(lines):
+        st.caption("  \n".join(line for line in lines if line))
 
 
-def _draw_chart_only(figure: go.Figure, title: str, store: Store, key: str) -> None:
+def _draw_chart_only(
+    figure: go.Figure, title: str, store: Store, key: str, sources: Sequence[CitedSource]
+) -> None:
     slot, rest = st.session_state.pop(CHART_ONLY)
     with slot:
-        _draw_figure(figure, title, key, title, toolbar=False)
+        _draw_figure(figure, title, key, title, toolbar=False, sources=sources)
         current = get_store()
         if current.data_version != store.data_version:
             st.caption(
@@ -247,13 +271,12 @@ def show_chart(
     store = frame_store()
     if CHART_ONLY in st.session_state:
         if not private and st.query_params.get("chart") == key:
-            _draw_chart_only(figure, title, store, key)
+            _draw_chart_only(figure, title, store, key, chart_sources(data))
         return
     toolbar = images.camera_in_browser()
-    _draw_figure(figure, title, key, summary or title, toolbar)
+    _draw_figure(figure, title, key, summary or title, toolbar, chart_sources(data), linked=not private)
     if summary:
         st.text(summary)
-    show_sources(data, linked=not private)
     _chart_tools(figure, data, title, key, store, definition, private)
     _data_behind(data, key, private)
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import streamlit as st
 
 from ..cache import DerivedOnce, ResultCache, content_digest, store_scope, value_digest
-from ..datatable import LINK_DISPLAY, CitedSource, chart_sources, with_links
+from ..datatable import LINK_DISPLAY, CitedSource, with_links
 from ..i18n import current_language, format_number, t
 from ..store import Store
 from ..untrusted import escape_markdown, escape_markdown_table, markdown_link
@@ -133,10 +133,3 @@ def tile_source(title: str, address: str | None, kind: str = "") -> str:
     away and how strong it is."""
     line = t("Source: {title}", title=markdown_link(title, address))
     return f"{line} ({escape_markdown(kind)})" if kind else line
-
-
-def show_sources(table: pa.Table, *, linked: bool = True) -> None:
-    """The sources of a chart's data table as a caption of links, under the chart."""
-    line = source_links(chart_sources(table), linked=linked)
-    if line:
-        st.caption(line)
