@@ -1,10 +1,13 @@
-"""Home page: how much evidence there is, the focus cities' latest figures, and Europe at a glance."""
+"""Home page: how much evidence there is, the latest figures of the reader's cities (the focus cities
+until the reader chooses), and Europe at a glance."""
 
 import streamlit as st
 
 from sdcf_metrics import overview, queries, views
 from sdcf_metrics.charts import FOCUS_CITIES
 from sdcf_metrics.i18n import format_number, t
+from sdcf_metrics.trends import city_choices
+from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.frame import no_data, page_frame, page_link, text_section
 from sdcf_metrics.ui.navigation import CITY_TRENDS, OVERVIEW, PAGES
@@ -48,15 +51,19 @@ years_tile.metric(
     help=t("The years in which the reported periods end."),
 )
 
-st.header(t("Focus cities"))
+st.header(t("Latest figures by city"))
 st.caption(
     t(
         "The most recent figure of each kind, in the source's own terms. The figures cover different "
         "periods and places: read the line under each one before setting it against another."
     )
 )
-focus = {city_id: queries.city_observations(store, city_id=city_id) for city_id in FOCUS_CITIES}
 cities = queries.cities(store)
+city_options = city_choices(cities)
+chosen = state.choices("cities", t("Cities"), list(city_options), FOCUS_CITIES, format_func=city_options.get)
+if not chosen:
+    st.info(t("Choose one or more cities to see their latest figures."))
+focus = {city_id: queries.city_observations(store, city_id=city_id) for city_id in chosen}
 for city in overview.city_headlines(cities, focus):
     with st.container(border=True):
         name_column, link_column = st.columns([3, 1], vertical_alignment="center")

@@ -1,5 +1,6 @@
-"""The Overview home page: the size of the dataset, the focus cities' latest figures with a link to each
-city's trends, the latest facility count per country, and data text kept as text."""
+"""The Overview home page: the size of the dataset, the latest figures of the focus cities or of the cities
+the reader chooses, with a link to each city's trends, the latest facility count per country, and data text
+kept as text."""
 
 from __future__ import annotations
 
@@ -140,6 +141,30 @@ def test_the_home_page_runs_on_the_published_data():
         "Amsterdam",
         "Brussels",
     ]
+
+
+def test_any_city_can_be_chosen_and_the_choice_stays_in_the_link_and_on_compare_cities():
+    """A councillor from Liège sees Liège's figures on the home page, a shared link reopens them, and
+    Compare cities starts from the same cities."""
+    app = run_page(PAGE)
+    (cities,) = app.multiselect
+    assert cities.value == list(FOCUS_CITIES)
+    app = cities.set_value(["liege", "paris"]).run()
+    assert not app.exception
+    assert [header.value for header in app.subheader] == ["Liège", "Paris"]
+    assert app.query_params["cities"] == ["liege", "paris"]
+    links = [(link.proto.label, link.proto.query_string) for link in app.get("page_link")]
+    assert ("Liège over time", "city=liege") in links
+    assert run_page(PAGE, cities=["paris"]).subheader[0].value == "Paris"
+    compare = app.switch_page("pages/2_Compare_cities.py").run()
+    assert compare.multiselect[0].value == ["liege", "paris"]
+
+
+def test_with_no_city_chosen_the_page_says_how_to_choose_one():
+    app = run_page(PAGE)
+    app = app.multiselect[0].set_value([]).run()
+    assert not app.subheader
+    assert app.info[0].value == "Choose one or more cities to see their latest figures."
 
 
 def test_europe_at_a_glance_says_how_complete_the_facility_list_is_against_the_sourced_totals():

@@ -21,12 +21,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 T = TypeVar("T")
 _REMEMBERED = "view:"
 _WIDGET = "widget:"
 _LABELS = "labels:"
 _OWNED = "url:owned"
+_DRAWN_ON = "drawn on:"
 
 MAX_URL_PARAMETERS = 16
 MAX_URL_VALUES = 100  # per parameter: more than any list of choices holds
@@ -85,13 +87,26 @@ def _as_remembered(value: Any, multiple: bool) -> Any:
     return value
 
 
+def _page() -> str:
+    context = get_script_run_ctx()
+    return context.page_script_hash if context is not None else ""
+
+
 def _sync_widget(key: str, initial: Any) -> tuple[str, bool]:
     """Put the URL's value into the widget when the URL changed since the widget last ran.
 
-    Returns the widget's key, and True when the widget is new to this session: then `initial` is to be
-    its default, which a value the browser sends for it overrides (see the module's docstring).
+    Returns the widget's key, and True when the widget is new to this session or to this page: then
+    `initial` is to be its default, which a value the browser sends for it overrides (see the module's
+    docstring). Two pages may share a key (the cities of the home page and of Compare cities) with
+    widgets Streamlit tells apart; the value the other page's widget left under the key is dropped, else
+    this page's widget would start empty instead of from the choice remembered for the key. (A value the
+    browser sends to a session new to the server is kept: no page has drawn the widget in it yet.)
     """
     widget_key = _WIDGET + key
+    drawn_on, page = _DRAWN_ON + key, _page()
+    if st.session_state.get(drawn_on, page) != page:
+        st.session_state.pop(widget_key, None)
+    st.session_state[drawn_on] = page
     if widget_key not in st.session_state:
         return widget_key, True
     if st.session_state.get(_REMEMBERED + key) != initial:
