@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--large] [--only queries,pages,...] [--output PATH]` (what `make bench` runs):
+"""`python -m benchmarks [--only queries,pages,...] [--output PATH]` (what `make bench` runs):
 measure, then write the report (docs/benchmarks.md by default)."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ def parser() -> argparse.ArgumentParser:
     command = argparse.ArgumentParser(
         prog="python -m benchmarks", description="Run the performance benchmarks and write their report."
     )
-    command.add_argument("--large", action="store_true", help="also measure the query engine at 100M rows")
     command.add_argument(
         "--only",
         type=_benchmark_names,
@@ -37,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from . import suite  # here, not at the top: it imports AppTest and Playwright
 
-    options = suite.Options(only=args.only, large=args.large, output=Path(args.output))
+    options = suite.Options(only=args.only, output=Path(args.output))
     print(f"Wrote {suite.run(options)}.", file=sys.stderr)
     return 0
 

@@ -31,8 +31,8 @@ from .measure import Check, Target, Timing, format_value, time_interleaved
 from .report import Section, Table
 from .synthetic import SCALE_LAYOUT, Layout, Shape, SyntheticRelease, write_release
 
-DEFAULT_SIZES = (1_000_000, 10_000_000)
 LARGE_SIZE = 100_000_000
+DEFAULT_SIZES = (1_000_000, 10_000_000, LARGE_SIZE)
 # The layout used for every size, then the alternatives it is compared with at one size.
 LAYOUT_CANDIDATES = (
     SCALE_LAYOUT,
@@ -42,7 +42,7 @@ LAYOUT_CANDIDATES = (
 )
 SPEEDUP_TARGET = Target(10, "×", at_most=False)
 SPEEDUP_SIZE = 10_000_000
-TREND_TARGET = Target(100, "ms")
+LARGE_TARGET = Target(100, "ms")
 DUCKDB_RUNS = 9
 PANDAS_RUNS = 5
 LARGE_PANDAS_RUNS = 3
@@ -239,7 +239,8 @@ QUERIES = (
         pandas_table_page,
     ),
 )
-TREND_QUERIES = QUERIES[:2]
+# What a reader waits for first at network scale: a city's trend, and the Data page's table.
+LARGE_TARGET_QUERIES = (QUERIES[0], QUERIES[2])
 
 
 def check_same_rows(query: EngineQuery, table: pa.Table, frame: pd.DataFrame) -> int:
@@ -561,10 +562,20 @@ def _add_checks(section: Section, by_size: list[SizeResult]) -> None:
                 subject = f"{result.query.label} at {label} rows: speed-up over pandas"
                 section.checks.append(Check("Query engine", subject, result.speedup or 0.0, SPEEDUP_TARGET))
         if size.requested_rows == LARGE_SIZE:
-            for result in size.results[: len(TREND_QUERIES)]:
-                subject = f"{result.query.label} at {label} rows: DuckDB median"
-                section.checks.append(Check("Query engine", subject, result.duckdb.median_ms, TREND_TARGET))
-    if all(size.requested_rows != LARGE_SIZE for size in by_size):
+            for result in size.results:
+                if result.query in LARGE_TARGET_QUERIES:
+                    subject = f"{result.query.label} at {label} rows: DuckDB median"
+                    timing = result.duckdb.median_ms
+                    section.checks.append(Check("Query engine", subject, timing, LARGE_TARGET))
+    targeted = " and ".join(query.label for query in LARGE_TARGET_QUERIES)
+    if any(size.requested_rows == LARGE_SIZE for size in by_size):
         section.findings.append(
-            f"The 100M-row target (trend queries {TREND_TARGET.describe()}) is measured with `--large`."
+            f"At {_rows_label(LARGE_SIZE)} rows the targets ({LARGE_TARGET.describe()}) are on {targeted}. "
+            "The Data page has no pages: its grid scrolls through the whole selection, which one query "
+            "fetches, so its target, set on the table's first page, is measured on all the selection's rows."
+        )
+    else:
+        section.findings.append(
+            f"The {_rows_label(LARGE_SIZE)}-row targets ({targeted}, {LARGE_TARGET.describe()}) were not "
+            "measured: this run's sizes stop below it."
         )

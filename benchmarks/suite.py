@@ -40,7 +40,6 @@ class Options:
     """What to run and where to write the report."""
 
     only: Sequence[str] = BENCHMARKS
-    large: bool = False
     output: Path = DEFAULT_REPORT
     seed: int = DEFAULT_SEED
     sizes: Sequence[int] = queries.DEFAULT_SIZES
@@ -49,15 +48,9 @@ class Options:
     def command(self) -> str:
         """The command line that reproduces this run, for the report's header."""
         parts = ["python -m benchmarks"]
-        if self.large:
-            parts.append("--large")
         if tuple(self.only) != BENCHMARKS:
             parts.append("--only " + ",".join(self.only))
         return " ".join(parts)
-
-    @property
-    def query_sizes(self) -> list[int]:
-        return [*self.sizes, queries.LARGE_SIZE] if self.large else list(self.sizes)
 
 
 def _log(message: str) -> None:
@@ -73,8 +66,8 @@ def run(options: Options, log: Callable[[str], None] = _log) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix="sdcf-bench-"))
     try:
         if "queries" in options.only:
-            layout_size = queries.SPEEDUP_SIZE if queries.SPEEDUP_SIZE in options.query_sizes else None
-            benchmark = queries.QueryBenchmark(options.query_sizes, layout_size, options.seed)
+            layout_size = queries.SPEEDUP_SIZE if queries.SPEEDUP_SIZE in options.sizes else None
+            benchmark = queries.QueryBenchmark(options.sizes, layout_size, options.seed)
             sections.append(_timed(lambda: queries.run(benchmark, log)))
         if any(name in options.only for name in PAGE_BENCHMARKS):
             sections.extend(_page_sections(options, scratch, log))

@@ -138,6 +138,20 @@ def test_the_query_benchmark_leaves_data_and_its_scratch_untouched(tmp_path, mon
     assert _snapshot(paths.data_dir()) == before
     assert list(tmp_path.iterdir()) == []
     assert "Query engine at network scale" in section.markdown()
+    assert section.findings[-1].startswith("The 100M-row targets")
+    assert "not measured" in section.findings[-1]
+
+
+def test_at_network_scale_the_targets_are_on_a_city_trend_and_the_data_table(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setattr("benchmarks.queries.LARGE_SIZE", TINY.rows)
+    section = run_queries(QueryBenchmark(sizes=[TINY.rows], layout_size=None, seed=1), log=lambda _: None)
+    assert [re.sub(r" at [\d,]+ rows", " at N rows", check.subject) for check in section.checks] == [
+        "City trend (one city, all metrics) at N rows: DuckDB median",
+        "Data table (three cities, two metrics, monthly) at N rows: DuckDB median",
+    ]
+    assert all(check.target.describe() == "≤ 100 ms" and check.value > 0 for check in section.checks)
+    assert "measured on all the selection's rows" in section.findings[-1]
 
 
 # --- the engines agree -------------------------------------------------------------------------------
