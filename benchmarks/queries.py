@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from sdcf_metrics.extracts import ROW_GROUP_ROWS, SPLIT_ROWS
 from sdcf_metrics.queries import TableFilter
-from sdcf_metrics.release import ROW_GROUP_ROWS
-from sdcf_metrics.store import Release, Store, load_sql, open_sandboxed
+from sdcf_metrics.store import Release, Store, load_sql
 
 from .measure import Check, Target, Timing, format_value, time_interleaved
 from .report import Section, Table
@@ -88,10 +88,9 @@ class Choices:
 def open_store(release: SyntheticRelease) -> Store:
     """The production store over a synthetic release: same sandbox, same views, same SQL files, and the
     derived extracts the build writes."""
-    connection = open_sandboxed({**release.files, **release.derived}, load_sql("views"))
-    single_files = {name: files[0] for name, files in release.files.items() if len(files) == 1}
-    info = Release(f"synthetic-{release.seed}", date.today().isoformat(), release.directory, single_files)
-    return Store(info, connection)
+    files = {name: tuple(paths) for name, paths in {**release.files, **release.derived}.items()}
+    info = Release(f"synthetic-{release.seed}", date.today().isoformat(), release.directory, files)
+    return Store.open(info)
 
 
 # --- pandas: the same joins as views.sql -------------------------------------------------------------
@@ -268,6 +267,7 @@ class QueryProfile:
     scan_ms: float
     join_ms: float
     sort_ms: float
+    files_read: str
     row_groups_read: int
     row_groups: int
     rows_decoded: int
@@ -287,6 +287,7 @@ class QueryProfile:
             scan_ms=sum(op["timing"] for op in scans) * 1000,
             join_ms=sum(op["timing"] for op in operators if op["type"].endswith("JOIN")) * 1000,
             sort_ms=sum(op["timing"] for op in operators if op["type"] in ("ORDER_BY", "TOP_N")) * 1000,
+            files_read=", ".join(_files_read(scan) for scan in scans),
             row_groups_read=summary["total_row_groups_scanned"],
             row_groups=summary["total_row_groups_to_scan"],
             rows_decoded=summary["total_rows_scanned"],
@@ -298,6 +299,12 @@ def _operators(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for node in nodes:
         yield node
         yield from _operators(node.get("children", []))
+
+
+def _files_read(scan: dict[str, Any]) -> str:
+    """ "3 of 619" when DuckDB picked the files by a partition filter, else "every file"."""
+    picked = scan.get("extra_info", {}).get("Scanning Files")
+    return picked.replace("/", " of ") if isinstance(picked, str) else "every file"
 
 
 def _reads_observations(scan: dict[str, Any]) -> bool:
@@ -425,8 +432,9 @@ def _section(by_size: list[SizeResult], by_layout: list[LayoutResult], benchmark
         f"`numpy.random.default_rng({benchmark.seed})`), written to a temporary directory and opened "
         "through the production store (`store.open_sandboxed` with `views.sql`, 2 threads, 2 GB), which "
         "runs the dashboard's own SQL files over the `observation_details` extract the build derives "
-        "(`pipeline/derive.py`: every figure joined to its names and conflicts, totals first, then sorted "
-        f"by city, metric and period, row groups of {ROW_GROUP_ROWS:,} rows). "
+        "(`pipeline/derive.py`: every figure joined to its names and conflicts, sorted by city, a city's "
+        f"totals first, then by metric and period, row groups of {ROW_GROUP_ROWS:,} rows; above "
+        f"{SPLIT_ROWS:,} rows one file per city, which DuckDB picks by the query's city filter). "
         f"Largest network: {largest.facilities:,} facilities, {largest.metrics} metrics, {largest.months} "
         "monthly periods, a total and 7 breakdowns each; every size is queried about the same cities, "
         "so the results keep their size while the data grows. Base files as the build publishes them: "
@@ -461,14 +469,18 @@ def _section(by_size: list[SizeResult], by_layout: list[LayoutResult], benchmark
         )
     )
     files = Table(
-        ("Rows", "Observation files", "Size on disk", "Derived extract", "Generation and derivation")
-    )
+        (
+            "Rows", "Observation files", "Size on disk", "Derived extract", "Derived files",
+            "Generation and derivation",
+        )
+    )  # fmt: skip
     for size in by_size:
         files.add(
             f"{size.release.shape.rows:,}",
             str(len(size.release.files["observations"])),
             format_value(size.release.observation_bytes / 1024**2, "MB"),
             format_value(size.release.derived_bytes / 1024**2, "MB"),
+            str(sum(len(paths) for paths in size.release.derived.values())),
             format_value(size.generation_s, "s"),
         )
     section.tables.append(("The generated observation extracts and the extract the build derives:", files))
@@ -504,7 +516,7 @@ def _profile_table(size: SizeResult) -> Table:
     table = Table(
         (
             "Query", "Profiled run", "Planning", "Scans of observations", "Scan time", "Joins", "Sort",
-            "Row groups read", "Rows decoded", "Data read",
+            "Files read", "Row groups read", "Rows decoded", "Data read",
         )
     )  # fmt: skip
     for result in size.results:
@@ -517,6 +529,7 @@ def _profile_table(size: SizeResult) -> Table:
             format_value(profile.scan_ms, "ms"),
             format_value(profile.join_ms, "ms"),
             format_value(profile.sort_ms, "ms"),
+            profile.files_read,
             f"{profile.row_groups_read:,} of {profile.row_groups:,}",
             f"{profile.rows_decoded:,}",
             format_value(profile.bytes_read / 1024**2, "MB"),

@@ -529,7 +529,7 @@ def _write_derived(
         file_list = ", ".join(f"'{path}'" for path in paths_of_table)
         # Table names from the schema, paths this module chose.
         connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{file_list}])")  # noqa: S608
-    return {name: [path] for name, path in write_derived(connection, directory).items()}
+    return write_derived(connection, directory)
 
 
 def generation_connection() -> duckdb.DuckDBPyConnection:

@@ -19,7 +19,7 @@ import pytest
 from fixtures import TODAY, default_rows, write_sources, write_table
 from test_upload import BILLION_LAUGHS, billion_laughs_workbook, csv_bytes, upload_rows, xlsx_bytes
 
-from sdcf_metrics import paths
+from sdcf_metrics import extracts, paths
 from sdcf_metrics import release as release_module
 from sdcf_metrics.export import to_csv_bytes
 from sdcf_metrics.pipeline import transaction as transaction_module
@@ -262,7 +262,7 @@ def test_a_failure_before_the_pointer_moves_leaves_every_file_as_it_was(
 ):
     before = every_file(data_root)
     if step == "during the write":
-        monkeypatch.setattr(release_module, "write_parquet", FailingParquet(release_module.write_parquet))
+        monkeypatch.setattr(extracts, "write_parquet", FailingParquet(extracts.write_parquet))
     elif step == "before the rename":
         monkeypatch.setattr(release_module.os, "rename", fail)
     else:

@@ -5,6 +5,7 @@ during a publish, and a missing or damaged object.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from fixtures import edit_row, write_sources
 
 from deploy.local_trial import ObjectStore, moto_server
-from sdcf_metrics import object_store, paths
+from sdcf_metrics import extracts, object_store, paths
 from sdcf_metrics.pipeline.build import build
 from sdcf_metrics.pipeline.transaction import publishing, rollback
 from sdcf_metrics.release import DataUnavailable, current_release, read_pointer
@@ -145,6 +146,33 @@ def test_a_missing_object_is_named_and_the_mirror_keeps_what_it_had(bucket, tmp_
     ):
         object_store.pull(bucket, reader)
     assert current_release(reader).data_version == old
+
+
+def test_a_version_split_by_city_is_mirrored_file_by_file(bucket, tmp_path, monkeypatch):
+    """A network too big for one derived file publishes one per city, in folders; the mirror keeps them."""
+    monkeypatch.setattr(extracts, "SPLIT_ROWS", 2)
+    version = publish_from(tmp_path / "steward")
+    assert f"{version}/observation_details/city_id=brussels/part.parquet" in keys(bucket)
+    reader = tmp_path / "reader" / "extracts"
+    object_store.pull(bucket, reader)
+    mirrored = current_release(reader)
+    assert len(mirrored.files["observation_details"]) == 4
+    assert all(path.stat().st_mode & 0o777 == 0o644 for path in mirrored.files["observation_details"])
+    published = current_release(paths.extracts_dir(tmp_path / "steward"))
+    every_row = "SELECT * FROM observation_details ORDER BY observation_id"
+    with Store.open(mirrored) as store, Store.open(published) as original:
+        assert store.sql(every_row).to_pylist() == original.sql(every_row).to_pylist()
+
+
+def test_a_bucket_manifest_naming_a_file_outside_its_version_is_refused(bucket, tmp_path):
+    version = publish_from(tmp_path / "steward")
+    key = bucket.key(version, "manifest.json")
+    manifest = json.loads(bucket.client().get_object(Bucket=bucket.name, Key=key)["Body"].read())
+    manifest["tables"]["cities"]["file"] = "../../elsewhere.parquet"
+    bucket.client().put_object(Bucket=bucket.name, Key=key, Body=json.dumps(manifest).encode())
+    with pytest.raises(DataUnavailable, match=r"manifest.json is damaged .*outside its version directory"):
+        object_store.pull(bucket, tmp_path / "reader" / "extracts")
+    assert not (tmp_path / "reader" / "extracts" / "current.json").exists()
 
 
 def test_a_damaged_object_is_refused_against_its_manifest_checksum(bucket, tmp_path):

@@ -201,7 +201,7 @@ def test_the_dashboards_own_queries_pass_the_gate_and_set_what_may_be_called():
 
 def test_the_watchdog_interrupts_a_query_duckdbs_own_limit_lets_run(store):
     """DuckDB's `max_execution_time` is not checked everywhere; the watchdog interrupts from outside."""
-    views = {name: [path] for name, path in store.release.files.items()}
+    views = {name: list(files) for name, files in store.release.files.items()}
     unlimited = open_sandboxed(views, load_sql("views"), time_limit_ms=3_600_000)
     watched = Store(store.release, unlimited, time_limit_ms=300)
     with pytest.raises(QueryTimeout, match="maximum execution time"):

@@ -43,6 +43,7 @@ from .release import (
     atomic_write_text,
     fsync,
     is_intact,
+    manifest_files,
     move_into_place,
     read_pointer,
 )
@@ -139,10 +140,6 @@ class _Objects:
             self._client.delete_object(Bucket=self.bucket.name, Key=item["Key"])
 
 
-def _manifest_entries(manifest: dict[str, Any]) -> list[dict[str, str]]:
-    return [*manifest.get("tables", {}).values(), *manifest.get("sources", {}).values()]
-
-
 # Pulling ---------------------------------------------------------------------------------------------------
 
 
@@ -151,8 +148,15 @@ def _download_version(objects: _Objects, version: str, extracts: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".tmp-pull-", dir=extracts))
     try:
         manifest_bytes = objects.get(objects.bucket.key(version, MANIFEST_FILE))
-        manifest = json.loads(manifest_bytes)
-        for entry in _manifest_entries(manifest):
+        try:
+            entries = manifest_files(json.loads(manifest_bytes))
+        except (ValueError, KeyError, TypeError) as error:
+            key = objects.bucket.key(version, MANIFEST_FILE)
+            raise DataUnavailable(
+                f"s3://{objects.bucket.name}/{key} is damaged ({error}); run `sdcf-metrics build` to publish "
+                "again."
+            ) from None
+        for entry in entries:
             key = objects.bucket.key(version, entry["file"])
             data = objects.get(key)
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:
@@ -160,10 +164,13 @@ def _download_version(objects: _Objects, version: str, extracts: Path) -> None:
                     f"s3://{objects.bucket.name}/{key} does not match the SHA-256 in its manifest (damaged "
                     "or half-written); run `sdcf-metrics build` to publish again."
                 )
-            (staging / entry["file"]).write_bytes(data)
+            target = staging / entry["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         (staging / MANIFEST_FILE).write_bytes(manifest_bytes)
-        for path in staging.iterdir():
-            os.chmod(path, 0o644)
+        # Deepest first, so that each folder is synced after what it holds.
+        for path in sorted(staging.rglob("*"), key=lambda path: len(path.parts), reverse=True):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
             fsync(path)
         os.chmod(staging, 0o755)
         move_into_place(staging, extracts / version)
@@ -234,7 +241,7 @@ def push(bucket: Bucket, extracts: Path) -> bool:
         manifest_bytes = (directory / MANIFEST_FILE).read_bytes()
         if objects.get_or_none(bucket.key(version, MANIFEST_FILE)) == manifest_bytes:
             continue
-        for entry in _manifest_entries(json.loads(manifest_bytes)):
+        for entry in manifest_files(json.loads(manifest_bytes)):
             objects.put(bucket.key(version, entry["file"]), (directory / entry["file"]).read_bytes())
         objects.put(bucket.key(version, MANIFEST_FILE), manifest_bytes)
     objects.put(bucket.key(POINTER_FILE), text)

@@ -7,6 +7,10 @@ Layout of `data/extracts/`:
     <version>/manifest.json   row counts and SHA-256 of every file of that version, disclosure settings
     <version>/<table>.parquet one file per source table, small counts already withheld, and one per
                               table the build derives from them for the pages (`DERIVED_TABLES`)
+    <version>/<table>/city_id=<id>/part.parquet
+                              instead, a derived table of more than `SPLIT_ROWS` rows: one file per city
+                              (`__HIVE_DEFAULT_PARTITION__` for the rows of no city), so that a page asking
+                              about some cities opens only their files
     <version>/source_<table>.csv  the source files it was built from, so `rollback` can restore them
 
 A version directory is written under a temporary name, synced, then renamed into place; only then is
@@ -34,29 +38,24 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from .extracts import DERIVED_TABLES, SPLIT_COLUMN, write_table
 from .schema import SOURCE_TABLES
 
 POINTER_FILE = "current.json"
 MANIFEST_FILE = "manifest.json"
 KEEP_VERSIONS = 3
-MANIFEST_FORMAT = 2
+# 3: a table split by city lists its files as `parts`, each with its rows and SHA-256.
+MANIFEST_FORMAT = 3
 SOURCE_SNAPSHOT_PREFIX = "source_"
 # How long a version that left the history stays on disk for readers still using it: far longer than a
 # page run, even under load.
 RETIRE_GRACE = timedelta(minutes=10)
 DATA_GROUP_ENV = "SDCF_DATA_GROUP"
-# Tables the build derives from the source tables (`pipeline.derive`); a version written before they
-# existed has none, and the store then computes them from the source tables.
-DERIVED_TABLES = ("observation_details",)
-# Rows per Parquet row group of every extract: small enough that a page's filter reads little beyond the
-# rows it asks for, large enough that the statistics checked per query stay few (docs/benchmarks.md).
-ROW_GROUP_ROWS = 65_536
 
 Unavailability = Literal["missing", "pointer", "damaged"]
 
@@ -210,13 +209,14 @@ EMPTY_POINTER = Pointer(())
 class Release:
     """What a reader needs to know about the published data: version, date and where it lives.
 
+    `files` holds each table's files: one, or one per city for a table split by city (`SPLIT_ROWS`).
     `damaged_version` names the current version when it is damaged and this earlier one is served instead.
     """
 
     data_version: str
     published_on: str
     directory: Path
-    files: dict[str, Path]
+    files: dict[str, tuple[Path, ...]]
     damaged_version: str | None = None
 
 
@@ -303,14 +303,11 @@ def write_pointer(extracts: Path, pointer: Pointer) -> None:
 # Writing a version ---------------------------------------------------------------------------------------
 
 
-def write_parquet(target: Path, rows: pa.Table | pa.RecordBatchReader) -> None:
-    """Write one extract as every version holds it: zstd, statistics, row groups of `ROW_GROUP_ROWS`."""
-    with pq.ParquetWriter(target, rows.schema, compression="zstd", write_statistics=True) as writer:
-        if isinstance(rows, pa.Table):
-            writer.write_table(rows, row_group_size=ROW_GROUP_ROWS)
-            return
-        for batch in rows:
-            writer.write_table(pa.Table.from_batches([batch]), row_group_size=ROW_GROUP_ROWS)
+def _published_entry(directory: Path, path: Path, rows: int) -> dict[str, Any]:
+    """Make a written file readable and durable; its manifest entry (path relative to `directory`)."""
+    make_readable(path)
+    fsync(path)
+    return {"file": path.relative_to(directory).as_posix(), "rows": rows, "sha256": sha256(path)}
 
 
 def write_version(
@@ -340,15 +337,15 @@ def write_version(
                 fsync(copy)
                 manifest["sources"][table.file_name] = {"file": copy.name, "sha256": sha256(copy)}
     for name in sorted(tables):
-        target = directory / f"{name}.parquet"
-        write_parquet(target, tables[name])
-        make_readable(target)
-        fsync(target)
-        manifest["tables"][name] = {
-            "file": target.name,
-            "rows": tables[name].num_rows,
-            "sha256": sha256(target),
-        }
+        written = write_table(directory, name, tables[name], tables[name].num_rows)
+        entries = [_published_entry(directory, path, rows) for path, rows in written]
+        if written[0][0].parent == directory:
+            manifest["tables"][name] = entries[0]
+            continue
+        for folder in sorted({path.parent for path, _ in written} | {directory / name}, reverse=True):
+            make_readable(folder)
+            fsync(folder)
+        manifest["tables"][name] = {"rows": tables[name].num_rows, "split_by": SPLIT_COLUMN, "parts": entries}
     manifest_path = directory / MANIFEST_FILE
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     make_readable(manifest_path)
@@ -358,6 +355,26 @@ def write_version(
     return manifest
 
 
+def _table_files(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The files of one table's manifest entry: itself, or its parts when the table is split."""
+    return list(entry["parts"]) if "parts" in entry else [entry]
+
+
+def manifest_files(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every file a manifest lists (`file` relative to the version, `sha256`): tables, then source copies.
+
+    ValueError for a path that would leave the version directory (a manifest pulled from a bucket is
+    not trusted with that).
+    """
+    tables = [part for entry in manifest["tables"].values() for part in _table_files(entry)]
+    files = [*tables, *manifest.get("sources", {}).values()]
+    for entry in files:
+        relative = PurePosixPath(entry["file"])
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"the manifest lists {entry['file']!r}, outside its version directory")
+    return files
+
+
 def is_intact(version_dir: Path) -> bool:
     """True when a version directory holds every file its manifest lists, with matching checksums.
 
@@ -365,8 +382,7 @@ def is_intact(version_dir: Path) -> bool:
     readers that may still have it open.
     """
     try:
-        manifest = _manifest(version_dir)
-        entries = [*manifest["tables"].values(), *manifest.get("sources", {}).values()]
+        entries = manifest_files(_manifest(version_dir))
         return all(sha256(version_dir / entry["file"]) == entry["sha256"] for entry in entries)
     except (OSError, ValueError, KeyError):
         return False
@@ -470,19 +486,22 @@ def _matches(path: Path, expected: str) -> bool:
 
 # A version's tables as its manifest lists them (files, checksums), by the manifest's (inode, size,
 # modification time): pages check the release on every run, and reading the manifest was most of that.
-_listed: dict[Path, tuple[tuple[int, int, int], dict[str, Path], dict[str, str]]] = {}
+_listed: dict[Path, tuple[tuple[int, int, int], dict[str, tuple[Path, ...]], dict[Path, str]]] = {}
 
 
-def _listed_tables(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
-    """Each table's file and checksum as the version's manifest lists them; read again when it changes."""
+def _listed_tables(directory: Path) -> tuple[dict[str, tuple[Path, ...]], dict[Path, str]]:
+    """Each table's files and each file's checksum as the version's manifest lists them; read again when
+    the manifest changes."""
     status = (directory / MANIFEST_FILE).stat()
     signature = (status.st_ino, status.st_size, status.st_mtime_ns)
     kept = _listed.get(directory)
     if kept is not None and kept[0] == signature:
         return kept[1], kept[2]
-    tables = _manifest(directory)["tables"]
-    files = {name: directory / table["file"] for name, table in tables.items()}
-    checksums = {name: table["sha256"] for name, table in tables.items()}
+    manifest = _manifest(directory)
+    manifest_files(manifest)
+    tables = {name: _table_files(entry) for name, entry in manifest["tables"].items()}
+    files = {name: tuple(directory / part["file"] for part in parts) for name, parts in tables.items()}
+    checksums = {directory / part["file"]: part["sha256"] for parts in tables.values() for part in parts}
     _listed[directory] = (signature, files, checksums)
     return files, checksums
 
@@ -494,7 +513,7 @@ def _intact_release(extracts: Path, entry: Published) -> Release | None:
         files, checksums = _listed_tables(directory)
         if set(files) - set(DERIVED_TABLES) != {table.name for table in SOURCE_TABLES}:
             return None
-        if not all(_matches(files[name], checksum) for name, checksum in checksums.items()):
+        if not all(_matches(path, checksum) for path, checksum in checksums.items()):
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -7,6 +7,7 @@ so a column is renamed here or nowhere. The values a choice column allows come f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +34,8 @@ ColumnType = Literal["id", "text", "date", "number", "integer", "bool", "url", "
 # The most characters a cell may hold, by type: room for every real value, while a name cannot fill a
 # chart title with 10,000 characters nor a file carry megabytes in one cell. Quotes and notes are longer.
 MAX_LENGTHS: dict[str, int] = {"id": 64, "text": 200, "url": 2000}
+# What an id may be: a lower-case slug, safe in a file or folder name (the build names folders by city id).
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 OTHER_MAX_LENGTH = 100  # dates, numbers, choices: their own parsers say what is wrong with them
 LONG_TEXT = 2000
 

@@ -37,7 +37,8 @@ import pyarrow as pa
 
 from . import object_store, paths
 from .cache import version_replaced
-from .release import DERIVED_TABLES, Release, release_of
+from .extracts import DERIVED_TABLES, SPLIT_COLUMN, is_split
+from .release import Release, release_of
 
 QUERY_TIME_LIMIT_MS = 10_000
 MEMORY_LIMIT = "2GB"
@@ -233,8 +234,14 @@ def open_sandboxed(
         connection.unregister("upload_arrow")
     for name, files in views.items():
         file_list = ", ".join(_quote_literal(str(path)) for path in files)
+        # Said outright: DuckDB would otherwise guess partitions from any `key=value` folder on the path.
+        partitions = (
+            f"hive_partitioning = true, hive_types = {{'{SPLIT_COLUMN}': 'VARCHAR'}}"
+            if is_split(files)
+            else "hive_partitioning = false"
+        )
         # `name` and the paths come from the build's manifest, never from input.
-        rows = f"SELECT * FROM read_parquet([{file_list}])"  # noqa: S608
+        rows = f"SELECT * FROM read_parquet([{file_list}], {partitions})"  # noqa: S608
         if name == "observations" and uploads:
             rows += " WHERE observation_id NOT IN (SELECT observation_id FROM upload_replaced_observations)"
         if name in uploads:
@@ -254,14 +261,16 @@ def open_sandboxed(
     return connection
 
 
-def release_views(files: Mapping[str, Path], *, derived: bool = True) -> tuple[dict[str, list[Path]], str]:
+def release_views(
+    files: Mapping[str, Sequence[Path]], *, derived: bool = True
+) -> tuple[dict[str, list[Path]], str]:
     """The views of a store over a release's files, and the SQL that completes them (`views.sql`).
 
     The tables the build derived (`DERIVED_TABLES`) are read from their files when the release has them and
     `derived` is True; otherwise (a store holding an upload, or a version written before they existed)
     they are views computed from the base tables by the same SQL the build ran.
     """
-    views = {name: [path] for name, path in files.items() if derived or name not in DERIVED_TABLES}
+    views = {name: list(paths) for name, paths in files.items() if derived or name not in DERIVED_TABLES}
     # The names are the library's own table names, the SQL its own files.
     computed = "".join(
         f"CREATE VIEW {name} AS {load_sql(name)};\n" for name in DERIVED_TABLES if name not in views

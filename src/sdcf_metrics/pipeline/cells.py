@@ -17,12 +17,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .. import periods
-from ..schema import Column
+from ..schema import ID_PATTERN, Column
 
 WHOLE_FILE = 0
 NO_COLUMN = "-"
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _INTEGER = re.compile(r"^-?\d+$")
 _SHOWN_LENGTH = 40
@@ -173,7 +172,7 @@ def _parse_choice(text: str, column: Column) -> str:
 
 
 def _parse_id(text: str, column: Column) -> str:
-    if not _ID.match(text):
+    if not ID_PATTERN.match(text):
         raise ValueError(
             f"{show(text)} is not an id; use lower-case letters, digits, '-' and '_', starting with a "
             "letter or digit, e.g. copenhagen-skyen"

@@ -6,9 +6,11 @@ self-join over every observation) cost time that grows with the whole table; wri
 a page reads only the row groups of the city and metric it asks about (the lesson of Evidence and Our
 World in Data: compute at build time, serve precomputed).
 
-The rows are sorted for the pages' filters: totals (no breakdown) first, then by city, metric and period,
-so a city's totals lie in one or two row groups (`release.ROW_GROUP_ROWS`) and DuckDB skips the others by
-their statistics. The benchmarks write their synthetic releases through this same step.
+The rows are sorted for the pages' filters: by city, then totals (no breakdown) before breakdowns, then by
+metric and period, so a city's totals lie in one or two row groups (`release.ROW_GROUP_ROWS`) and DuckDB
+skips the others by their statistics. A network too big for one file is written as one file per city
+(`release.SPLIT_ROWS`), which the same order makes a single pass. The benchmarks write their synthetic
+releases through this same step.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..release import ROW_GROUP_ROWS, write_parquet
+from ..extracts import ROW_GROUP_ROWS, write_table
 from ..store import load_sql
 
 # The order of the derived rows; the last key is unique, so the same sources give the same file.
 DETAILS_ORDER = (
-    "breakdown IS NOT NULL, city_id NULLS LAST, metric_id, period_end_date, period_start_date NULLS FIRST, "
+    "city_id NULLS LAST, breakdown IS NOT NULL, metric_id, period_end_date, period_start_date NULLS FIRST, "
     "observation_id"
 )
 
@@ -43,9 +45,11 @@ def derived_tables(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
         return {"observation_details": observation_details(connection).to_arrow_table()}
 
 
-def write_derived(connection: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:
+def write_derived(connection: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, list[Path]]:
     """Write the derived extracts of the base tables `connection` names into `directory`, batch by batch,
-    with the writer settings of every published extract (for releases too big to hold in memory)."""
-    target = directory / "observation_details.parquet"
-    write_parquet(target, observation_details(connection).to_arrow_reader(ROW_GROUP_ROWS))
-    return {"observation_details": target}
+    as a version holds them (for releases too big to hold in memory); return each table's files."""
+    # One derived row per observation: its joins only add names to it.
+    rows = connection.execute("SELECT count(*) FROM observations").fetchall()[0][0]
+    batches = observation_details(connection).to_arrow_reader(ROW_GROUP_ROWS)
+    written = write_table(directory, "observation_details", batches, rows)
+    return {"observation_details": [path for path, _ in written]}
