@@ -37,7 +37,10 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             }
         ),
     ),
-    ("release: the extracts layout, on disk or in an object store", frozenset({"extracts", "release", "object_store"})),
+    (
+        "release: the extracts layout, on disk or in an object store",
+        frozenset({"extracts", "release", "object_store"}),
+    ),
     ("store: the sandboxed DuckDB store and its typed queries", frozenset({"store", "queries", "cache"})),
     ("pipeline: the steward's write side", frozenset({"pipeline"})),
     (
