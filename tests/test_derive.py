@@ -9,6 +9,7 @@ gets one file per city, which a query about some cities opens alone.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -28,12 +29,16 @@ from sdcf_metrics.store import Store, open_sandboxed, release_views
 EVERY_ROW = "SELECT * FROM observation_details ORDER BY observation_id"
 
 
+def built(root: Path) -> Path:
+    """`root` with the fixture sources, one recorded conflict between two sources, built."""
+    write_sources(paths.sources_dir(root), observations=with_a_conflict, conflicts=[CONFLICT])
+    build(root)
+    return root
+
+
 @pytest.fixture
 def root(tmp_path):
-    """The fixture sources, with one recorded conflict between two sources."""
-    write_sources(paths.sources_dir(tmp_path), observations=with_a_conflict, conflicts=[CONFLICT])
-    build(tmp_path)
-    return tmp_path
+    return built(tmp_path)
 
 
 @pytest.fixture
@@ -132,11 +137,9 @@ def test_a_version_without_derived_extracts_is_served_by_computing_them(root, pu
 
 @pytest.fixture
 def split_root(tmp_path, monkeypatch):
-    """The sources of `root`, built as if they were a network too big for one derived file."""
+    """The sources of `root`, built beside it as if they were a network too big for one derived file."""
     monkeypatch.setattr(extracts, "SPLIT_ROWS", 2)
-    write_sources(paths.sources_dir(tmp_path), observations=with_a_conflict, conflicts=[CONFLICT])
-    build(tmp_path)
-    return tmp_path
+    return built(tmp_path / "split")
 
 
 @pytest.fixture
@@ -163,6 +166,7 @@ def test_a_network_too_big_for_one_file_is_published_one_file_per_city(split):
 
 
 def test_the_store_reads_the_same_rows_and_columns_from_one_file_per_city(published, split):
+    assert len(published.files["observation_details"]) == 1 and len(split.files["observation_details"]) == 4
     with Store.open(split) as by_city, Store.open(published) as one_file:
         rows = by_city.sql(EVERY_ROW)
         assert rows.schema.equals(one_file.sql(EVERY_ROW).schema)

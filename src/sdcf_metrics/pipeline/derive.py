@@ -7,9 +7,9 @@ a page reads only the row groups of the city and metric it asks about (the lesso
 World in Data: compute at build time, serve precomputed).
 
 The rows are sorted for the pages' filters: by city, then totals (no breakdown) before breakdowns, then by
-metric and period, so a city's totals lie in one or two row groups (`release.ROW_GROUP_ROWS`) and DuckDB
+metric and period, so a city's totals lie in one or two row groups (`extracts.ROW_GROUP_ROWS`) and DuckDB
 skips the others by their statistics. A network too big for one file is written as one file per city
-(`release.SPLIT_ROWS`), which the same order makes a single pass. The benchmarks write their synthetic
+(`extracts.SPLIT_ROWS`), which the same order makes a single pass. The benchmarks write their synthetic
 releases through this same step.
 """
 
