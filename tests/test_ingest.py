@@ -242,7 +242,7 @@ def fail(*args, **kwargs):
 
 
 class FailingParquet:
-    """`release.write_parquet` whose second write fails: a failure in the middle of writing the version."""
+    """`extracts.write_parquet` whose second write fails: a failure in the middle of writing the version."""
 
     def __init__(self, real):
         self.real, self.writes = real, 0
