@@ -302,7 +302,7 @@ def _operators(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _files_read(scan: dict[str, Any]) -> str:
-    """ "3 of 619" when DuckDB picked the files by a partition filter, else "every file"."""
+    """How many files DuckDB picked by a partition filter ("3 of 619"), else "every file"."""
     picked = scan.get("extra_info", {}).get("Scanning Files")
     return picked.replace("/", " of ") if isinstance(picked, str) else "every file"
 

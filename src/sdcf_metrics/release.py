@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from .extracts import DERIVED_TABLES, SPLIT_COLUMN, write_table
+from .extracts import DERIVED_TABLES, SPLIT_COLUMN, is_split, write_table
 from .schema import SOURCE_TABLES
 
 POINTER_FILE = "current.json"
@@ -339,7 +339,7 @@ def write_version(
     for name in sorted(tables):
         written = write_table(directory, name, tables[name], tables[name].num_rows)
         entries = [_published_entry(directory, path, rows) for path, rows in written]
-        if written[0][0].parent == directory:
+        if not is_split([path for path, _ in written]):
             manifest["tables"][name] = entries[0]
             continue
         for folder in sorted({path.parent for path, _ in written} | {directory / name}, reverse=True):
@@ -498,7 +498,7 @@ def _listed_tables(directory: Path) -> tuple[dict[str, tuple[Path, ...]], dict[P
     if kept is not None and kept[0] == signature:
         return kept[1], kept[2]
     manifest = _manifest(directory)
-    manifest_files(manifest)
+    manifest_files(manifest)  # refuses a file outside the version directory before any path is built
     tables = {name: _table_files(entry) for name, entry in manifest["tables"].items()}
     files = {name: tuple(directory / part["file"] for part in parts) for name, parts in tables.items()}
     checksums = {directory / part["file"]: part["sha256"] for parts in tables.values() for part in parts}
