@@ -2,7 +2,7 @@
 
 For each size, a synthetic release is written to a temporary directory, with the extracts the build
 derives from it (`pipeline.derive`, the build's own step), and opened exactly as the app opens the real
-one (`store.open_sandboxed` with `views.sql`); the three queries are the ones the pages run. The baseline
+one (`store.open_sandboxed` with `views.sql`); the queries are the ones the pages run. The baseline
 does the same work as a journalist would with the published base files and pandas: `read_parquet` with
 column and row filters, then the joins, filters and sort of the dashboard's SQL. Both must return the
 same observation ids in the same order, or the run stops: a fast wrong answer is not a result.
@@ -24,9 +24,15 @@ import pandas as pd
 import pyarrow as pa
 
 from sdcf_metrics.extracts import ROW_GROUP_ROWS, SPLIT_ROWS
-from sdcf_metrics.queries import TableFilter
+from sdcf_metrics.queries import PAGE_ROWS, TableFilter
 from sdcf_metrics.store import Release, Store, load_sql
 
+from .baseline import (
+    pandas_city_trend,
+    pandas_comparison,
+    pandas_first_page,
+    pandas_table_page,
+)
 from .measure import Check, Target, Timing, format_value, time_interleaved
 from .report import Section, Table
 from .synthetic import SCALE_LAYOUT, Layout, Shape, SyntheticRelease, write_release
@@ -93,129 +99,48 @@ def open_store(release: SyntheticRelease) -> Store:
     return Store.open(info)
 
 
-# --- pandas: the same joins as views.sql -------------------------------------------------------------
-
-
-def _read(release: SyntheticRelease, name: str, columns: list[str]) -> pd.DataFrame:
-    return pd.read_parquet(release.files[name][0], columns=columns)
-
-
-def _read_observations(release: SyntheticRelease, filters: list[tuple[str, str, object]]) -> pd.DataFrame:
-    files = [str(path) for path in release.files["observations"]]
-    return pd.read_parquet(files, filters=filters)
-
-
-def pandas_details(observations: pd.DataFrame, release: SyntheticRelease) -> pd.DataFrame:
-    """`observation_details` in pandas: observations joined to metrics, sources, cities and facilities."""
-    metrics = _read(release, "metrics", ["metric_id", "label", "kind", "additive", "definition"]).rename(
-        columns={"label": "metric", "kind": "metric_kind"}
-    )
-    sources = _read(
-        release, "sources", ["source_id", "title", "publisher", "date", "url", "document", "licence_note"]
-    )
-    sources = pd.DataFrame(
-        {
-            "source_id": sources["source_id"],
-            "source_title": sources["title"],
-            "source_publisher": sources["publisher"],
-            "source_date": sources["date"],
-            "source_url": sources["url"].fillna(sources["document"]),
-            "source_licence": sources["licence_note"],
-        }
-    )
-    cities = _read(release, "cities", ["city_id", "name"]).rename(columns={"name": "city"})
-    facilities = _read(release, "facilities", ["facility_id", "name"]).rename(columns={"name": "facility"})
-    return (
-        observations.merge(metrics, on="metric_id")
-        .merge(sources, on="source_id")
-        .merge(cities, on="city_id", how="left")
-        .merge(facilities, on="facility_id", how="left")
-    )
-
-
-def pandas_city_trend(release: SyntheticRelease, choices: Choices) -> pd.DataFrame:
-    """`city_observations.sql`: one city's totals, by metric, oldest first."""
-    observations = _read_observations(release, [("city_id", "==", choices.city_id)])
-    details = pandas_details(observations[observations["breakdown"].isna()], release)
-    order = ["metric_id", "period_end_date", "period_start_date", "observation_id"]
-    return details.sort_values(order, na_position="first", kind="stable")
-
-
-def pandas_comparison(release: SyntheticRelease, choices: Choices) -> pd.DataFrame:
-    """`metric_across_cities.sql`: one metric's totals for the compared cities."""
-    observations = _read_observations(
-        release, [("metric_id", "==", choices.metric_id), ("city_id", "in", choices.compared_city_ids)]
-    )
-    details = pandas_details(observations[observations["breakdown"].isna()], release)
-    return details.sort_values(["city", "period_end_date", "observation_id"], kind="stable")
-
-
-_DATASET_TEXT = ("city", "region", "facility", "place", "breakdown", "period_start", "rate_per", "notes")
-
-
-def pandas_table_page(release: SyntheticRelease, choices: Choices) -> pd.DataFrame:
-    """`observation_table.sql` with cities, metrics and a period kind chosen: the Data page's rows."""
-    observations = _read_observations(
-        release,
-        [
-            ("city_id", "in", choices.table_city_ids),
-            ("metric_id", "in", choices.table_metric_ids),
-            ("period_kind", "in", ["month"]),
-        ],
-    )
-    details = pandas_details(observations, release)
-    details = details.assign(
-        city_missing=details["city"].isna(),
-        region_present=details["region"].notna(),
-    ).sort_values(
-        [
-            "city_missing",
-            "city",
-            "country",
-            "region_present",
-            "region",
-            "metric",
-            "period_end_date",
-            "observation_id",
-        ],
-        kind="stable",
-    )
-    rows = details.rename(columns={"metric_id": "metric", "metric": "metric_label"})
-    for column in _DATASET_TEXT:
-        rows[column] = rows[column].fillna("")
-    columns = [
-        "city", "country", "region", "scope", "facility", "place", "metric", "metric_label", "breakdown",
-        "period_kind", "period_start", "period_end", "value", "value_low", "value_high", "status",
-        "qualifier", "rate_per", "unit", "counted_as", "source_title", "source_publisher", "source_url",
-        "quote", "notes", "observation_id",
-    ]  # fmt: skip
-    return rows[columns]
-
-
 # --- the dashboard's queries, through the store -----------------------------------------------------
+
+
+Params = Callable[[Choices], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class EngineQuery:
-    """One query the dashboard runs (a file in `sql/` and its bound parameters) and its pandas twin."""
+    """One view the dashboard shows: a file in `sql/` and its bound parameters, the files the page also
+    runs for the same view (`companions`, timed with it: a page waits for all of them), and its pandas
+    twin."""
 
     label: str
     sql_name: str
-    params: Callable[[Choices], dict[str, Any]]
+    params: Params
     with_pandas: Callable[[SyntheticRelease, Choices], pd.DataFrame]
+    companions: tuple[tuple[str, Params], ...] = ()
 
     def through_store(self, store: Store, choices: Choices) -> pa.Table:
+        for name, params in self.companions:
+            store.query(name, **params(choices))
         return store.query(self.sql_name, **self.params(choices))
 
 
 def _table_filter(choices: Choices) -> dict[str, Any]:
-    """The Data page's parameters, built by the page's own `TableFilter`."""
+    """The Data page's filter, built by the page's own `TableFilter`."""
     chosen = TableFilter(
         city_ids=tuple(choices.table_city_ids),
         metric_ids=tuple(choices.table_metric_ids),
         period_kinds=("month",),
     )
     return chosen.query_params()
+
+
+def _whole_selection(choices: Choices) -> dict[str, Any]:
+    """Every row of the filter, as a download of the selection fetches them."""
+    return {**_table_filter(choices), "limit": None, "offset": 0}
+
+
+def _first_page(choices: Choices) -> dict[str, Any]:
+    """The first `PAGE_ROWS` rows of the filter, as the Data page shows them."""
+    return {**_table_filter(choices), "limit": PAGE_ROWS, "offset": 0}
 
 
 QUERIES = (
@@ -232,14 +157,23 @@ QUERIES = (
         pandas_comparison,
     ),
     EngineQuery(
-        "Data table (three cities, two metrics, monthly)",
+        "Data table, whole selection (three cities, two metrics, monthly)",
         "observation_table",
-        _table_filter,
+        _whole_selection,
         pandas_table_page,
     ),
+    EngineQuery(
+        f"Data table, first page of {PAGE_ROWS:,} rows and the count of all (same filter)",
+        "observation_table",
+        _first_page,
+        pandas_first_page,
+        companions=(("observation_count", _table_filter),),
+    ),
 )
-# What a reader waits for first at network scale: a city's trend, and the Data page's table.
-LARGE_TARGET_QUERIES = (QUERIES[0], QUERIES[2])
+# The three the issue compares with pandas: a city's trend, a comparison, the Data page's whole selection.
+SPEEDUP_TARGET_QUERIES = QUERIES[:3]
+# What a reader waits for first at network scale: a city's trend, and the Data page's first page.
+LARGE_TARGET_QUERIES = (QUERIES[0], QUERIES[3])
 
 
 def check_same_rows(query: EngineQuery, table: pa.Table, frame: pd.DataFrame) -> int:
@@ -572,8 +506,10 @@ def _add_checks(section: Section, by_size: list[SizeResult]) -> None:
         label = _rows_label(size.release.shape.rows)
         if size.requested_rows == SPEEDUP_SIZE:
             for result in size.results:
-                subject = f"{result.query.label} at {label} rows: speed-up over pandas"
-                section.checks.append(Check("Query engine", subject, result.speedup or 0.0, SPEEDUP_TARGET))
+                if result.query in SPEEDUP_TARGET_QUERIES:
+                    subject = f"{result.query.label} at {label} rows: speed-up over pandas"
+                    speedup = result.speedup or 0.0
+                    section.checks.append(Check("Query engine", subject, speedup, SPEEDUP_TARGET))
         if size.requested_rows == LARGE_SIZE:
             for result in size.results:
                 if result.query in LARGE_TARGET_QUERIES:
@@ -584,8 +520,10 @@ def _add_checks(section: Section, by_size: list[SizeResult]) -> None:
     if any(size.requested_rows == LARGE_SIZE for size in by_size):
         section.findings.append(
             f"At {_rows_label(LARGE_SIZE)} rows the targets ({LARGE_TARGET.describe()}) are on {targeted}. "
-            "The Data page has no pages: its grid scrolls through the whole selection, which one query "
-            "fetches, so its target, set on the table's first page, is measured on all the selection's rows."
+            f"The Data page shows a selection {PAGE_ROWS:,} rows a page (`queries.PAGE_ROWS`): it waits for "
+            "the count of the rows that match (`observation_count.sql`) and for the page's rows, so both are "
+            "timed together; the profile above is of the page's rows. The whole selection is what a download "
+            "of it fetches."
         )
     else:
         section.findings.append(

@@ -11,6 +11,7 @@ from sdcf_metrics.ui.downloads import dataset_download_buttons
 from sdcf_metrics.ui.frame import page_frame, page_heading
 from sdcf_metrics.ui.navigation import DATA_AND_SOURCES
 from sdcf_metrics.ui.tables import show_table
+from sdcf_metrics.ui.widgets import page_number
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.vocabulary import PERIOD_KINDS, SCOPES, ids, label
 
@@ -25,20 +26,22 @@ page_heading(
     ),
 )
 
-all_rows = queries.observation_table(store)
+figures_in_dataset = queries.observation_count(store)
 sources = queries.source_table(store)
 with st.container(border=True):
     st.markdown(
         t(
             "**The full dataset**: {figures} figures from {sources} sources, data version {version}, "
             "published {date}.",
-            figures=format_number(all_rows.num_rows),
+            figures=format_number(figures_in_dataset),
             sources=format_number(len(sources)),
             version=escape_markdown(release.data_version),
             date=escape_markdown(release.published_on),
         )
     )
-    dataset_download_buttons(store, all_rows, key="download-all")
+    dataset_download_buttons(
+        store, lambda: queries.observation_table(store), figures_in_dataset, key="download-all"
+    )
     st.caption(
         t(
             "{licence} The Excel file has an About sheet with the citation and the meaning of every column.",
@@ -73,9 +76,7 @@ if view == "figures":
     with city_column:
         city_ids = state.choices("city", t("City"), list(cities), [], format_func=cities.get)
     with country_column:
-        countries = state.choices(
-            "country", t("Country or area"), datatable.distinct(all_rows, "country"), []
-        )
+        countries = state.choices("country", t("Country or area"), queries.dataset_countries(store), [])
     with metric_column:
         metric_ids = state.choices("metric", t("Metric"), list(metrics), [], format_func=metrics.get)
     period_column, scope_column = st.columns(2)
@@ -95,15 +96,27 @@ if view == "figures":
     table_filter = TableFilter(
         search, tuple(city_ids), tuple(countries), tuple(metric_ids), tuple(period_kinds), tuple(scopes)
     )
-    rows = queries.observation_table(store, selection=table_filter)
-    st.caption(
-        t(
+    matching = queries.observation_count(store, selection=table_filter)
+    pages = queries.page_count(matching)
+    page = page_number("figures-page", pages, (release.data_version, table_filter))
+    rows = queries.observation_table(store, selection=table_filter, page=page)
+    if pages == 1:
+        shown = t(
             "Showing {shown} of {total} figures.",
-            shown=format_number(rows.num_rows),
-            total=format_number(all_rows.num_rows),
+            shown=format_number(matching),
+            total=format_number(figures_in_dataset),
         )
-    )
-    if rows.num_rows == 0:
+    else:
+        first = queries.first_row_of(page)
+        shown = t(
+            "Showing figures {first} to {last} of the {matching} that match, of {total} in the dataset.",
+            first=format_number(first),
+            last=format_number(first + rows.num_rows - 1),
+            matching=format_number(matching),
+            total=format_number(figures_in_dataset),
+        )
+    st.caption(shown)
+    if matching == 0:
         st.info(
             t(
                 "No figure matches this search and these filters. Remove a filter, or open Coverage to "
@@ -126,10 +139,16 @@ if view == "figures":
         if not table_filter.is_everything:
             st.markdown(
                 t("**Download this figure**")
-                if rows.num_rows == 1
-                else t("**Download these {count} figures**", count=format_number(rows.num_rows))
+                if matching == 1
+                else t("**Download these {count} figures**", count=format_number(matching))
             )
-            dataset_download_buttons(store, rows, key="download-selection", selection=table_filter.describe())
+            dataset_download_buttons(
+                store,
+                lambda: queries.observation_table(store, selection=table_filter),
+                matching,
+                key="download-selection",
+                selection=table_filter.describe(),
+            )
 
 elif view == "coverage":
     st.markdown(

@@ -14,6 +14,7 @@ import pytest
 from apptest_helpers import build_dataset, markdown_texts, record_downloads, run_page
 from fixtures import edit_row
 
+from sdcf_metrics.i18n import in_language
 from sdcf_metrics.queries import TableFilter, observation_table
 from sdcf_metrics.store import get_store
 from sdcf_metrics.ui.frame import COVERAGE_VIEW
@@ -184,3 +185,72 @@ def test_hostile_names_stay_inert_text(tmp_path, monkeypatch):
     assert table.loc["obs-since-opening", "City"] == HOSTILE["city"]
     assert table.loc["obs-since-opening", "Source"] == HOSTILE["source"]
     assert table.loc["obs-since-opening", "Quote"] == HOSTILE["quote"]
+
+
+# --- a selection longer than a page ------------------------------------------------------------------------
+# The published dataset fits on one page; these tests make a page hold 100 rows, so it takes eight.
+
+
+@pytest.fixture
+def pages_of_100(monkeypatch):
+    monkeypatch.setattr("sdcf_metrics.queries.dataset.PAGE_ROWS", 100)
+
+
+def page_input(app):
+    return next(widget for widget in app.number_input if widget.label.startswith("Page"))
+
+
+def test_the_published_dataset_fits_on_one_page_with_no_page_to_choose():
+    app = run_page(PAGE)
+    assert not [widget for widget in app.number_input if widget.label.startswith("Page")]
+
+
+def test_a_long_selection_is_shown_a_page_at_a_time(store, pages_of_100):
+    everything = observation_table(store).column("observation_id").to_pylist()
+    app = run_page(PAGE)
+    assert not app.exception
+    assert page_input(app).label == "Page (of 8)"
+    assert list(figures_table(app).index) == everything[:100]
+    assert showing_line(app) == (
+        f"Showing figures 1 to 100 of the {len(everything)} that match, of {len(everything)} in the dataset."
+    )
+    page_input(app).set_value(8).run()
+    assert list(figures_table(app).index) == everything[700:]
+    assert showing_line(app).startswith(f"Showing figures 701 to {len(everything)} of the ")
+
+
+def test_a_new_filter_opens_on_its_first_page(store, pages_of_100):
+    app = run_page(PAGE)
+    page_input(app).set_value(3).run()
+    filter_named(app, "Scope").select("city").run()
+    city_wide = observation_table(store, selection=TableFilter(scopes=("city",))).column("observation_id")
+    assert page_input(app).value == 1
+    assert list(figures_table(app).index) == city_wide.to_pylist()[:100]
+
+
+def test_a_paged_selection_downloads_all_its_rows_not_the_page(store, monkeypatch, pages_of_100):
+    downloads = record_downloads(monkeypatch)
+    app = run_page(PAGE, scope="city")
+    page_input(app).set_value(2).run()
+    expected = observation_table(store, selection=TableFilter(scopes=("city",))).column("observation_id")
+    selection = downloads(app)[3:]
+    assert selection[0].file_name.endswith(f"-selection-{len(expected)}-figures.csv")
+    rows = list(csv.DictReader(io.StringIO(selection[0].data.decode("utf-8-sig"))))
+    assert [row["observation_id"] for row in rows] == expected.to_pylist()
+    assert len(rows) > 100
+
+
+def test_a_file_made_on_click_is_in_the_readers_language(store, monkeypatch):
+    """Streamlit makes a clicked file in a thread of its own: the reader's language goes with the button."""
+    downloads = record_downloads(monkeypatch)
+    app = run_page(PAGE, city="copenhagen", lang="fr")
+    with in_language("fr"):
+        french = observation_table(store, selection=TableFilter(city_ids=("copenhagen",)))
+    files = downloads(app)
+    rows = list(csv.DictReader(io.StringIO(files[3].data.decode("utf-8-sig"))))
+    assert [row["metric_label"] for row in rows] == french.column("metric_label").to_pylist()
+    assert set(french.column("metric_label").to_pylist()) - set(
+        observation_table(store, selection=TableFilter(city_ids=("copenhagen",)))
+        .column("metric_label")
+        .to_pylist()
+    ), "the French names differ from the English ones, so the check can tell them apart"

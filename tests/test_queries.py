@@ -28,6 +28,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "city_related_services": {"city_id": "copenhagen"},
     "compare_metrics": {},
     "coverage": {},
+    "dataset_countries": {},
     "dataset_summary": {},
     "facilities": {},
     "facility_directory": {"countries": ["Denmark", "Belgium"], "facility_type": None, "status": None},
@@ -36,7 +37,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "metric_catalogue": {},
     "metric_coverage": {"metric_id": "visits"},
     "metrics": {},
-    "observation_table": {"selection": TableFilter(city_ids=("copenhagen",))},
+    "observation_count": {"selection": TableFilter(city_ids=("copenhagen",))},
+    "observation_table": {"selection": TableFilter(city_ids=("copenhagen",)), "page": 1},
     "observations_by_id": {"observation_ids": ["obs-range", "obs-female"]},
     "reading_examples": {},
     "sources": {},
@@ -56,22 +58,33 @@ def store(tmp_path_factory):
 
 
 def declared_columns(name: str) -> tuple[str, ...]:
+    """The columns a query's return type declares; a plain value (a count, a list of names) by its type."""
     returned = typing.get_type_hints(getattr(queries, name))["return"]
     if returned is pa.Table:
         return TABLE_COLUMNS[name]
     row_type = typing.get_args(returned)[0] if typing.get_origin(returned) is list else returned
+    if row_type in (int, str):
+        return (row_type.__name__,)
     return tuple(typing.get_type_hints(row_type))
+
+
+def returned_columns(result: object) -> tuple[tuple[str, ...], int]:
+    """The columns and the number of rows a query returned; a plain value by its type."""
+    if isinstance(result, pa.Table):
+        return tuple(result.column_names), result.num_rows
+    if isinstance(result, int):
+        return ("int",), result
+    if isinstance(result, dict):
+        return tuple(result), 1
+    rows = list(result)  # type: ignore[call-overload]
+    if rows and isinstance(rows[0], str):
+        return ("str",), len(rows)
+    return (tuple(rows[0]) if rows else ()), len(rows)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_every_query_runs_and_returns_the_columns_its_type_declares(store, name):
-    result = getattr(queries, name)(store, **EXAMPLES[name])
-    if isinstance(result, pa.Table):
-        columns, count = tuple(result.column_names), result.num_rows
-    elif isinstance(result, dict):
-        columns, count = tuple(result), 1
-    else:
-        columns, count = tuple(result[0]) if result else (), len(result)
+    columns, count = returned_columns(getattr(queries, name)(store, **EXAMPLES[name]))
     assert count > 0, f"the example of {name} returns no row, so its columns are not checked"
     assert columns == declared_columns(name)
 

@@ -23,6 +23,7 @@ from sdcf_metrics.store import (
     QueryTooLarge,
     Store,
     allowed_functions,
+    allowed_table_functions,
     get_store,
     load_sql,
     open_sandboxed,
@@ -80,7 +81,7 @@ def test_named_queries_return_arrow_tables(store):
     cities = store.query("cities")
     assert cities.num_rows > 0
     assert "population" in cities.column_names
-    everything = store.query("observation_table", **EVERYTHING.query_params())
+    everything = store.query("observation_table", **EVERYTHING.query_params(), limit=None, offset=0)
     assert everything.num_rows == store.sql("SELECT count(*) AS n FROM observations").column("n")[0].as_py()
 
 
@@ -169,10 +170,12 @@ def test_no_module_level_duckdb_calls_in_the_library():
     ],
 )
 def test_queries_cannot_change_the_catalogue(store, change):
-    rows = store.query("observation_table", **EVERYTHING.query_params()).num_rows
+    rows = store.query("observation_table", **EVERYTHING.query_params(), limit=None, offset=0).num_rows
     with pytest.raises(QueryRefused):
         store.sql(change)
-    assert store.query("observation_table", **EVERYTHING.query_params()).num_rows == rows
+    assert (
+        store.query("observation_table", **EVERYTHING.query_params(), limit=None, offset=0).num_rows == rows
+    )
 
 
 @pytest.mark.parametrize(
@@ -195,8 +198,24 @@ def test_settings_and_the_catalogue_stay_hidden(store, probe):
 
 
 def test_the_dashboards_own_queries_pass_the_gate_and_set_what_may_be_called():
-    assert {"count_star", "list_contains", "strip_accents"} <= allowed_functions()
+    assert {"count_star", "list_contains", "chosen_dataset_rows"} <= allowed_functions()
     assert not {"current_setting", "read_csv", "range", "repeat", "getenv"} & allowed_functions()
+    assert allowed_table_functions() == {"chosen_dataset_rows"}
+
+
+def test_the_stores_own_table_macro_may_be_read_and_no_other_table_function(store):
+    """`chosen_dataset_rows` (views.sql) is the Data page's filter, shared by its rows and their count."""
+    counted = store.sql("SELECT count(*) AS n FROM chosen_dataset_rows('', NULL, NULL, NULL, NULL, NULL)")
+    assert (
+        counted.column("n")[0].as_py()
+        == store.query("observation_table", **EVERYTHING.query_params(), limit=None, offset=0).num_rows
+    )
+    for probe in (
+        "SELECT * FROM range(3)",
+        "SELECT * FROM main.chosen_dataset_rows('', NULL, NULL, NULL, NULL, NULL)",
+    ):
+        with pytest.raises(QueryRefused):
+            store.sql(probe)
 
 
 def test_the_watchdog_interrupts_a_query_duckdbs_own_limit_lets_run(store):

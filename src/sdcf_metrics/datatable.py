@@ -278,7 +278,7 @@ def dataset_file(
 
     Pass `selection` (the filter in words) for a filtered view; its file names then say so.
     """
-    label, file_name, mime = download_name(rows, data_version, extension, selection)
+    label, file_name, mime = download_name(rows.num_rows, data_version, extension, selection)
     if extension == "csv":
         payload = to_csv_bytes(rows)
     elif extension == "xlsx":
@@ -294,16 +294,12 @@ def dataset_file(
 
 
 def download_name(
-    rows: pa.Table, data_version: str, extension: str, selection: str = ""
+    row_count: int, data_version: str, extension: str, selection: str = ""
 ) -> tuple[str, str, str]:
-    """The label, file name and MIME type of the rows' file in one format (`dataset_file` makes it)."""
+    """The label, file name and MIME type of the file of `row_count` rows in one format (`dataset_file`
+    makes it): known before the rows are fetched, so a button can offer the file without them."""
     label, _, mime = next(entry for entry in _FORMATS if entry[1] == extension)
-    return label, f"{file_stem(data_version, rows.num_rows if selection else None)}.{extension}", mime
-
-
-def distinct(rows: pa.Table, column: str) -> Sequence[str]:
-    """The distinct non-empty values of a text column, sorted: options for a filter."""
-    return sorted({value for value in rows.column(column).to_pylist() if value})
+    return label, f"{file_stem(data_version, row_count if selection else None)}.{extension}", mime
 
 
 def table_height(row_count: int, tallest: int = 560) -> int:

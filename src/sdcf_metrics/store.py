@@ -8,9 +8,9 @@ locked.
 
 Every query is held to hard limits, including where DuckDB's own do not reach:
 
-- only one SELECT runs, over the store's views, calling only functions the dashboard's own SQL files
-  call: the catalogue cannot be changed, settings (`current_setting('allowed_paths')`), the catalogue's
-  SQL and files outside the views cannot be read;
+- only one SELECT runs, over the store's views (and the table macros of `views.sql` the dashboard's own
+  SQL files read), calling only functions those files call: the catalogue cannot be changed, settings
+  (`current_setting('allowed_paths')`), the catalogue's SQL and files outside the views cannot be read;
 - a watchdog interrupts a query at its time limit (DuckDB's `max_execution_time` is not checked in every
   operator, nor while a result is handed over);
 - the result is streamed and refused beyond `RESULT_LIMIT_BYTES` (DuckDB's memory limit does not count
@@ -98,16 +98,35 @@ def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
 
 
 @cache
-def allowed_functions() -> frozenset[str]:
-    """Every function and operator the dashboard's named queries call: all a query may call."""
+def _named_query_nodes() -> tuple[dict[str, Any], ...]:
     folder = resources.files("sdcf_metrics").joinpath("sql")
     texts = [
         entry.read_text(encoding="utf-8")
         for entry in folder.iterdir()
         if entry.name.endswith(".sql") and entry.name.removesuffix(".sql") not in SETUP_SQL
     ]
-    nodes = _nodes(_syntax_trees(texts))
-    return frozenset(node["function_name"] for node in nodes if "function_name" in node)
+    return tuple(_nodes(_syntax_trees(texts)))
+
+
+@cache
+def allowed_functions() -> frozenset[str]:
+    """Every function and operator the dashboard's named queries call: all a query may call."""
+    return frozenset(node["function_name"] for node in _named_query_nodes() if "function_name" in node)
+
+
+@cache
+def allowed_table_functions() -> frozenset[str]:
+    """The table macros of `views.sql` the named queries read from (`chosen_dataset_rows`): the only table
+    functions a query may call, so no file reader (`read_csv`, `glob`) is ever one of them."""
+    named = (_table_function(node) for node in _named_query_nodes() if node.get("type") == "TABLE_FUNCTION")
+    return frozenset(name for name in named if name)
+
+
+def _table_function(node: dict[str, Any]) -> str:
+    function = node.get("function", {})
+    if function.get("catalog") or function.get("schema"):
+        return ""  # a qualified name is never one of the store's own macros
+    return str(function.get("function_name", ""))
 
 
 @lru_cache(maxsize=256)  # the named queries are a few dozen texts; anything else is parsed again
@@ -122,7 +141,9 @@ def check_query(text: str) -> None:
         raise QueryRefused("Permission denied: only a single SELECT statement may run on the store")
     allowed = allowed_functions()
     for node in _nodes(tree["statements"]):
-        if node.get("type") in ("SHOW_REF", "TABLE_FUNCTION"):
+        if node.get("type") == "SHOW_REF" or (
+            node.get("type") == "TABLE_FUNCTION" and _table_function(node) not in allowed_table_functions()
+        ):
             raise QueryRefused("Permission denied: a query may read the store's views only")
         if node.get("type") == "BASE_TABLE" and (node.get("catalog_name"), node.get("schema_name")) != (
             "",

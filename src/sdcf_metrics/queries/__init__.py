@@ -32,7 +32,18 @@ from .catalogue import (
     source_table,
     sources,
 )
-from .dataset import EVERYTHING, SEARCH_MAX_LENGTH, TableFilter, like_escape, observation_table
+from .dataset import (
+    EVERYTHING,
+    PAGE_ROWS,
+    SEARCH_MAX_LENGTH,
+    TableFilter,
+    dataset_countries,
+    first_row_of,
+    like_escape,
+    observation_count,
+    observation_table,
+    page_count,
+)
 from .figures import (
     area_observations,
     city_breakdowns,
@@ -68,6 +79,7 @@ from .rows import (
 __all__ = [
     "COVERAGE_COLUMNS",
     "EVERYTHING",
+    "PAGE_ROWS",
     "RESULTS",
     "SEARCH_MAX_LENGTH",
     "CatalogueMetric",
@@ -95,9 +107,11 @@ __all__ = [
     "city_related_services",
     "compare_metrics",
     "coverage",
+    "dataset_countries",
     "dataset_summary",
     "facilities",
     "facility_directory",
+    "first_row_of",
     "like_escape",
     "litter_observations",
     "localise",
@@ -105,8 +119,10 @@ __all__ = [
     "metric_catalogue",
     "metric_coverage",
     "metrics",
+    "observation_count",
     "observation_table",
     "observations_by_id",
+    "page_count",
     "reading_examples",
     "source_table",
     "sources",

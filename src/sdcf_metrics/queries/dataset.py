@@ -12,6 +12,9 @@ from ..store import Store
 from .results import cached_table, localised_labels
 
 SEARCH_MAX_LENGTH = 200
+# Rows a screen of the Data page holds: the grid scrolls within a page, and a page is all one query fetches,
+# so the table opens as fast at a hundred million rows as at a thousand (docs/benchmarks.md).
+PAGE_ROWS = 1_000
 _LIKE_SPECIAL = ("\\", "%", "_")
 
 
@@ -34,7 +37,8 @@ class TableFilter:
         )
 
     def query_params(self) -> dict[str, Any]:
-        """The bound parameters of `observation_table.sql`: escaped search text, lists or NULL."""
+        """The bound parameters of the filter (`chosen_dataset_rows` in `views.sql`): escaped search text,
+        lists or NULL."""
         return {
             "search": like_escape(self.search.strip()[:SEARCH_MAX_LENGTH]),
             "city_ids": list(self.city_ids) or None,
@@ -68,10 +72,33 @@ def like_escape(text: str) -> str:
     return text
 
 
-def observation_table(store: Store, *, selection: TableFilter = EVERYTHING) -> pa.Table:
+def observation_table(
+    store: Store, *, selection: TableFilter = EVERYTHING, page: int | None = None
+) -> pa.Table:
     """The dataset's rows that pass `selection`, as every export and the Data page give them (the columns
     `datatable.COLUMN_DEFINITIONS` explains): cities A to Z, then countries and wider areas; within a place
     by metric, oldest first. The command-line export and the page's downloads both come from here, so they
-    agree."""
-    rows = cached_table(store, "observation_table", **selection.query_params())
+    agree. `page` (from 1) gives that page of `PAGE_ROWS` rows, which is all a screen shows; None, all."""
+    limit, offset = (None, 0) if page is None else (PAGE_ROWS, first_row_of(page) - 1)
+    rows = cached_table(store, "observation_table", **selection.query_params(), limit=limit, offset=offset)
     return localised_labels(store, rows, "metric", "metric_label")
+
+
+def observation_count(store: Store, *, selection: TableFilter = EVERYTHING) -> int:
+    """How many of the dataset's rows pass `selection`, without fetching them."""
+    return cached_table(store, "observation_count", **selection.query_params()).column("figures")[0].as_py()
+
+
+def page_count(rows: int) -> int:
+    """The pages `rows` rows fill, `PAGE_ROWS` a page; one when there are none."""
+    return max(1, -(-rows // PAGE_ROWS))
+
+
+def first_row_of(page: int) -> int:
+    """The number (from 1) of the first row on `page`, as a reader counts rows."""
+    return (max(page, 1) - 1) * PAGE_ROWS + 1
+
+
+def dataset_countries(store: Store) -> list[str]:
+    """The countries and areas the dataset's figures are about, A to Z: the Data page's filter options."""
+    return [row["country"] for row in cached_table(store, "dataset_countries").to_pylist()]

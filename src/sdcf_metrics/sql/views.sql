@@ -69,3 +69,18 @@ SELECT
         source_title, source_publisher, quote
     )) AS _search_text
 FROM observation_details;
+
+-- The dataset's rows narrowed by the Data page's search box and filters: one definition for the rows a
+-- page shows (observation_table.sql) and for how many there are (observation_count.sql).
+-- search: text (LIKE wildcards already escaped with a backslash) that must occur, ignoring case and
+--   accents, in the place, metric, wording, source or quote; '' for all.
+-- city_ids / countries / metric_ids / period_kinds / scopes: lists to keep, or NULL for all.
+CREATE MACRO chosen_dataset_rows(search, city_ids, countries, metric_ids, period_kinds, scopes) AS TABLE
+SELECT *
+FROM dataset_filter_rows
+WHERE (city_ids IS NULL OR list_contains(city_ids, _city_id))
+  AND (countries IS NULL OR list_contains(countries, country))
+  AND (metric_ids IS NULL OR list_contains(metric_ids, metric))
+  AND (period_kinds IS NULL OR list_contains(period_kinds, period_kind))
+  AND (scopes IS NULL OR list_contains(scopes, scope))
+  AND (search = '' OR _search_text ILIKE '%' || strip_accents(search) || '%' ESCAPE '\');

@@ -15,7 +15,7 @@ from ..attribution import DATA_LICENCE_NOTE, citation, release_line
 from ..cache import ResultCache, store_scope
 from ..datatable import FORMATS, dataset_file, download_name
 from ..export import to_csv_bytes, to_xlsx_bytes
-from ..i18n import current_language, t
+from ..i18n import current_language, in_language, t
 from ..store import Store
 
 
@@ -42,19 +42,28 @@ def chart_downloads(
     return (lambda: to_csv_bytes(data)), (lambda: to_xlsx_bytes(data, about))
 
 
-def dataset_download_buttons(store: Store, rows: pa.Table, key: str, selection: str = "") -> None:
-    """One button per format, side by side, each file made when its button is clicked. The whole
+def dataset_download_buttons(
+    store: Store, rows: Callable[[], pa.Table], row_count: int, key: str, selection: str = ""
+) -> None:
+    """One button per format, side by side, each file made when its button is clicked from the rows
+    `rows` fetches then (the page shows one page of them; the file holds all `row_count`). The whole
     dataset's files (no `selection`) are kept once made, per data version; a selection's are not."""
     release = store.release
+    # Streamlit calls `make` from a thread of its own, where the page's language is not set.
+    language = current_language()
     for column, extension in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
-        label, file_name, mime = download_name(rows, release.data_version, extension, selection)
+        label, file_name, mime = download_name(row_count, release.data_version, extension, selection)
 
         def make(extension: str = extension) -> bytes:
-            return dataset_file(rows, release.data_version, release.published_on, extension, selection).data
+            with in_language(language):
+                file = dataset_file(rows(), release.data_version, release.published_on, extension, selection)
+            return file.data
 
         column.download_button(
             label,
-            make if selection else lambda make=make, file_name=file_name: _whole(store, file_name, make),
+            make
+            if selection
+            else lambda make=make, file_name=file_name: _whole(store, language, file_name, make),
             file_name=file_name,
             mime=mime,
             key=f"{key}:{extension}",
@@ -67,5 +76,5 @@ def dataset_download_buttons(store: Store, rows: pa.Table, key: str, selection: 
 FILES = ResultCache(max_entries=6, max_bytes=64 * 1024**2, size=len)
 
 
-def _whole(store: Store, file_name: str, make: Callable[[], bytes]) -> bytes:
-    return FILES.get_or_compute((store_scope(store), current_language(), file_name), make)
+def _whole(store: Store, language: str, file_name: str, make: Callable[[], bytes]) -> bytes:
+    return FILES.get_or_compute((store_scope(store), language, file_name), make)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import streamlit as st
 
 from .. import trends
-from ..i18n import t
+from ..i18n import format_number, t
 from ..views import DEFAULT_NORMALISATION, EVERY
 from ..vocabulary import NORMALISATIONS, Choice, ids, label
 from . import state
@@ -56,3 +56,17 @@ def choice_or_all(key: str, title: str, choices: Sequence[Choice], everything: s
         format_func=lambda value: everything if value == EVERY else label(choices, value),
     )
     return None if chosen == EVERY else chosen
+
+
+def page_number(key: str, pages: int, showing: Hashable) -> int:
+    """Which page of a long table to show, from 1; none to choose when it has one. A new `showing` (what
+    the table holds: its filter, its data version) opens on the first page again."""
+    if pages <= 1:
+        return 1
+    if st.session_state.get(f"{key}:showing") != showing:
+        st.session_state[f"{key}:showing"] = showing
+        st.session_state[key] = 1
+    chosen = st.number_input(
+        t("Page (of {pages})", pages=format_number(pages)), min_value=1, max_value=pages, step=1, key=key
+    )
+    return int(chosen)
