@@ -144,11 +144,21 @@ def test_the_query_benchmark_leaves_data_and_its_scratch_untouched(tmp_path, mon
     assert "not measured" in section.findings[-1]
 
 
-def test_at_network_scale_the_targets_are_on_a_city_trend_and_the_data_table(tmp_path, monkeypatch):
+def tiny_run_with_checks_at(size_constant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Section:
+    """The query benchmark on the tiny release, with the size its checks are made at (`LARGE_SIZE`,
+    `SPEEDUP_SIZE`) set to the tiny one; the subjects' row counts read "N"."""
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    monkeypatch.setattr("benchmarks.queries.LARGE_SIZE", TINY.rows)
-    section = run_queries(QueryBenchmark(sizes=[TINY.rows], layout_size=None, seed=1), log=lambda _: None)
-    assert [re.sub(r" at [\d,]+ rows", " at N rows", check.subject) for check in section.checks] == [
+    monkeypatch.setattr(f"benchmarks.queries.{size_constant}", TINY.rows)
+    return run_queries(QueryBenchmark(sizes=[TINY.rows], layout_size=None, seed=1), log=lambda _: None)
+
+
+def check_subjects(section: Section) -> list[str]:
+    return [re.sub(r" at [\d,]+ rows", " at N rows", check.subject) for check in section.checks]
+
+
+def test_at_network_scale_the_targets_are_on_a_city_trend_and_the_data_table(tmp_path, monkeypatch):
+    section = tiny_run_with_checks_at("LARGE_SIZE", tmp_path, monkeypatch)
+    assert check_subjects(section) == [
         "City trend (one city, all metrics) at N rows: DuckDB median",
         "Data table, first page of 1,000 rows and the count of all (same filter) at N rows: DuckDB median",
     ]
@@ -157,13 +167,11 @@ def test_at_network_scale_the_targets_are_on_a_city_trend_and_the_data_table(tmp
 
 
 def test_at_ten_million_rows_pandas_is_compared_on_the_three_views_the_issue_names(tmp_path, monkeypatch):
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    monkeypatch.setattr("benchmarks.queries.SPEEDUP_SIZE", TINY.rows)
-    section = run_queries(QueryBenchmark(sizes=[TINY.rows], layout_size=None, seed=1), log=lambda _: None)
-    assert [re.sub(r" at [\d,]+ rows", "", check.subject) for check in section.checks] == [
-        "City trend (one city, all metrics): speed-up over pandas",
-        "Comparison (one metric, five cities): speed-up over pandas",
-        "Data table, whole selection (three cities, two metrics, monthly): speed-up over pandas",
+    section = tiny_run_with_checks_at("SPEEDUP_SIZE", tmp_path, monkeypatch)
+    assert check_subjects(section) == [
+        "City trend (one city, all metrics) at N rows: speed-up over pandas",
+        "Comparison (one metric, five cities) at N rows: speed-up over pandas",
+        "Data table, whole selection (three cities, two metrics, monthly) at N rows: speed-up over pandas",
     ]
 
 

@@ -76,7 +76,7 @@ def returned_columns(result: object) -> tuple[tuple[str, ...], int]:
         return ("int",), result
     if isinstance(result, dict):
         return tuple(result), 1
-    rows = list(result)  # type: ignore[call-overload]
+    rows = list(result)
     if rows and isinstance(rows[0], str):
         return ("str",), len(rows)
     return (tuple(rows[0]) if rows else ()), len(rows)
