@@ -101,4 +101,4 @@ def first_row_of(page: int) -> int:
 
 def dataset_countries(store: Store) -> list[str]:
     """The countries and areas the dataset's figures are about, A to Z: the Data page's filter options."""
-    return [row["country"] for row in cached_table(store, "dataset_countries").to_pylist()]
+    return cached_table(store, "dataset_countries").column("country").to_pylist()
