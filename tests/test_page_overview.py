@@ -4,6 +4,8 @@ kept as text."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from apptest_helpers import (
     build_dataset,
@@ -16,7 +18,9 @@ from apptest_helpers import (
 )
 from test_overview import COUNTS, FACILITIES_METRIC
 
+from sdcf_metrics import paths
 from sdcf_metrics.charts import FOCUS_CITIES
+from sdcf_metrics.ui.navigation import PAGES
 from sdcf_metrics.untrusted import escape_markdown
 
 PAGE = "app.py"
@@ -64,6 +68,21 @@ def test_each_focus_city_in_the_data_gets_its_latest_figures_and_a_link_to_its_t
     links = [(link.proto.label, link.proto.query_string) for link in app.get("page_link")]
     assert ("Copenhagen over time", "city=copenhagen") in links
     assert ("Brussels over time", "city=brussels") in links
+
+
+def test_the_menu_links_each_page_where_streamlit_serves_it():
+    """The frame gives `st.page_link` Streamlit's page objects, made once per process (given a file name,
+    it looks the file up on the disk for every link it draws): each link still carries the address and
+    the page id that Streamlit's own page list gives the file, which is what a click opens."""
+    app = run_page(PAGE)
+    # AppTest has no public view of the page list Streamlit registered for the `pages/` folder.
+    registered = {
+        Path(info["script_path"]): (info["url_pathname"], page_id)
+        for page_id, info in app._registered_pages.items()
+    }
+    links = [(link.proto.page, link.proto.page_script_hash) for link in app.sidebar.get("page_link")]
+    assert links == [registered[paths.PROJECT_ROOT / page.file] for page in PAGES]
+    assert [address for address, _ in links] == [page.url_path for page in PAGES]
 
 
 def test_each_tile_carries_what_was_counted_its_period_its_source_and_the_quote(fixture_data):

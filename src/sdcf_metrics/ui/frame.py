@@ -11,6 +11,7 @@ kept, the page shows the version it does use and says so.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -239,4 +240,25 @@ def page_link(
     page: Page, *, label: str = "", icon: str = "", query_params: Mapping[str, str] | None = None
 ) -> None:
     """A link to one of the dashboard's pages, named and drawn as the page list has it unless told."""
-    st.page_link(page.file, label=label or t(page.title), icon=icon or page.icon, query_params=query_params)
+    st.page_link(
+        _streamlit_page(page), label=label or t(page.title), icon=icon or page.icon, query_params=query_params
+    )
+
+
+def _streamlit_page(page: Page) -> st.Page | str:
+    """Streamlit's own object for one of the pages, made once per app folder and process.
+
+    Given a file name, `st.page_link` looks the file up on the disk again for every link it draws (the
+    working directory and a `stat` of each folder on the path): a tenth of a millisecond a link, and the
+    home page draws twenty links on each rerun. The object carries the URL path and page id Streamlit's
+    own page list gives the file (`default` serves the home page at `/`), so a link goes to the same place.
+    """
+    context = get_script_run_ctx()
+    if context is None:
+        return page.file  # outside a run (bare mode) Streamlit resolves nothing and draws nothing
+    return _page_object(context.pages_manager.main_script_parent, page.file, page is OVERVIEW)
+
+
+@functools.cache
+def _page_object(app_folder: Path, file: str, home: bool) -> st.Page:
+    return st.Page(app_folder / file, default=home)
