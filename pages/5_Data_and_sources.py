@@ -159,13 +159,11 @@ elif view == "coverage":
         )
     )
     coverage = datatable.coverage_frame(queries.coverage(store))
-    st.dataframe(
+    show_table(
         coverage,
-        hide_index=True,
-        placeholder=datatable.NO_FIGURE,
-        width="stretch",
         height=datatable.table_height(len(coverage), tallest=1100),
         key="coverage-table",
+        placeholder=datatable.NO_FIGURE,
         column_config={t("City"): st.column_config.TextColumn(pinned=True, width=170)},
     )
     st.caption(

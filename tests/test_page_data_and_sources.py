@@ -14,6 +14,7 @@ import pytest
 from apptest_helpers import build_dataset, markdown_texts, record_downloads, run_page
 from fixtures import edit_row
 
+from sdcf_metrics.datatable import NO_FIGURE
 from sdcf_metrics.i18n import in_language
 from sdcf_metrics.queries import TableFilter, observation_table
 from sdcf_metrics.store import get_store
@@ -147,6 +148,9 @@ def test_the_coverage_view_counts_figures_per_city_and_metric(store):
     copenhagen = observation_table(store, selection=TableFilter(city_ids=("copenhagen",)))
     assert coverage.loc["Copenhagen", "All figures"] == copenhagen.num_rows
     assert coverage.loc["The Hague", "All figures"] == 0  # a city with facilities but no figure
+    # A metric with no figure is an empty cell, drawn as a dash: none was found, which is not zero.
+    assert coverage.loc["The Hague"].iloc[3:].isna().all()
+    assert app.dataframe[0].proto.placeholder == NO_FIGURE
 
 
 def test_the_sources_view_lists_every_source(store):

@@ -43,10 +43,13 @@ def show_table(
     *,
     key: str | None = None,
     height: int | Literal["auto"] = "auto",
+    placeholder: str | None = None,
     column_config: Mapping[str, Any] | None = None,
 ) -> None:
-    """`st.dataframe` of a table whose source-address columns are links (the site's name shown). The
-    linked rows of an Arrow table are made once per content (the same rows are drawn on every rerun)."""
+    """`st.dataframe` of a table whose source-address columns are links (the site's name shown), and
+    `placeholder` in its empty cells. It is sent as Arrow, made once per content (an Arrow table) or per
+    frame (a shared pandas frame): the same rows are drawn on every rerun, and converting a frame again
+    each time was a tenth of a rerun of the coverage view."""
     if isinstance(data, pa.Table):
         frame, linked = linked_table(data)
     else:  # a shared frame (`datatable.display_frame`) is linked once; one of this run's, for this run
@@ -58,7 +61,15 @@ def show_table(
         for name in linked
     }
     config.update(column_config or {})
-    st.dataframe(frame, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        key=key,
+        placeholder=placeholder,
+        column_config=config,
+    )
 
 
 # Room for the table of every view `ui.warm_up` prepares (about 300, a few KB each) and the pages' others.
