@@ -30,7 +30,7 @@ from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
 from sdcf_metrics.ui.frame import page_frame, page_heading, page_link, text_section
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
 from sdcf_metrics.ui.tables import opened_expander
-from sdcf_metrics.ui.upload_example import upload_example
+from sdcf_metrics.ui.upload_example import example_table, upload_example
 from sdcf_metrics.ui.widgets import metric_choice, normalisation_choice
 from sdcf_metrics.untrusted import escape_markdown, escape_markdown_table
 from sdcf_metrics.views import load_denominators
@@ -115,9 +115,16 @@ else:
             on_wait=lambda: checking.update(label=t("Other files are being checked; yours is next…")),
         )
         checking.update(label=your_city.status_label(preview), state="complete" if preview.ok else "error")
-# The example holds nothing of a visitor's: its figures are kept and shared like the published ones. A
-# visitor's own figures are built on each run and kept nowhere.
-build = built_once if uploaded_file is None else lambda builder, *args, **kwargs: builder(*args, **kwargs)
+
+
+def made_now(builder, /, *args, **kwargs):
+    """Made on this run and kept nowhere: a visitor's own charts and tables."""
+    return builder(*args, **kwargs)
+
+
+# The example holds nothing of a visitor's: its charts and tables are kept and shared like the published
+# ones. A visitor's own figures are built on each run and kept nowhere.
+build, tabulate = (built_once, example_table) if uploaded_file is None else (made_now, made_now)
 
 
 def list_problems() -> None:
@@ -154,8 +161,10 @@ with (
 ) as combined:
     names = {city["city_id"]: city["name"] for city in queries.cities(combined)}
     cities = your_city.uploaded_cities(preview, names, published_ids)
-    passed = your_city.passed_table(
-        queries.observations_by_id(combined, observation_ids=list(preview.row_of)), preview.row_of
+    passed = tabulate(
+        your_city.passed_table,
+        queries.observations_by_id(combined, observation_ids=list(preview.row_of)),
+        preview.row_of,
     )
     if preview.ok:
         st.success(
@@ -275,7 +284,7 @@ with (
                 data_version=release.data_version,
                 published_on=release.published_on,
             ),
-            your_city.trend_rows_table(rows),
+            tabulate(your_city.trend_rows_table, rows),
             place_title(metric_label, trend_name, rows),
             key="your-city-trend",
             summary=trends.trend_summary(trend_name, metric_label, rows, series),
@@ -320,7 +329,7 @@ with (
                 published_on=release.published_on,
                 note=note,
             ),
-            your_city.comparison_rows_table(comparison.latest, per, reference),
+            tabulate(your_city.comparison_rows_table, comparison.latest, per, reference),
             t("{metric}: the figure per city closest to the reference", metric=metric_label),
             key="your-city-compare",
             summary=describe.latest_summary(comparison, metric_label),
@@ -350,7 +359,7 @@ with (
                     published_on=release.published_on,
                     note=note,
                 ),
-                your_city.comparison_rows_table(in_period, per, reference),
+                tabulate(your_city.comparison_rows_table, in_period, per, reference),
                 t("{metric} over time: {period}", metric=metric_label, period=period_label.lower()),
                 key="your-city-compare-time",
                 summary=describe.time_summary(in_period, metric_label, period_label),

@@ -42,6 +42,7 @@ from sdcf_metrics.pipeline.template import template_csv, template_xlsx
 from sdcf_metrics.pipeline.upload.preview import preview_upload
 from sdcf_metrics.schema import UPLOAD_COLUMNS
 from sdcf_metrics.store import get_store
+from sdcf_metrics.ui.upload_example import EXAMPLE_TABLES
 from sdcf_metrics.untrusted import escape_label, escape_markdown
 
 PAGE = "pages/7_Your_city.py"
@@ -470,6 +471,20 @@ def test_nothing_of_an_upload_reaches_a_shared_cache_or_the_disk():
     for path in (paths.PROJECT_ROOT / PAGE, Path(your_city.__file__)):
         source = path.read_text(encoding="utf-8")
         assert "st.cache" not in source and "open(" not in source and "write_bytes" not in source, path
+
+
+def test_the_examples_tables_are_kept_like_its_charts_and_an_uploads_never():
+    """The example is the same for every visitor, so the tables beside its charts are made once; a
+    visitor's own figures are tabulated on each run and kept nowhere."""
+    app = open_page()
+    first = EXAMPLE_TABLES.stats()
+    app.run()
+    again = EXAMPLE_TABLES.stats()
+    assert first.entries > 0
+    assert (again.entries, again.misses) == (first.entries, first.misses) and again.hits > first.hits
+    upload(app, "münsterhausen.csv", csv_file(figure_rows()))
+    assert not app.exception and chart_specs(app)
+    assert EXAMPLE_TABLES.stats().entries == first.entries
 
 
 def strings_in(value: object) -> list[str]:

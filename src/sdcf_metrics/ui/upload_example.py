@@ -2,17 +2,23 @@
 
 The example is the same for every visitor of one data version on one day in one language, and nothing
 of it comes from a visitor, so it is checked once and its store (the published data with the example's
-rows) is kept and shared, its query results cached like the published store's. A visitor's own file never
-comes here: it is checked on each run and queried through a store of its own that lasts one run.
+rows) is kept and shared, its query results cached like the published store's, and the tables of its
+figures kept like its charts (`example_table`). A visitor's own file never comes here: it is checked on
+each run and queried through a store of its own that lasts one run.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import ParamSpec
 
+import pyarrow as pa
+
+from ..cache import ResultCache
 from ..i18n import current_language
 from ..pipeline.template import template_csv
 from ..pipeline.upload.preview import UploadPreview, preview_upload
@@ -53,3 +59,16 @@ def upload_example(store: Store) -> UploadExample:
         # A day's example replaces the day before's, whose store closes once no run uses it any more.
         _examples.setdefault(store, {})[language] = made
     return made
+
+
+P = ParamSpec("P")
+
+# The example's tables for each figure, comparison and period a visitor can choose, in a few languages.
+EXAMPLE_TABLES = ResultCache(max_entries=256, max_bytes=8 * 1024**2, per_version=True)
+
+
+def example_table(builder: Callable[P, pa.Table], /, *args: P.args, **kwargs: P.kwargs) -> pa.Table:
+    """`builder(*args, **kwargs)`, a table of the example's figures, made once for the same arguments and
+    language, as `charts.built_once` makes its charts: building the tables beside its charts again was
+    a twentieth of each rerun of the page (0.8 ms of 15.3). Never for a visitor's own figures."""
+    return EXAMPLE_TABLES.once(builder, *args, **kwargs)
