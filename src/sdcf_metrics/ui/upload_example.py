@@ -25,6 +25,8 @@ from ..pipeline.upload.preview import UploadPreview, preview_upload
 from ..store import Store
 from ..your_city import EXAMPLE_FILE
 
+P = ParamSpec("P")
+
 
 @dataclass(frozen=True)
 class UploadExample:
@@ -60,8 +62,6 @@ def upload_example(store: Store) -> UploadExample:
         _examples.setdefault(store, {})[language] = made
     return made
 
-
-P = ParamSpec("P")
 
 # The example's tables for each figure, comparison and period a visitor can choose, in a few languages.
 EXAMPLE_TABLES = ResultCache(max_entries=256, max_bytes=8 * 1024**2, per_version=True)
