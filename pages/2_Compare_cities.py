@@ -123,8 +123,8 @@ if reference is not None:
         )
     )
 
-    label = t("Every figure for these cities ({count})", count=len(comparison.values))
-    with opened_expander(label, key="compare-all") as opened:
+    every_figure = t("Every figure for these cities ({count})", count=len(comparison.values))
+    with opened_expander(every_figure, key="compare-all") as opened:
         if opened:
             st.caption(
                 t(
