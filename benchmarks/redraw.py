@@ -34,6 +34,7 @@ from tests.e2e.browser_support import (
 
 from . import ROOT
 from .browser import LOAD_TIMEOUT_MS, SERVER_ENV, VIEWPORT
+from .browser_profile import MainThreadProfiler, script_times
 from .floor import FigureSwap, write_floor_app
 from .measure import Check, Target, Timing, Unit, format_value
 from .pages import PageFailed, hot_spots
@@ -53,6 +54,8 @@ REDRAW_PAGES = ("pages/1_City_trends.py", "pages/2_Compare_cities.py")
 REDRAW_TARGET = Target(1.25, "×")
 RUNS = 20
 WARMUP_CHANGES = 1
+PROFILED_CHANGES = 10
+PROFILED_SCRIPTS = 8  # rows of the profile table per page: the scripts furthest above the floor
 REDRAW_TIMEOUT_MS = 60_000
 
 # Runs before the app's own scripts: notes when each websocket message is sent and received, and its size.
@@ -222,12 +225,36 @@ class Tab:
     def choose(self, option: str) -> Redraw:
         """Open the filter, narrow it to `option` by typing (long lists only render what is in view),
         click the option and wait until the chart is drawn anew."""
+        self._click(self._open(option), option)
+        return Redraw(**self.page.evaluate("window.__redraw.result()"))
+
+    def profile(self, options: Sequence[str]) -> list[dict[str, Any]]:
+        """Choose each of `options` in turn as `choose` does, the main thread's CPU profile recorded from
+        the click until the chart is drawn anew: one profile a change."""
+        profiler = MainThreadProfiler(self.page)
+        profiles = []
+        try:
+            for option in options:
+                choice = self._open(option)
+                profiler.start()
+                try:
+                    self._click(choice, option)
+                finally:
+                    profiles.append(profiler.stop())
+        finally:
+            profiler.close()
+        return profiles
+
+    def _open(self, option: str) -> Any:
         box = self.page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first
         box.locator("input").click()
         self.page.keyboard.type(option)
         choice = self.page.get_by_role("option", name=option, exact=True)
         choice.wait_for(timeout=LOAD_TIMEOUT_MS)
         self.page.evaluate("window.__redraw.arm()")
+        return choice
+
+    def _click(self, choice: Any, option: str) -> None:
         choice.click()
         try:
             self.page.wait_for_function("window.__redraw.finished()", timeout=REDRAW_TIMEOUT_MS)
@@ -236,17 +263,18 @@ class Tab:
                 f"the chart was not drawn anew within {REDRAW_TIMEOUT_MS / 1000:.0f} s "
                 f"after choosing “{option}” at {self.page.url}"
             ) from error
-        return Redraw(**self.page.evaluate("window.__redraw.result()"))
 
     def close(self) -> None:
         self.context.close()
 
 
 def time_redraws(
-    browser: Any, urls: Sequence[str], cycle: Cycle, runs: int
-) -> tuple[list[list[Redraw]], list[int]]:
-    """Changes on each of `urls` (a page and its floor) in turns, after one unmeasured change of each; and
-    how many elements each shows in its main area."""
+    browser: Any, urls: Sequence[str], cycle: Cycle, runs: int, profiled: int = PROFILED_CHANGES
+) -> tuple[list[list[Redraw]], list[int], list[dict[str, float]]]:
+    """Changes on each of `urls` (a page and its floor) in turns, after one unmeasured change of each; how
+    many elements each shows in its main area; and, from `profiled` further changes of each, the
+    milliseconds a change its main thread spends in each script (`browser_profile`). The profiled
+    changes come after the timed ones, so the profiler slows no timing."""
     tabs: list[Tab] = []
     try:
         for url in urls:
@@ -257,7 +285,10 @@ def time_redraws(
                 redraw = tab.choose(cycle.option(step))
                 if step > WARMUP_CHANGES:
                     taken.append(redraw)
-        return samples, [tab.elements for tab in tabs]
+        after = WARMUP_CHANGES + runs + 1
+        options = [cycle.option(step) for step in range(after, after + profiled)]
+        scripts = [script_times(tab.profile(options)) for tab in tabs]
+        return samples, [tab.elements for tab in tabs], scripts
     finally:
         for tab in tabs:
             tab.close()
@@ -270,6 +301,16 @@ class RedrawResult:
     page: list[Redraw]
     floor: list[Redraw]
     elements: list[int]
+    scripts: list[dict[str, float]]
+
+    def above_floor(self) -> list[tuple[str, float, float]]:
+        """Each script's milliseconds a change on the page and on its floor, the furthest above the
+        floor's first."""
+        page, floor = self.scripts
+        rows = [
+            (script, page.get(script, 0.0), floor.get(script, 0.0)) for script in page.keys() | floor.keys()
+        ]
+        return sorted(rows, key=lambda row: (row[2] - row[1], row[0]))
 
     @staticmethod
     def timing(redraws: Sequence[Redraw]) -> Timing:
@@ -309,7 +350,16 @@ METHOD = (
     "answer. The floor is a generated page with the same widgets that, on each change, only swaps in the "
     "page's own figures for the chosen option, prebuilt and cached. Median "
     "and 90th percentile (inclusive) of the measured changes; the targets are on the ratios to the "
-    "floor's. Server and browser share the machine's cores."
+    "floor's. Server and browser share the machine's cores. After the timed changes, {profiled} more of "
+    "each are made under Chromium's sampling CPU profiler (DevTools protocol), from the click until the "
+    "chart is drawn anew, to say where the main thread's time goes."
+)
+PROFILE_CAPTION = (
+    "Where the browser's main thread spends a change: milliseconds a profiled change (the profiler slows "
+    "the page a little, so read these as shares), added up per script of Streamlit's frontend, a call into "
+    "the browser (such as `getBoundingClientRect`) charged to the script that made it; `(program)` is the "
+    "browser's own work outside scripts (style, layout, paint). Per page, the {rows} scripts furthest above "
+    "the floor's, then the whole."
 )
 PARTS_CAPTION = (
     "Where the time goes: medians over the measured changes, in ms from the pointer going down on the "
@@ -333,12 +383,15 @@ def run(
     pages: Sequence[str] = REDRAW_PAGES,
     runs: int = RUNS,
     browser: Any | None = None,
+    profiled: int = PROFILED_CHANGES,
 ) -> Section:
     """Time `runs` filter changes in the browser on each of `pages` (relative paths) against its floor, in
-    `browser` if given (a test session's), else in a Chromium launched for the run."""
+    `browser` if given (a test session's), else in a Chromium launched for the run; then profile
+    `profiled` more changes of each."""
     project_root = project_root or ROOT
     section = Section(
-        "Browser: filter change to chart redrawn", METHOD.format(warmup=WARMUP_CHANGES, runs=runs)
+        "Browser: filter change to chart redrawn",
+        METHOD.format(warmup=WARMUP_CHANGES, runs=runs, profiled=profiled),
     )
     chosen = [survey for survey in surveys if str(survey.path.relative_to(project_root)) in pages]
     cycles = _cycles(chosen, section, log)
@@ -362,13 +415,13 @@ def run(
             log(f"redraw: {survey.label}")
             path = url_path(survey.path)
             try:
-                (page, floor_redraws), elements = time_redraws(
-                    browser, [app.url + path, floor.url + path], cycle, runs
+                (page, floor_redraws), elements, scripts = time_redraws(
+                    browser, [app.url + path, floor.url + path], cycle, runs, profiled
                 )
             except PageFailed as failure:
                 section.findings.append(f"{survey.label} was not measured: {failure}")
                 continue
-            results.append(RedrawResult(survey, cycle, page, floor_redraws, elements))
+            results.append(RedrawResult(survey, cycle, page, floor_redraws, elements, scripts))
     _report(section, results)
     for result in results:
         if not all(REDRAW_TARGET.is_met(ratio) for ratio in result.ratios):
@@ -456,6 +509,34 @@ def _report(section: Section, results: Sequence[RedrawResult]) -> None:
             section.findings.append(_where_the_time_goes(result))
     section.tables.append(("", table))
     section.tables.append((PARTS_CAPTION, parts))
+    section.tables.append((PROFILE_CAPTION.format(rows=PROFILED_SCRIPTS), _profile_table(results)))
+
+
+def _profile_table(results: Sequence[RedrawResult]) -> Table:
+    table = Table(("Page", "Script", "Page (ms a change)", "Floor (ms a change)", "Above the floor"))
+    for result in results:
+        label = result.survey.label
+        for script, page, floor in result.above_floor()[:PROFILED_SCRIPTS]:
+            table.add(
+                label,
+                f"`{script}`",
+                format_value(page, "ms"),
+                format_value(floor, "ms"),
+                _signed(page - floor),
+            )
+        page_total, floor_total = (sum(scripts.values()) for scripts in result.scripts)
+        table.add(
+            label,
+            "all scripts and the browser",
+            format_value(page_total, "ms"),
+            format_value(floor_total, "ms"),
+            _signed(page_total - floor_total),
+        )
+    return table
+
+
+def _signed(milliseconds: float) -> str:
+    return ("+" if milliseconds >= 0 else "−") + format_value(abs(milliseconds), "ms")
 
 
 def _where_the_time_goes(result: RedrawResult) -> str:
@@ -472,7 +553,22 @@ def _where_the_time_goes(result: RedrawResult) -> str:
         f"and {both('last_reply')}, a span of {server_page} (floor {server_floor}), sending "
         f"{both('received_kb', 'KB')}; the first chart is drawn anew at {both('changed')}; the main thread "
         f"spends {both('busy')} in long tasks; the main area has {result.elements[0]} elements "
-        f"(floor {result.elements[1]})."
+        f"(floor {result.elements[1]}). {_profile_finding(result)}"
+    )
+
+
+def _profile_finding(result: RedrawResult) -> str:
+    """What the main thread does beyond the floor's, from the profiled changes."""
+    page_total, floor_total = (sum(scripts.values()) for scripts in result.scripts)
+    beyond = [
+        f"`{script}` {_signed(page - floor)}"
+        for script, page, floor in result.above_floor()[:3]
+        if page > floor
+    ]
+    where = ", ".join(beyond) or "no script"
+    return (
+        f"Profiled, its main thread works {format_value(page_total, 'ms')} a change (floor "
+        f"{format_value(floor_total, 'ms')}); most of the difference is in {where}."
     )
 
 

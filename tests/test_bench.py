@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks import BENCHMARKS, parse_only
 from benchmarks.__main__ import main
+from benchmarks.browser_profile import script_name, script_times
 from benchmarks.floor import floor_script, write_floor_app
 from benchmarks.measure import Check, Target, Timing, time_interleaved
 from benchmarks.pages import run as run_pages
@@ -357,6 +358,41 @@ def test_a_function_that_only_wraps_another_is_not_listed_twice():
     assert thin_wrapper(stats, stats[query][4], cumulative=0.100) == set(), "a page script is not a wrapper"
     stats[query] = (4, 4, 0.050, 0.150, {page: ()})
     assert thin_wrapper(stats, stats[sql][4], cumulative=0.099) == set(), "query has time of its own"
+
+
+def _profile(*frames: tuple[str, str, int | None], samples: list[int], deltas: list[int]) -> dict:
+    """A Chromium CPU profile: call-tree nodes (function, script address, parent's id), numbered from 1."""
+    nodes = [{"id": 1, "callFrame": {"functionName": "(root)", "url": ""}, "children": []}]
+    for number, (function, url, parent) in enumerate(frames, start=2):
+        nodes.append({"id": number, "callFrame": {"functionName": function, "url": url}, "children": []})
+        nodes[(parent or 1) - 1]["children"].append(number)
+    return {"nodes": nodes, "samples": samples, "timeDeltas": deltas}
+
+
+def test_a_browser_profile_charges_each_sample_to_the_script_it_ran_in_or_was_called_from():
+    plotly = "http://127.0.0.1:8501/static/js/PlotlyChart.D9Z0_fxz.js"
+    markdown = "http://127.0.0.1:8501/static/js/StreamlitMarkdown.oOG-xoxw.js"
+    change = _profile(
+        ("(idle)", "", None),  # 2
+        ("(program)", "", None),  # 3
+        ("draw", plotly, None),  # 4
+        ("getBoundingClientRect", "", 4),  # 5: the browser, called by Plotly
+        ("render", markdown, None),  # 6
+        # Each sample lasts until the next one (microseconds); the last one's length is not known.
+        samples=[2, 4, 5, 6, 3, 2, 4],
+        deltas=[0, 1000, 3000, 2000, 500, 1500, 9000],
+    )
+    other_change = _profile(("draw", plotly, None), samples=[2, 2], deltas=[0, 4000])
+
+    times = script_times([change, other_change])
+
+    assert times == {"PlotlyChart": 4.5, "(program)": 0.75, "StreamlitMarkdown": 0.25}, "ms a change"
+    assert list(times) == ["PlotlyChart", "(program)", "StreamlitMarkdown"], "largest first"
+    assert script_times([]) == {}
+    assert script_name(plotly) == "PlotlyChart"
+    assert script_name("http://host/static/js/emotion-styled.browser.esm.DdOkyKg_.js?v=1") == (
+        "emotion-styled.browser.esm"
+    )
 
 
 # --- the report --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The redraw benchmark end to end on a tiny app: it cycles through the filter's options in a real
-browser, on the page and on its floor, and reports both with their parts. Nothing here is timed: the
-figures only have to exist."""
+browser, on the page and on its floor, and reports both with their parts and where the browser's time
+goes. Nothing here is timed: the figures only have to exist."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def test_the_redraw_benchmark_times_filter_changes_on_the_page_and_its_floor(bro
         pages=("app.py",),
         runs=2,
         browser=browser,
+        profiled=2,
     )
 
     assert [check.subject for check in section.checks] == [
@@ -43,4 +44,10 @@ def test_the_redraw_benchmark_times_filter_changes_on_the_page_and_its_floor(bro
         ["app.py (Overview)", "page", "3"],
         ["app.py (Overview)", "floor", "3"],
     ], "every option draws a chart of its own, so all three are cycled"
+    profile = section.tables[2][1]
+    scripts = {row[1]: row for row in profile.rows}
+    assert "`PlotlyChart`" in scripts, "the chart is drawn by Streamlit's Plotly script, on page and floor"
+    _, _, page_total, floor_total, _ = scripts["all scripts and the browser"]
+    assert page_total.endswith(" ms") and floor_total.endswith(" ms")
+    assert float(page_total.split()[0]) > 0 and float(floor_total.split()[0]) > 0
     assert not any("not measured" in finding for finding in section.findings)
