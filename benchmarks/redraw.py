@@ -361,6 +361,7 @@ PROFILE_CAPTION = (
     "browser's own work outside scripts (style, layout, paint). Per page, the {rows} scripts furthest above "
     "the floor's, then the whole."
 )
+TRIED = "What has been tried against a miss here, what it measured, and why: `docs/performance.md`."
 PARTS_CAPTION = (
     "Where the time goes: medians over the measured changes, in ms from the pointer going down on the "
     "option: until the rerun request left on the websocket, until the server's first and last message of "
@@ -507,6 +508,8 @@ def _report(section: Section, results: Sequence[RedrawResult]) -> None:
             )
         if not all(REDRAW_TARGET.is_met(ratio) for ratio in result.ratios):
             section.findings.append(_where_the_time_goes(result))
+    if any(not all(REDRAW_TARGET.is_met(ratio) for ratio in result.ratios) for result in results):
+        section.findings.append(TRIED)
     section.tables.append(("", table))
     section.tables.append((PARTS_CAPTION, parts))
     section.tables.append((PROFILE_CAPTION.format(rows=PROFILED_SCRIPTS), _profile_table(results)))
