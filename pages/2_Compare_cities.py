@@ -12,7 +12,7 @@ from sdcf_metrics.trends import city_choices
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_view
 from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
-from sdcf_metrics.ui.frame import no_data, page_frame, page_heading, page_link
+from sdcf_metrics.ui.frame import no_data, page_frame, page_heading, page_link, stable_slot
 from sdcf_metrics.ui.navigation import COMPARE_CITIES, METHODOLOGY
 from sdcf_metrics.ui.tables import opened_expander, show_table, tile_source
 from sdcf_metrics.ui.widgets import TIME_AXES, normalisation_choice, radio_choice
@@ -67,79 +67,81 @@ names = {city["city_id"]: city["name"] for city in cities}
 colours = city_colours(list(names))
 reference = comparison.reference
 
-if not city_ids:
-    st.info(t("Choose one or more cities to compare."))
-if comparison.cities_without_data:
-    without = ", ".join(names[city_id] for city_id in comparison.cities_without_data)
-    no_data(t("{metric} in {cities}", metric=metric["label"], cities=without))
-    reporting = cities_reporting(queries.metric_coverage(store, metric_id), metric_id, city_ids)
-    if reporting:
-        state.preset(
-            "cities",
-            t(
-                "Compare cities that report it: {cities}",
-                cities=", ".join(names[city_id] for city_id in reporting),
-            ),
-            reporting,
-            icon=":material/swap_horiz:",
-        )
-
-if reference is not None:
-    st.markdown(
-        t(
-            "**Reference:** {city}, {figure} ({counted_as}), {period}, {scope}. Every figure is marked "
-            "against it; put another city first to change it.",
-            city=escape_markdown(reference["city"]),
-            figure=escape_markdown(describe_value(reference)),
-            counted_as=escape_markdown(reference["counted_as"]),
-            period=escape_markdown(reference["period_label"]),
-            scope=escape_markdown(label(SCOPES, reference["scope"])),
-        )
-    )
-    about_reference = [
-        tile_source(reference["source_title"], reference["source_url"]),
-        *(escape_markdown(line) for line in describe.evidence_lines(reference)),
-    ]
-    st.caption(" · ".join(about_reference))
-    comparability_verdict(comparison)
-    show_view(views.compare_latest(comparison, metric, per, colours, store.release))
-
-    st.header(t("All figures over time"))
-    period_column, axis_column = st.columns(2)
-    with period_column:
-        in_period, period_label = period_choice(comparison)
-    with axis_column:
-        axis = radio_choice("axis", t("Time axis"), TIME_AXES, views.DEFAULT_TIME_AXIS)
-    show_view(
-        views.compare_time(
-            comparison,
-            in_period,
-            period_label,
-            metric=metric,
-            per=per,
-            since_opening=denominators if axis == "since_opening" else None,
-            colours=colours,
-            release=store.release,
-        )
-    )
-
-    every_figure = t("Every figure for these cities ({count})", count=len(comparison.values))
-    with opened_expander(every_figure, key="compare-all") as opened:
-        if opened:
-            st.caption(
+with stable_slot():
+    if not city_ids:
+        st.info(t("Choose one or more cities to compare."))
+    if comparison.cities_without_data:
+        without = ", ".join(names[city_id] for city_id in comparison.cities_without_data)
+        no_data(t("{metric} in {cities}", metric=metric["label"], cities=without))
+        reporting = cities_reporting(queries.metric_coverage(store, metric_id), metric_id, city_ids)
+        if reporting:
+            state.preset(
+                "cities",
                 t(
-                    "Each sourced figure once, marked against the reference, with the source's own wording. "
-                    "No totals: people are counted again at each facility and in each period."
+                    "Compare cities that report it: {cities}",
+                    cities=", ".join(names[city_id] for city_id in reporting),
+                ),
+                reporting,
+                icon=":material/swap_horiz:",
+            )
+
+with stable_slot():
+    if reference is not None:
+        st.markdown(
+            t(
+                "**Reference:** {city}, {figure} ({counted_as}), {period}, {scope}. Every figure is marked "
+                "against it; put another city first to change it.",
+                city=escape_markdown(reference["city"]),
+                figure=escape_markdown(describe_value(reference)),
+                counted_as=escape_markdown(reference["counted_as"]),
+                period=escape_markdown(reference["period_label"]),
+                scope=escape_markdown(label(SCOPES, reference["scope"])),
+            )
+        )
+        about_reference = [
+            tile_source(reference["source_title"], reference["source_url"]),
+            *(escape_markdown(line) for line in describe.evidence_lines(reference)),
+        ]
+        st.caption(" · ".join(about_reference))
+        comparability_verdict(comparison)
+        show_view(views.compare_latest(comparison, metric, per, colours, store.release))
+
+        st.header(t("All figures over time"))
+        period_column, axis_column = st.columns(2)
+        with period_column:
+            in_period, period_label = period_choice(comparison)
+        with axis_column:
+            axis = radio_choice("axis", t("Time axis"), TIME_AXES, views.DEFAULT_TIME_AXIS)
+        show_view(
+            views.compare_time(
+                comparison,
+                in_period,
+                period_label,
+                metric=metric,
+                per=per,
+                since_opening=denominators if axis == "since_opening" else None,
+                colours=colours,
+                release=store.release,
+            )
+        )
+
+        every_figure = t("Every figure for these cities ({count})", count=len(comparison.values))
+        with opened_expander(every_figure, key="compare-all") as opened:
+            if opened:
+                st.caption(
+                    t(
+                        "Each sourced figure once, marked against the reference, with the source's own "
+                        "wording. No totals: people are counted again at each facility and in each period."
+                    )
                 )
-            )
-            show_table(
-                describe.comparison_table(comparison.values, per, reference),
-                key="table:compare-all",
-                column_config={
-                    t("City"): st.column_config.TextColumn(pinned=True),
-                    t("Comparability"): st.column_config.TextColumn(width="large"),
-                },
-            )
+                show_table(
+                    describe.comparison_table(comparison.values, per, reference),
+                    key="table:compare-all",
+                    column_config={
+                        t("City"): st.column_config.TextColumn(pinned=True),
+                        t("Comparability"): st.column_config.TextColumn(width="large"),
+                    },
+                )
 
 with opened_expander(t("How figures are compared"), key="how-compared") as opened:
     if opened:

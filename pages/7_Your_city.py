@@ -27,7 +27,7 @@ from sdcf_metrics.pipeline.template import EXAMPLE_CITY, template_csv, template_
 from sdcf_metrics.ui import state
 from sdcf_metrics.ui.chart_tools import show_chart
 from sdcf_metrics.ui.comparison import comparability_verdict, period_choice
-from sdcf_metrics.ui.frame import page_frame, page_heading, page_link, text_section
+from sdcf_metrics.ui.frame import page_frame, page_heading, page_link, stable_slot, text_section
 from sdcf_metrics.ui.navigation import METHODOLOGY, YOUR_CITY
 from sdcf_metrics.ui.tables import opened_expander
 from sdcf_metrics.ui.upload_example import example_table, upload_example
@@ -311,14 +311,15 @@ with (
         reference = comparison.reference
         note = your_city.chart_note(city_name, example=uploaded_file is None)
         comparability_verdict(comparison, linked=False)
-        if comparison.cities_without_data:
-            st.caption(
-                t(
-                    "No published figure for {metric} in {cities}.",
-                    metric=escape_markdown(metric_label),
-                    cities=escape_markdown(", ".join(names[c] for c in comparison.cities_without_data)),
+        with stable_slot():
+            if comparison.cities_without_data:
+                st.caption(
+                    t(
+                        "No published figure for {metric} in {cities}.",
+                        metric=escape_markdown(metric_label),
+                        cities=escape_markdown(", ".join(names[c] for c in comparison.cities_without_data)),
+                    )
                 )
-            )
         show_chart(
             build(
                 latest_chart,
@@ -337,35 +338,36 @@ with (
             private=True,
         )
         in_period, period_label = period_choice(comparison)
-        if not your_city.spans_several_dates(in_period):
-            st.caption(
-                t(
-                    "Figures of this kind of period exist for one date only, so there is nothing to draw "
-                    "over time. Choose another kind of period."
+        with stable_slot():
+            if not your_city.spans_several_dates(in_period):
+                st.caption(
+                    t(
+                        "Figures of this kind of period exist for one date only, so there is nothing to draw "
+                        "over time. Choose another kind of period."
+                    )
                 )
-            )
-        else:
-            show_chart(
-                build(
-                    time_chart,
-                    in_period,
-                    per=per,
-                    reference=reference,
-                    metric_label=metric_label,
-                    period_label=period_label,
-                    openings=None,
-                    colours=colours,
-                    data_version=release.data_version,
-                    published_on=release.published_on,
-                    note=note,
-                ),
-                tabulate(your_city.comparison_rows_table, in_period, per, reference),
-                t("{metric} over time: {period}", metric=metric_label, period=period_label.lower()),
-                key="your-city-compare-time",
-                summary=describe.time_summary(in_period, metric_label, period_label),
-                definition=definition,
-                private=True,
-            )
+            else:
+                show_chart(
+                    build(
+                        time_chart,
+                        in_period,
+                        per=per,
+                        reference=reference,
+                        metric_label=metric_label,
+                        period_label=period_label,
+                        openings=None,
+                        colours=colours,
+                        data_version=release.data_version,
+                        published_on=release.published_on,
+                        note=note,
+                    ),
+                    tabulate(your_city.comparison_rows_table, in_period, per, reference),
+                    t("{metric} over time: {period}", metric=metric_label, period=period_label.lower()),
+                    key="your-city-compare-time",
+                    summary=describe.time_summary(in_period, metric_label, period_label),
+                    definition=definition,
+                    private=True,
+                )
 
     parts = your_city.yours(
         your_city.mark_uploaded(queries.city_breakdowns(combined, city_id=city_id), uploaded)

@@ -20,6 +20,7 @@ from apptest_helpers import (
     has_live_markup,
     markdown_texts,
     numbers,
+    placed_elements,
     run_page_in_app,
     with_tables_open,
 )
@@ -167,6 +168,20 @@ def test_a_city_with_no_figure_for_the_metric_says_so_and_the_cities_that_report
     chosen = app.query_params["cities"]
     assert chosen[0] == "copenhagen" and "essen" not in chosen and len(chosen) == 5
     assert not [info.value for info in app.info if info.value.startswith("No sourced figure")]
+
+
+def test_a_notice_that_comes_with_another_figure_moves_nothing_under_it():
+    """The browser redraws what changed, not every element a notice would push down: here, the national
+    rates, which do not depend on the figure chosen."""
+    app = run_page_in_app(PAGE)
+    before = placed_elements(app)
+    app.selectbox[0].select("visits").run()
+    assert "No sourced figure for Visits in Amsterdam." in [info.value for info in app.info]
+    after = placed_elements(app)
+    (heading,) = [place for place, drawn in after.items() if b"Drug-induced death rates by country" in drawn]
+    national = [place for place in after if place >= heading]
+    assert len(national) > 5
+    assert [place for place in national if before.get(place) != after[place]] == []
 
 
 def test_the_time_axis_can_count_years_from_each_city_s_first_opening():

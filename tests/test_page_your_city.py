@@ -25,6 +25,7 @@ from apptest_helpers import (
     numbers,
     open_chart_tool,
     record_downloads,
+    placed_elements,
     rendered_markdown,
     run_page_in_app,
     with_tables_open,
@@ -164,6 +165,20 @@ def test_without_a_file_the_page_explains_the_format_offers_the_template_and_pre
     latest = chart_specs(app)[1]
     assert "Exampleville (not published)" in points(latest)
     assert "Copenhagen" in points(latest)
+
+
+def test_a_chart_over_time_that_comes_and_goes_moves_nothing_under_it():
+    """A kind of period with one date says so in a line instead of a chart; the elements under it keep
+    their place, so the browser redraws only what changed."""
+    app = open_page()
+    assert any("exist for one date only" in caption.value for caption in app.caption)
+    before = placed_elements(app)
+    app.selectbox(key="widget:period").set_value("since_opening").run()
+    assert not any("exist for one date only" in caption.value for caption in app.caption)
+    assert len(chart_specs(app)) == 3
+    after = placed_elements(app)
+    (contact,) = [place for place, drawn in after.items() if b"To publish your figures" in drawn]
+    assert after[contact] == before.get(contact)
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

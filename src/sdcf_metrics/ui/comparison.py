@@ -12,28 +12,31 @@ from ..periods import period_group_label
 from ..untrusted import escape_markdown, markdown_link, web_address
 from ..views import default_period, values_in_period
 from . import state
+from .frame import stable_slot
 from .tables import opened_expander
 
 
 def comparability_verdict(comparison: Comparison, *, linked: bool = True) -> None:
     """A warning listing, one line each, how the compared figures differ, with the sources' own words in
     the details, each with a link to its source unless `linked` is off (a visitor's own file is never
-    turned into links); or a note that they are counted alike."""
+    turned into links); or a note that they are counted alike. One slot whatever it says, so the elements
+    under it keep their place."""
     lines = comparability_lines(comparison.latest, comparison.reference)
-    if lines:
-        items = "\n".join(f"- {escape_markdown(line)}" for line in lines)
-        st.warning(t("**Not directly comparable:**") + "\n\n" + items, icon=":material/warning:")
-        with opened_expander(t("What each source counted, in its own words"), key="counted") as opened:
-            if opened:
-                details = comparability_details(comparison.latest, comparison.reference)
-                st.markdown("\n".join(_detail(line, address, linked) for line, address in details))
-    elif len(comparison.latest) > 1:
-        st.success(
-            t(
-                "These figures are counted in the same way: same definition, kind and length of period, "
-                "scope, and within three years of each other."
+    with stable_slot():
+        if lines:
+            items = "\n".join(f"- {escape_markdown(line)}" for line in lines)
+            st.warning(t("**Not directly comparable:**") + "\n\n" + items, icon=":material/warning:")
+            with opened_expander(t("What each source counted, in its own words"), key="counted") as opened:
+                if opened:
+                    details = comparability_details(comparison.latest, comparison.reference)
+                    st.markdown("\n".join(_detail(line, address, linked) for line, address in details))
+        elif len(comparison.latest) > 1:
+            st.success(
+                t(
+                    "These figures are counted in the same way: same definition, kind and length of period, "
+                    "scope, and within three years of each other."
+                )
             )
-        )
 
 
 def _detail(line: str, address: str | None, linked: bool) -> str:

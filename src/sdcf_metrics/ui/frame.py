@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..attribution import DATA_LICENCE_NOTE, citation
@@ -216,6 +217,16 @@ def _enter_chart_only_mode(store: Store) -> None:
     rest = st.empty()
     st.session_state[CHART_ONLY] = (slot, rest)
     rest.container().__enter__()
+
+
+def stable_slot() -> DeltaGenerator:
+    """A container for a part of a page that some choices leave out or lengthen (a notice, a warning).
+
+    Streamlit's frontend keeps an element whose place on the page and content are those of the previous
+    run, and draws anew every other one. Without a slot, a notice that comes and goes moves everything
+    under it to a new place, so one click redraws the whole page; an empty slot takes no room.
+    """
+    return st.container()
 
 
 def no_data(what: str) -> None:
