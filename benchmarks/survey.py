@@ -18,7 +18,7 @@ from typing import Any
 
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.runtime.state.common import TESTING_KEY
-from streamlit.testing.v1 import AppTest, local_script_runner
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from streamlit.testing.v1.element_tree import Widget
 
 from sdcf_metrics.ui.frame import LANGUAGE_WIDGET
@@ -124,12 +124,16 @@ def compiled_once() -> Iterator[None]:
     the page alone.
     """
     shared = ScriptCache()
-    original = local_script_runner.ScriptCache
-    local_script_runner.ScriptCache = lambda: shared
+    # The runner compiles the entry script, and the pages manager (its own cache) a page of `pages/`.
+    owners = (local_script_runner, app_test)
+    originals = [owner.ScriptCache for owner in owners]
+    for owner in owners:
+        owner.ScriptCache = lambda: shared
     try:
         yield
     finally:
-        local_script_runner.ScriptCache = original
+        for owner, original in zip(owners, originals, strict=True):
+            owner.ScriptCache = original
 
 
 def _nodes(app: AppTest) -> Iterator[Any]:

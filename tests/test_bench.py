@@ -303,13 +303,16 @@ def test_elements_are_counted_inside_every_container(tmp_path):
     assert element_count(AppTest.from_file(str(script)).run()) == 5
 
 
-def test_reruns_reuse_the_compiled_script_as_a_server_does(tmp_path):
-    """A server compiles a script once (its file watcher is off); AppTest alone compiles it on every run."""
-    script = tmp_path / "page.py"
-    script.write_text("import streamlit as st\n\nst.caption('first')\n", encoding="utf-8")
+@pytest.mark.parametrize("script", ["app.py", "pages/1_Page.py"])
+def test_reruns_reuse_the_compiled_script_as_a_server_does(tmp_path, script):
+    """A server compiles a script once (its file watcher is off); AppTest alone compiles it on every run,
+    the entry script in its runner and a page of `pages/` in its pages manager."""
+    (tmp_path / "pages").mkdir()
+    for name in ("app.py", "pages/1_Page.py"):
+        (tmp_path / name).write_text("import streamlit as st\n\nst.caption('first')\n", encoding="utf-8")
     with compiled_once():
-        app = AppTest.from_file(str(script)).run()
-        script.write_text("import streamlit as st\n\nst.caption('edited')\n", encoding="utf-8")
+        app = open_page(tmp_path / script).run()
+        (tmp_path / script).write_text("import streamlit as st\n\nst.caption('edited')\n", encoding="utf-8")
         assert app.run().caption[0].value == "first"
     assert app.run().caption[0].value == "edited"
 
