@@ -16,6 +16,7 @@ from apptest_helpers import (
     chart_specs,
     has_live_markup,
     numbers,
+    placed_elements,
     run_page_in_app,
     with_tables_open,
 )
@@ -168,6 +169,20 @@ def test_changing_the_city_changes_the_chart_and_the_url():
     assert bar_values(app) != before
     assert bar_values(app) == [1078, 385]
     assert app.query_params["city"] == "paris"
+
+
+def test_another_city_s_charts_leave_the_list_of_every_figure_in_its_place():
+    """Barcelona draws eight charts and Paris one; what follows them keeps its place and message, so the
+    browser keeps it instead of drawing it anew."""
+    app = run_page_in_app(PAGE)
+    before = placed_elements(app)
+    app.selectbox[0].select("paris").run()
+    after = placed_elements(app)
+    assert len(chart_specs(app)) == 1 and len(before) > len(after)
+    (every_figure,) = [
+        place for place, drawn in after.items() if b"Every litter figure in the dataset" in drawn
+    ]
+    assert after[every_figure] == before.get(every_figure)
 
 
 def test_a_city_without_litter_figures_says_so():
