@@ -1,8 +1,6 @@
 """Redraw in a real browser: from choosing another option in a page's filter to its chart drawn anew.
 
-Before the browser runs, AppTest picks the options to cycle through: from the default on, the options of
-the page's filter (its first selectbox in the main area) that draw as many charts as the default view and
-a first chart unlike any other option's, so every change really changes the chart. The page's figures for
+Before the browser runs, AppTest picks the options to cycle through (`cycle`). The page's figures for
 those options are the floor's: the floor page has the same widgets and, on each change, only swaps in the
 page's prebuilt figures for the chosen option.
 
@@ -35,25 +33,15 @@ from tests.e2e.browser_support import (
 from . import ROOT
 from .browser import LOAD_TIMEOUT_MS, SERVER_ENV, VIEWPORT
 from .browser_profile import MainThreadProfiler, script_times
-from .floor import FigureSwap, write_floor_app
+from .cycle import RUNS, WARMUP_CHANGES, Cycle, elements_drawn_anew, option_cycle
+from .floor import floor_script, write_floor_app
 from .measure import Check, Target, Timing, Unit, format_value
 from .pages import PageFailed, hot_spots
 from .report import Section, Table
-from .survey import (
-    ChartSpec,
-    PageSurvey,
-    error_text,
-    first_filter,
-    first_filter_spec,
-    open_page,
-    set_by_label,
-    url_path,
-)
+from .survey import PageSurvey, url_path
 
 REDRAW_PAGES = ("pages/1_City_trends.py", "pages/2_Compare_cities.py")
 REDRAW_TARGET = Target(1.25, "×")
-RUNS = 20
-WARMUP_CHANGES = 1
 PROFILED_CHANGES = 10
 PROFILED_SCRIPTS = 8  # rows of the profile table per page: the scripts furthest above the floor
 REDRAW_TIMEOUT_MS = 60_000
@@ -147,50 +135,6 @@ WATCH_SCRIPT = """
   };
 }
 """
-
-
-@dataclass(frozen=True)
-class Cycle:
-    """The options a redraw run chooses in turn (the default first), and the page's charts for each."""
-
-    widget: int
-    charts: dict[str, list[ChartSpec]]
-
-    @property
-    def options(self) -> list[str]:
-        return list(self.charts)
-
-    def option(self, step: int) -> str:
-        return self.options[step % len(self.charts)]
-
-    def swap(self) -> FigureSwap:
-        return FigureSwap(self.widget, self.charts)
-
-
-def option_cycle(survey: PageSurvey, limit: int = WARMUP_CHANGES + RUNS + 1) -> Cycle | None:
-    """Up to `limit` options of the page's filter, from its default on, that each draw the default view's
-    number of charts and a first chart of their own; None when the filter is no selectbox or fewer than
-    two options qualify."""
-    spec = first_filter_spec(survey)
-    if spec is None or spec.kind != "selectbox" or not survey.charts:
-        return None
-    start = spec.selected[0] if spec.selected else 0
-    app = open_page(survey.path).run()
-    charts: dict[str, list[ChartSpec]] = {}
-    first_specs = set()
-    for shift in range(len(spec.options)):
-        if len(charts) >= limit:
-            break
-        option = spec.options[(start + shift) % len(spec.options)]
-        set_by_label(first_filter(app), option)
-        app.run()
-        if app.exception:
-            raise PageFailed(f"{survey.label} raised with “{option}” chosen: {error_text(app)}")
-        drawn = [ChartSpec(chart.proto.spec, chart.proto.config) for chart in app.get("plotly_chart")]
-        if len(drawn) == len(survey.charts) and drawn[0].spec not in first_specs:
-            first_specs.add(drawn[0].spec)
-            charts[option] = drawn
-    return Cycle(survey.widgets.index(spec), charts) if len(charts) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -301,6 +245,7 @@ class RedrawResult:
     page: list[Redraw]
     floor: list[Redraw]
     elements: list[int]
+    drawn: list[float]
     scripts: list[dict[str, float]]
 
     def above_floor(self) -> list[tuple[str, float, float]]:
@@ -368,10 +313,13 @@ PARTS_CAPTION = (
     "the rerun arrived (the last one says the script finished), until the first chart was drawn anew, and "
     "until that and the script's end (done). Received is what the server sent for a change; long tasks is "
     "the main thread's time in tasks over 50 ms (scripting, layout and drawing) during a change; elements "
-    "counts the main area's element containers."
+    "counts the main area's element containers. Drawn anew is the median number of the main area's "
+    "elements and blocks a change draws anew, read with AppTest over the same changes: Streamlit's frontend "
+    "keeps an element whose place and message are those of the run before, and draws every other one "
+    "again, so an element that comes and goes also redraws everything under it."
 )
 PARTS_COLUMNS = (
-    "Page", "App", "Options cycled", "Elements", "Request sent", "First reply", "Last reply",
+    "Page", "App", "Options cycled", "Elements", "Drawn anew", "Request sent", "First reply", "Last reply",
     "Chart drawn anew", "Done", "Received", "Long tasks",
 )  # fmt: skip
 
@@ -422,7 +370,9 @@ def run(
             except PageFailed as failure:
                 section.findings.append(f"{survey.label} was not measured: {failure}")
                 continue
-            results.append(RedrawResult(survey, cycle, page, floor_redraws, elements, scripts))
+            scripts_run = (survey.path, floor_script(survey.path, floor_root, project_root))
+            drawn = [elements_drawn_anew(script, cycle, runs) for script in scripts_run]
+            results.append(RedrawResult(survey, cycle, page, floor_redraws, elements, drawn, scripts))
     _report(section, results)
     for result in results:
         if not all(REDRAW_TARGET.is_met(ratio) for ratio in result.ratios):
@@ -494,13 +444,14 @@ def _report(section: Section, results: Sequence[RedrawResult]) -> None:
             Check("Redraw", f"{label}: median redraw vs floor", ratio_median, REDRAW_TARGET)
         )
         section.checks.append(Check("Redraw", f"{label}: p90 redraw vs floor", ratio_p90, REDRAW_TARGET))
-        apps = zip(("page", "floor"), (result.page, result.floor), result.elements, strict=True)
-        for app, redraws, elements in apps:
+        apps = zip(("page", "floor"), (result.page, result.floor), result.elements, result.drawn, strict=True)
+        for app, redraws, elements, drawn in apps:
             parts.add(
                 label,
                 app,
                 str(len(result.cycle.charts)),
                 str(elements),
+                f"{drawn:g}",
                 *(_median_text(redraws, part) for part in ("sent", "first_reply", "last_reply", "changed")),
                 _median_text(redraws, "total"),
                 _median_text(redraws, "received_kb", "KB"),
@@ -556,7 +507,8 @@ def _where_the_time_goes(result: RedrawResult) -> str:
         f"and {both('last_reply')}, a span of {server_page} (floor {server_floor}), sending "
         f"{both('received_kb', 'KB')}; the first chart is drawn anew at {both('changed')}; the main thread "
         f"spends {both('busy')} in long tasks; the main area has {result.elements[0]} elements "
-        f"(floor {result.elements[1]}). {_profile_finding(result)}"
+        f"(floor {result.elements[1]}), and a change draws {result.drawn[0]:g} of its elements and blocks "
+        f"anew (floor {result.drawn[1]:g}). {_profile_finding(result)}"
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.runtime.state.common import TESTING_KEY
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner
-from streamlit.testing.v1.element_tree import Widget
+from streamlit.testing.v1.element_tree import Block, Widget
 
 from sdcf_metrics.ui.frame import LANGUAGE_WIDGET
 
@@ -134,6 +134,27 @@ def compiled_once() -> Iterator[None]:
     finally:
         for owner, original in zip(owners, originals, strict=True):
             owner.ScriptCache = original
+
+
+def placed_elements(app: AppTest) -> dict[tuple[int, ...], bytes]:
+    """Each element of the main area by its place (its index in each enclosing block), as the message that
+    drew it: Streamlit's frontend keeps an element whose place and message are those of the previous run,
+    and draws every other one anew."""
+    placed: dict[tuple[int, ...], bytes] = {}
+
+    def visit(node: Any, place: tuple[int, ...]) -> None:
+        for index, child in (getattr(node, "children", None) or {}).items():
+            placed[(*place, index)] = child.proto.SerializeToString()
+            if isinstance(child, Block):
+                visit(child, (*place, index))
+
+    visit(app.main, ())
+    return placed
+
+
+def drawn_anew(before: dict[tuple[int, ...], bytes], after: dict[tuple[int, ...], bytes]) -> int:
+    """How many elements of `after` the browser draws anew over `before` (two `placed_elements`)."""
+    return sum(1 for place, drawn in after.items() if before.get(place) != drawn)
 
 
 def _nodes(app: AppTest) -> Iterator[Any]:

@@ -68,21 +68,6 @@ def chart_frames(app: AppTest) -> list[ChartFrame]:
     return frames
 
 
-def placed_elements(app: AppTest) -> dict[tuple[int, ...], bytes]:
-    """Each element of the main area by its place (its index in each enclosing block), as the message that
-    drew it: Streamlit's frontend keeps an element whose place and message are those of the previous run."""
-    placed: dict[tuple[int, ...], bytes] = {}
-
-    def visit(node: Any, place: tuple[int, ...]) -> None:
-        for index, child in (getattr(node, "children", None) or {}).items():
-            placed[(*place, index)] = child.proto.SerializeToString()
-            if isinstance(child, Block):
-                visit(child, (*place, index))
-
-    visit(app.main, ())
-    return placed
-
-
 def numbers(array: Any) -> list[Any]:
     """A Plotly data array as a list: plain lists pass through, `{"dtype", "bdata"}` is decoded."""
     if isinstance(array, dict) and "bdata" in array:

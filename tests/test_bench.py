@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from benchmarks import BENCHMARKS, parse_only
 from benchmarks.__main__ import main
 from benchmarks.browser_profile import script_name, script_times
+from benchmarks.cycle import elements_drawn_anew, option_cycle
 from benchmarks.floor import floor_script, write_floor_app
 from benchmarks.measure import Check, Target, Timing, time_interleaved
 from benchmarks.pages import run as run_pages
@@ -33,7 +34,6 @@ from benchmarks.queries import (
     open_store,
 )
 from benchmarks.queries import run as run_queries
-from benchmarks.redraw import option_cycle
 from benchmarks.report import Machine, Section, Table, render
 from benchmarks.survey import (
     change_filter,
@@ -315,6 +315,30 @@ def test_reruns_reuse_the_compiled_script_as_a_server_does(tmp_path, script):
         (tmp_path / script).write_text("import streamlit as st\n\nst.caption('edited')\n", encoding="utf-8")
         assert app.run().caption[0].value == "first"
     assert app.run().caption[0].value == "edited"
+
+
+NOTICE_PAGE = """
+import plotly.graph_objects as go
+import streamlit as st
+
+city = st.selectbox("City", ["Aarhus", "Bergen", "Cork"], index=1)
+if city == "Cork":
+    st.info("Cork counts one street only.")
+st.plotly_chart(go.Figure(go.Bar(x=["a"], y=[len(city)], name=city)), theme=None)
+st.caption("Source: each city's own counts.")
+"""
+
+
+def test_a_change_draws_anew_what_changed_and_all_that_a_notice_moved(tmp_path):
+    """From Cork to Aarhus the notice goes, so the caption under the chart moves up a place and is drawn
+    anew with the chart; from Aarhus to Bergen only the chart is."""
+    (tmp_path / "app.py").write_text(NOTICE_PAGE, encoding="utf-8")
+    home = survey_page(tmp_path / "app.py")
+    cycle = option_cycle(home)
+    assert cycle.options == ["Bergen", "Cork", "Aarhus"]
+    # After the unmeasured change to Cork: Cork -> Aarhus draws 2 anew, Aarhus -> Bergen 1.
+    assert elements_drawn_anew(home.path, cycle, runs=1) == 2
+    assert elements_drawn_anew(home.path, cycle, runs=2) == 1.5
 
 
 def test_the_redraw_floor_swaps_in_the_pages_own_figures_for_the_chosen_option(tiny_app, tmp_path):

@@ -20,11 +20,11 @@ from apptest_helpers import (
     has_live_markup,
     markdown_texts,
     numbers,
-    placed_elements,
     run_page_in_app,
     with_tables_open,
 )
 
+from benchmarks.survey import placed_elements
 from sdcf_metrics.untrusted import escape_markdown
 from sdcf_metrics.views import PRESETS
 

@@ -16,12 +16,12 @@ from apptest_helpers import (
     chart_specs,
     has_live_markup,
     numbers,
-    placed_elements,
     run_page_in_app,
     with_tables_open,
 )
 from fixtures import add_row, edit_row
 
+from benchmarks.survey import placed_elements
 from sdcf_metrics.untrusted import escape_markdown
 
 PAGE = "pages/3_Needle_litter.py"

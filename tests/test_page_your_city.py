@@ -24,7 +24,6 @@ from apptest_helpers import (
     has_live_markup,
     numbers,
     open_chart_tool,
-    placed_elements,
     record_downloads,
     rendered_markdown,
     run_page_in_app,
@@ -34,6 +33,7 @@ from streamlit.runtime.caching.cache_data_api import get_data_cache_stats_provid
 from streamlit.runtime.caching.cache_resource_api import get_resource_cache_stats_provider
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.survey import placed_elements
 from sdcf_metrics import paths, your_city
 from sdcf_metrics.compare.normalise import Denominators
 from sdcf_metrics.export import FORMULA_TRIGGERS

@@ -45,6 +45,7 @@ def test_the_redraw_benchmark_times_filter_changes_on_the_page_and_its_floor(bro
         ["app.py (Overview)", "page", "3"],
         ["app.py (Overview)", "floor", "3"],
     ], "every option draws a chart of its own, so all three are cycled"
+    assert [row[4] for row in parts.rows] == ["1", "1"], "each change draws its chart anew, and nothing else"
     *scripts, whole = section.tables[2][1].rows
     assert whole[1] == "all scripts and the browser"
     assert all(float(cell.split()[0]) > 0 for cell in whole[2:4]), "the main thread worked on page and floor"
